@@ -1,0 +1,11 @@
+# dreichor_test(NAME SOURCES a_test.cc ... LIBS lib ...)
+#
+# Registers one GoogleTest executable with CTest. Every test in the tree goes through this
+# helper so that all tests share one set of flags, one main and one discovery rule.
+function(dreichor_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
+  include(GoogleTest)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,124 @@
+// Commands: the only way to change the engine's state.
+//
+// A command is what an operator or a trader asked for, already shape-checked by the API layer
+// but not yet judged by business rules. The engine judges it (accepted or rejected with a
+// Reason) deterministically from the command, its timestamp and the current state.
+// The binary encoding of each command is specified in docs/command-encoding.md; the numeric
+// CommandType values are written to the audit log and are frozen.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "engine/types.h"
+
+namespace dreichor::engine {
+
+enum class CommandType : uint16_t {
+  kCreateMarket = 1,
+  kSetMarketStatus = 2,
+  kDeposit = 3,
+  kWithdraw = 4,
+  kSetRiskLimits = 5,
+  kPlaceOrder = 16,
+  kCancelOrder = 17,
+  kCancelAll = 18,
+  kAmendOrder = 19,
+};
+
+// Admin: opens a market. Market ids are chosen by the operator and must be non-zero.
+struct CreateMarket {
+  MarketId market = 0;
+  std::string symbol;          // 1..24 of [A-Z0-9_-/]
+  std::string base_asset;      // 1..12 of [A-Z0-9]
+  std::string quote_asset;     // 1..12 of [A-Z0-9], different from base
+  Amount tick_size = 0;        // quote units per tick per lot, > 0
+  Amount lot_size = 0;         // base units per lot, > 0
+  Quantity min_quantity = 0;   // lots, >= 1
+  Quantity max_quantity = 0;   // lots, >= min_quantity
+  uint32_t maker_fee_bps = 0;  // <= kMaxFeeBps
+  uint32_t taker_fee_bps = 0;  // <= kMaxFeeBps
+};
+
+// Admin: halts (cancels only) or resumes a market.
+struct SetMarketStatus {
+  MarketId market = 0;
+  MarketStatus status = MarketStatus::kOpen;
+};
+
+// Admin: credits an account's available balance; creates the account on first use.
+struct Deposit {
+  AccountId account = 0;
+  std::string asset;
+  Amount amount = 0;  // > 0
+};
+
+// Admin: debits an account's available balance; never below zero.
+struct Withdraw {
+  AccountId account = 0;
+  std::string asset;
+  Amount amount = 0;  // > 0
+};
+
+// Admin: replaces an account's pre-trade risk limits; creates the account on first use.
+// A limit of 0 means "no limit". The rate limit is a token bucket of `rate_capacity` tokens
+// refilled at `rate_per_second`, measured on command timestamps; each place or amend costs one.
+struct SetRiskLimits {
+  AccountId account = 0;
+  Quantity max_order_quantity = 0;
+  Amount max_order_notional = 0;  // quote units
+  uint32_t max_open_orders = 0;
+  uint32_t price_band_bps = 0;
+  uint32_t rate_capacity = 0;
+  uint32_t rate_per_second = 0;
+  StpMode stp_mode = StpMode::kCancelResting;
+};
+
+struct PlaceOrder {
+  AccountId account = 0;
+  MarketId market = 0;
+  ClientOrderId client_order_id = 0;  // 0: none
+  Side side = Side::kBuy;
+  OrderKind kind = OrderKind::kLimit;
+  // Limit kinds: the limit price. Market orders: the protection price (worst acceptable), or 0.
+  Price price = 0;
+  Quantity quantity = 0;
+  // Market buys only: the most quote (including fees) the order may spend, or 0.
+  Amount quote_budget = 0;
+};
+
+// Names an open order by engine order id, or (when order_id is 0) by client order id.
+struct OrderRef {
+  OrderId order_id = 0;
+  ClientOrderId client_order_id = 0;
+};
+
+struct CancelOrder {
+  AccountId account = 0;
+  OrderRef order;
+};
+
+// Cancels every open order of the account, or only those in `market` when it is non-zero.
+struct CancelAll {
+  AccountId account = 0;
+  MarketId market = 0;
+};
+
+// Changes an open order's price and/or open quantity. Reducing the quantity at the same price
+// keeps time priority; anything else loses it (and may trade at the new price).
+struct AmendOrder {
+  AccountId account = 0;
+  OrderRef order;
+  Price new_price = 0;
+  Quantity new_quantity = 0;  // the new open (unfilled) quantity, > 0
+};
+
+using Command = std::variant<CreateMarket, SetMarketStatus, Deposit, Withdraw, SetRiskLimits,
+                             PlaceOrder, CancelOrder, CancelAll, AmendOrder>;
+
+CommandType TypeOf(const Command& c);
+// Short snake_case name of a command type, e.g. "place_order" (for logs and metrics).
+const char* CommandTypeName(CommandType t);
+
+}  // namespace dreichor::engine

@@ -1,0 +1,49 @@
+#include "util/sha256.h"
+
+#include <openssl/evp.h>
+
+#include <cstdlib>
+
+namespace dreichor {
+
+namespace {
+// A failure inside OpenSSL's digest of memory buffers means the library is unusable: this is an
+// invariant violation, not an input error, so the process stops.
+void CheckOk(int rc) {
+  if (rc != 1) std::abort();
+}
+}  // namespace
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr) std::abort();
+  CheckOk(EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr));
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+
+void Sha256::Update(const void* data, size_t size) { CheckOk(EVP_DigestUpdate(ctx_, data, size)); }
+
+Sha256::Digest Sha256::Finish() {
+  Digest d;
+  unsigned int len = 0;
+  CheckOk(EVP_DigestFinal_ex(ctx_, d.data(), &len));
+  return d;
+}
+
+Sha256::Digest Sha256::Of(std::string_view bytes) {
+  Sha256 h;
+  h.Update(bytes);
+  return h.Finish();
+}
+
+std::string ToHex(const uint8_t* data, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(size * 2, '0');
+  for (size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace dreichor

@@ -1,0 +1,44 @@
+// SHA-256 (FIPS 180-4) through OpenSSL's EVP interface.
+//
+//   Sha256 h;
+//   h.Update(bytes);
+//   Sha256::Digest d = h.Finish();
+//
+// Not thread-safe; one object per hash in progress.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
+namespace dreichor {
+
+class Sha256 {
+ public:
+  using Digest = std::array<uint8_t, 32>;
+
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void Update(const void* data, size_t size);
+  void Update(std::string_view bytes) { Update(bytes.data(), bytes.size()); }
+  // Returns the digest; the object must not be updated afterwards.
+  Digest Finish();
+
+  static Digest Of(std::string_view bytes);
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+// Lower-case hexadecimal, two characters per byte.
+std::string ToHex(const uint8_t* data, size_t size);
+inline std::string ToHex(const Sha256::Digest& d) { return ToHex(d.data(), d.size()); }
+
+}  // namespace dreichor

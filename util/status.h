@@ -1,0 +1,73 @@
+// Status and Result<T>: errors as values.
+//
+// A Status is either OK or carries a code and a human-readable message that names what was
+// wrong. Result<T> holds either a T or a non-OK Status. Both are cheap to move and are marked
+// [[nodiscard]] so an ignored error is a compile error under -Werror.
+//
+//   Result<Foo> r = ParseFoo(bytes);
+//   if (!r.ok()) return r.status();
+//   Use(r.value());
+#pragma once
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace dreichor {
+
+enum class StatusCode {
+  kOk = 0,
+  kInvalidArgument,  // the input is malformed
+  kNotFound,
+  kCorruption,  // durable data failed a check
+  kIoError,
+  kFailedPrecondition,
+  kUnsupported,
+};
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  static Status Ok() { return Status(); }
+  static Status InvalidArgument(std::string msg) { return {StatusCode::kInvalidArgument, msg}; }
+  static Status NotFound(std::string msg) { return {StatusCode::kNotFound, msg}; }
+  static Status Corruption(std::string msg) { return {StatusCode::kCorruption, msg}; }
+  static Status IoError(std::string msg) { return {StatusCode::kIoError, msg}; }
+  static Status FailedPrecondition(std::string msg) {
+    return {StatusCode::kFailedPrecondition, msg};
+  }
+  static Status Unsupported(std::string msg) { return {StatusCode::kUnsupported, msg}; }
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  // "code: message", or "ok".
+  std::string ToString() const;
+
+ private:
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+};
+
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
+    assert(!status_.ok() && "a Result built from a Status must carry an error");
+  }
+
+  bool ok() const { return value_.has_value(); }
+  const Status& status() const { return status_; }
+  T& value() & { return *value_; }
+  const T& value() const& { return *value_; }
+  T&& value() && { return std::move(*value_); }
+
+ private:
+  Status status_;
+  std::optional<T> value_;
+};
+
+}  // namespace dreichor
