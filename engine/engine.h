@@ -185,6 +185,12 @@ class Engine {
   void EmitBookChanged(Market& m, Side side, Price price, Quantity total, uint32_t count);
   Event& EmitOrderEvent(EventType type, const Order& o, Quantity quantity, Reason reason);
 
+  // Invariant checks (engine_invariants.cc).
+  static Status Broken(const std::string& what);
+  Status CheckLevel(const Market& m, const BookSide& side, const Level& level, const Level* better,
+                    std::vector<std::vector<Amount>>& held,
+                    std::vector<uint32_t>& open_per_account) const;
+
   std::vector<Market> markets_;
   FlatHashMap<uint64_t, uint32_t> market_index_;  // market id -> markets_ slot
   Ledger ledger_;

@@ -7,9 +7,53 @@
 
 namespace dreichor::engine {
 
-namespace {
-Status Broken(const std::string& what) { return Status::FailedPrecondition("invariant: " + what); }
-}  // namespace
+Status Engine::Broken(const std::string& what) {
+  return Status::FailedPrecondition("invariant: " + what);
+}
+
+Status Engine::CheckLevel(const Market& m, const BookSide& side, const Level& level,
+                          const Level* better, std::vector<std::vector<Amount>>& held,
+                          std::vector<uint32_t>& open_per_account) const {
+  const std::string where =
+      "market " + std::to_string(m.id) + " level " + std::to_string(level.price);
+  if (better != nullptr && !side.Better(better->price, level.price)) {
+    return Broken(where + ": levels not strictly sorted");
+  }
+  if (side.Find(level.price) != &level) return Broken(where + ": not indexed by price");
+  Quantity total = 0;
+  uint32_t count = 0;
+  uint64_t last_priority = 0;
+  uint32_t prev = kNil;
+  for (uint32_t s = level.head; s != kNil; s = pool_[s].next) {
+    const Order& o = pool_[s];
+    const std::string order = where + " order " + std::to_string(o.id);
+    if (o.prev != prev) return Broken(order + ": broken FIFO links");
+    if (o.price != level.price || o.side != side.side() || markets_[o.market].id != m.id) {
+      return Broken(order + ": filed under the wrong level");
+    }
+    if (o.open <= 0) return Broken(order + ": resting with no open quantity");
+    if (o.priority <= last_priority) return Broken(order + ": FIFO out of time order");
+    const uint32_t* indexed = order_index_.Find(o.id);
+    if (indexed == nullptr || *indexed != s) return Broken(order + ": not indexed");
+    if (o.client_order_id != 0) {
+      const uint32_t* c = client_index_.Find(ClientKey{o.account_id, o.client_order_id});
+      if (c == nullptr || *c != s) return Broken(order + ": client id not indexed");
+    }
+    Amount hold;
+    if (!HoldFor(m, o.side, o.price, o.open, &hold)) return Broken(order + ": overflow");
+    held[o.side == Side::kBuy ? m.quote : m.base][o.account] += hold;
+    ++open_per_account[o.account];
+    last_priority = o.priority;
+    prev = s;
+    total += o.open;
+    ++count;
+  }
+  if (level.tail != prev) return Broken(where + ": tail does not end the FIFO");
+  if (count == 0 || count != level.count || total != level.total) {
+    return Broken(where + ": cached total or count is wrong");
+  }
+  return Status::Ok();
+}
 
 Status Engine::CheckInvariants() const {
   const size_t assets = ledger_.asset_count();
@@ -22,45 +66,20 @@ Status Engine::CheckInvariants() const {
   for (const Market& m : markets_) {
     const std::string market = "market " + std::to_string(m.id);
     for (const BookSide* side : {&m.bids, &m.asks}) {
-      for (size_t i = 0; i < side->level_count(); ++i) {
-        const Level& level = side->nth_best(i);
-        const std::string where = market + " level " + std::to_string(level.price);
-        if (i > 0 && !side->Better(side->nth_best(i - 1).price, level.price)) {
-          return Broken(where + ": levels not strictly sorted");
-        }
-        Quantity total = 0;
-        uint32_t count = 0;
-        uint64_t last_priority = 0;
-        uint32_t prev = kNil;
-        for (uint32_t s = level.head; s != kNil; s = pool_[s].next) {
-          const Order& o = pool_[s];
-          const std::string order = where + " order " + std::to_string(o.id);
-          if (o.prev != prev) return Broken(order + ": broken FIFO links");
-          if (o.price != level.price || o.side != side->side() || markets_[o.market].id != m.id) {
-            return Broken(order + ": filed under the wrong level");
-          }
-          if (o.open <= 0) return Broken(order + ": resting with no open quantity");
-          if (o.priority <= last_priority) return Broken(order + ": FIFO out of time order");
-          const uint32_t* indexed = order_index_.Find(o.id);
-          if (indexed == nullptr || *indexed != s) return Broken(order + ": not indexed");
-          if (o.client_order_id != 0) {
-            const uint32_t* c = client_index_.Find(ClientKey{o.account_id, o.client_order_id});
-            if (c == nullptr || *c != s) return Broken(order + ": client id not indexed");
-          }
-          Amount hold;
-          if (!HoldFor(m, o.side, o.price, o.open, &hold)) return Broken(order + ": overflow");
-          held[o.side == Side::kBuy ? m.quote : m.base][o.account] += hold;
-          ++open_per_account[o.account];
-          last_priority = o.priority;
-          prev = s;
-          total += o.open;
-          ++count;
-        }
-        if (level.tail != prev) return Broken(where + ": tail does not end the FIFO");
-        if (count == 0 || count != level.count || total != level.total) {
-          return Broken(where + ": cached total or count is wrong");
-        }
-        orders_seen += count;
+      Status broken = Status::Ok();
+      size_t levels = 0;
+      const Level* previous = nullptr;
+      side->ForEachBestFirst([&](const Level& level) {
+        broken = CheckLevel(m, *side, level, previous, held, open_per_account);
+        previous = &level;
+        ++levels;
+        orders_seen += level.count;
+        return broken.ok();
+      });
+      if (!broken.ok()) return broken;
+      if (levels != side->level_count()) return Broken(market + ": level index out of step");
+      if (!side->empty() && side->Find(side->best().price) != &side->best()) {
+        return Broken(market + ": best level is not indexed");
       }
     }
     if (!m.bids.empty() && !m.asks.empty() && m.bids.best().price >= m.asks.best().price) {

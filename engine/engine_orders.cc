@@ -43,19 +43,23 @@ Quantity Engine::FillOrKillLiquidity(const Market& m, const Order& taker, Quanti
   const BookSide& book = m.side(Opposite(taker.side));
   const StpMode stp = ledger_.account(taker.account).limits.stp_mode;
   Quantity found = 0;
-  for (size_t i = 0; i < book.level_count(); ++i) {
-    const Level& level = book.nth_best(i);
-    if (book.Better(taker.price, level.price)) break;  // beyond the limit
+  bool stopped = false;  // matching would stop at an own order (cancel-incoming or both)
+  book.ForEachBestFirst([&](const Level& level) {
+    if (book.Better(taker.price, level.price)) return false;  // beyond the limit
     for (uint32_t s = level.head; s != kNil; s = pool_[s].next) {
       const Order& maker = pool_[s];
       if (maker.account == taker.account) {
-        if (stp != StpMode::kCancelResting) return found;  // matching would stop here
-        continue;                                          // would be cancelled, provides nothing
+        if (stp != StpMode::kCancelResting) {
+          stopped = true;
+          return false;
+        }
+        continue;  // would be cancelled, provides nothing
       }
       found += maker.open;
-      if (found >= needed) return found;
+      if (found >= needed) return false;
     }
-  }
+    return !stopped;
+  });
   return found;
 }
 

@@ -47,12 +47,15 @@ std::optional<Depth> Engine::GetDepth(MarketId market, size_t levels) const {
   Depth d;
   d.market = m.id;
   d.market_seq = m.market_seq;
-  for (size_t i = 0; i < std::min(levels, m.bids.level_count()); ++i) {
-    d.bids.push_back(ToDepth(m.bids.nth_best(i)));
-  }
-  for (size_t i = 0; i < std::min(levels, m.asks.level_count()); ++i) {
-    d.asks.push_back(ToDepth(m.asks.nth_best(i)));
-  }
+  auto top = [levels](const BookSide& side, std::vector<DepthLevel>* out) {
+    side.ForEachBestFirst([&](const Level& l) {
+      if (out->size() >= levels) return false;
+      out->push_back(ToDepth(l));
+      return true;
+    });
+  };
+  top(m.bids, &d.bids);
+  top(m.asks, &d.asks);
   return d;
 }
 

@@ -82,8 +82,8 @@ void Engine::Serialize(ByteSink* sink) const {
   w.U64(order_index_.size());
   for (uint32_t ms : markets) {
     for (const BookSide* side : {&markets_[ms].bids, &markets_[ms].asks}) {
-      for (size_t i = side->level_count(); i-- > 0;) {  // worst level first
-        for (uint32_t s = side->nth_best(i).head; s != kNil; s = pool_[s].next) {
+      side->ForEachWorstFirst([&](const Level& level) {
+        for (uint32_t s = level.head; s != kNil; s = pool_[s].next) {
           const Order& o = pool_[s];
           w.U64(o.id);
           w.U64(o.client_order_id);
@@ -95,7 +95,7 @@ void Engine::Serialize(ByteSink* sink) const {
           w.I64(o.open);
           w.I64(o.filled);
         }
-      }
+      });
     }
   }
   w.Bytes(std::string_view(kStateEndMarker, 4));

@@ -1,42 +1,37 @@
 #include "engine/order_book.h"
 
+#include "util/check.h"
+
 namespace dreichor::engine {
 
-size_t BookSide::LowerBound(Price price) const {
-  // Levels are sorted worst to best, so "worse than price" holds for a prefix; the answer is the
-  // length of that prefix. Most activity is near the touch, at the back: walk a few levels from
-  // the back before falling back to binary search over what is left.
-  constexpr size_t kLinearProbe = 8;
-  size_t i = levels_.size();
-  for (size_t step = 0; step < kLinearProbe; ++step) {
-    if (i == 0 || Better(price, levels_[i - 1].price)) return i;
-    --i;
-  }
-  size_t lo = 0, hi = i;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (Better(price, levels_[mid].price)) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
+Level* BookSide::Find(Price price) {
+  const uint32_t s = SlotOf(price);
+  return s == kNil ? nullptr : &levels_[s];
 }
 
-Level* BookSide::Find(Price price) {
-  size_t i = LowerBound(price);
-  if (i < levels_.size() && levels_[i].price == price) return &levels_[i];
-  return nullptr;
+const Level* BookSide::Find(Price price) const {
+  const uint32_t s = SlotOf(price);
+  return s == kNil ? nullptr : &levels_[s];
 }
 
 Level& BookSide::Append(OrderPool& pool, uint32_t slot) {
   Order& o = pool[slot];
-  size_t i = LowerBound(o.price);
-  if (i == levels_.size() || levels_[i].price != o.price) {
-    levels_.insert(levels_.begin() + static_cast<std::ptrdiff_t>(i), Level{o.price});
+  uint32_t ls = SlotOf(o.price);
+  if (ls == kNil) {
+    if (!free_levels_.empty()) {
+      ls = free_levels_.back();
+      free_levels_.pop_back();
+      levels_[ls] = Level{o.price};
+    } else {
+      ls = static_cast<uint32_t>(levels_.size());
+      levels_.push_back(Level{o.price});
+    }
+    by_price_.Insert(static_cast<uint64_t>(o.price), ls);
+    index_.Insert(o.price);
+    if (best_ == kNil || Better(o.price, levels_[best_].price)) best_ = ls;
   }
-  Level& level = levels_[i];
+  Level& level = levels_[ls];
+  o.level = ls;
   o.prev = level.tail;
   o.next = kNil;
   if (level.tail != kNil) {
@@ -63,18 +58,31 @@ void BookSide::Unlink(OrderPool& pool, Level& level, uint32_t slot) {
     level.tail = o.prev;
   }
   o.prev = o.next = kNil;
+  o.level = kNil;
   level.total -= o.open;
   --level.count;
 }
 
 void BookSide::Remove(OrderPool& pool, uint32_t slot, Quantity* level_total,
                       uint32_t* level_count) {
-  size_t i = LowerBound(pool[slot].price);
-  Level& level = levels_[i];
+  const uint32_t ls = pool[slot].level;
+  DREICHOR_CHECK(ls != kNil);
+  Level& level = levels_[ls];
   Unlink(pool, level, slot);
   *level_total = level.total;
   *level_count = level.count;
-  if (level.count == 0) levels_.erase(levels_.begin() + static_cast<std::ptrdiff_t>(i));
+  if (level.count == 0) EraseLevel(ls);
+}
+
+void BookSide::EraseLevel(uint32_t slot) {
+  const Price price = levels_[slot].price;
+  DREICHOR_CHECK(levels_[slot].count == 0);
+  by_price_.Erase(static_cast<uint64_t>(price));
+  index_.Erase(price);
+  free_levels_.push_back(slot);
+  if (slot == best_) {
+    best_ = index_.empty() ? kNil : SlotOf(side_ == Side::kBuy ? index_.Max() : index_.Min());
+  }
 }
 
 }  // namespace dreichor::engine

@@ -6,17 +6,21 @@
 // gives O(1) append, unlink and head access. A second intrusive list (account_prev/next) links
 // each account's open orders in order-id order.
 //
-// BookSide keeps its levels in a vector sorted from the worst price to the best, so the best
-// level is at the back: matching pops from the back without moving anything, and the levels
-// that change most (near the touch) are the cheapest to insert or erase.
+// BookSide keeps its levels in slots that never move, found by price through a hash map; each
+// resting order remembers its level's slot. The order of prices is kept by a PriceIndex, so
+// adding or removing a level, finding the best level and stepping to the next one are O(1) for
+// prices near the market, wherever in the book they are.
 //
 // Not thread-safe; owned and driven by Engine.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "engine/price_index.h"
 #include "engine/types.h"
+#include "util/flat_hash_map.h"
 
 namespace dreichor::engine {
 
@@ -32,6 +36,7 @@ struct Order {
   Quantity open = 0;      // quantity still resting
   Quantity filled = 0;    // quantity traded so far
   uint64_t priority = 0;  // strictly increasing along a level's FIFO
+  uint32_t level = kNil;  // slot of its level in its BookSide while resting
   uint32_t prev = kNil, next = kNil;
   uint32_t account_prev = kNil, account_next = kNil;
   Side side = Side::kBuy;
@@ -72,15 +77,15 @@ struct Level {
 class BookSide {
  public:
   explicit BookSide(Side side) : side_(side) {}
+  BookSide(BookSide&&) = default;
+  BookSide& operator=(BookSide&&) = default;
 
   Side side() const { return side_; }
-  bool empty() const { return levels_.empty(); }
-  size_t level_count() const { return levels_.size(); }
+  bool empty() const { return best_ == kNil; }
+  size_t level_count() const { return index_.size(); }
   // The best level; the side must not be empty.
-  Level& best() { return levels_.back(); }
-  const Level& best() const { return levels_.back(); }
-  // The i-th best level (0 = best); i < level_count().
-  const Level& nth_best(size_t i) const { return levels_[levels_.size() - 1 - i]; }
+  Level& best() { return levels_[best_]; }
+  const Level& best() const { return levels_[best_]; }
 
   // Whether price a is strictly better than b on this side (higher for bids, lower for asks).
   bool Better(Price a, Price b) const { return side_ == Side::kBuy ? a > b : a < b; }
@@ -89,24 +94,58 @@ class BookSide {
   bool CrossedBy(Price limit) const { return !empty() && !Better(limit, best().price); }
 
   Level* Find(Price price);
+  const Level* Find(Price price) const;
 
-  // Appends the order at the tail of its price's level, creating the level when needed.
-  // Returns the level (valid until the next insert or erase).
+  // Appends the order at the tail of its price's level, creating the level when needed, and
+  // records the level in the order. Returns the level (valid until the next Append).
   Level& Append(OrderPool& pool, uint32_t slot);
   // Unlinks the order from its level; erases the level when it becomes empty.
-  // Returns the level's remaining total (0 when erased) and count through the out-params.
+  // Reports the level's remaining total (0 when erased) and count through the out-params.
   void Remove(OrderPool& pool, uint32_t slot, Quantity* level_total, uint32_t* level_count);
   // Unlinks an order from a level the caller already holds, keeping the level (even if empty).
   static void Unlink(OrderPool& pool, Level& level, uint32_t slot);
   // Drops the best level, which must be empty of orders.
-  void PopBest() { levels_.pop_back(); }
+  void PopBest() { EraseLevel(best_); }
+
+  // Calls f(const Level&) for each level from the best price to the worst while f returns true.
+  template <typename F>
+  void ForEachBestFirst(F f) const {
+    for (uint32_t s = best_; s != kNil;) {
+      const Level& level = levels_[s];
+      if (!f(level)) return;
+      s = Neighbour(level.price, /*worse=*/true);
+    }
+  }
+  // Calls f(const Level&) for each level from the worst price to the best.
+  template <typename F>
+  void ForEachWorstFirst(F f) const {
+    if (empty()) return;
+    for (uint32_t s = SlotOf(side_ == Side::kBuy ? index_.Min() : index_.Max()); s != kNil;) {
+      const Level& level = levels_[s];
+      f(level);
+      s = Neighbour(level.price, /*worse=*/false);
+    }
+  }
 
  private:
-  // Index of the first level whose price is not worse than `price`.
-  size_t LowerBound(Price price) const;
+  uint32_t SlotOf(Price price) const {
+    const uint32_t* s = by_price_.Find(static_cast<uint64_t>(price));
+    return s == nullptr ? kNil : *s;
+  }
+  // Slot of the next worse (or better) level than `price`, or kNil.
+  uint32_t Neighbour(Price price, bool worse) const {
+    const bool lower = worse == (side_ == Side::kBuy);
+    std::optional<Price> p = lower ? index_.Below(price) : index_.Above(price);
+    return p ? SlotOf(*p) : kNil;
+  }
+  void EraseLevel(uint32_t slot);
 
   Side side_;
-  std::vector<Level> levels_;  // worst first, best last
+  std::vector<Level> levels_;  // slots; free ones are listed in free_levels_
+  std::vector<uint32_t> free_levels_;
+  FlatHashMap<uint64_t, uint32_t> by_price_;  // price -> slot of a live level
+  PriceIndex index_;                          // prices of live levels
+  uint32_t best_ = kNil;                      // slot of the best level
 };
 
 }  // namespace dreichor::engine

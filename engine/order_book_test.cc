@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -16,6 +17,21 @@ uint32_t NewOrder(OrderPool& pool, Side side, Price price, Quantity open) {
   return s;
 }
 
+std::vector<Price> BestFirst(const BookSide& book) {
+  std::vector<Price> out;
+  book.ForEachBestFirst([&](const Level& l) {
+    out.push_back(l.price);
+    return true;
+  });
+  return out;
+}
+
+std::vector<Price> WorstFirst(const BookSide& book) {
+  std::vector<Price> out;
+  book.ForEachWorstFirst([&](const Level& l) { out.push_back(l.price); });
+  return out;
+}
+
 TEST(BookSideTest, BestBidIsHighestAndBestAskIsLowest) {
   OrderPool pool;
   BookSide bids(Side::kBuy), asks(Side::kSell);
@@ -24,9 +40,10 @@ TEST(BookSideTest, BestBidIsHighestAndBestAskIsLowest) {
     asks.Append(pool, NewOrder(pool, Side::kSell, p + 20, 1));
   }
   EXPECT_EQ(bids.best().price, 105);
-  EXPECT_EQ(bids.nth_best(2).price, 95);
+  EXPECT_EQ(BestFirst(bids), (std::vector<Price>{105, 100, 95}));
+  EXPECT_EQ(WorstFirst(bids), (std::vector<Price>{95, 100, 105}));
   EXPECT_EQ(asks.best().price, 115);
-  EXPECT_EQ(asks.nth_best(2).price, 125);
+  EXPECT_EQ(BestFirst(asks), (std::vector<Price>{115, 120, 125}));
 }
 
 TEST(BookSideTest, LevelKeepsArrivalOrderAndAggregates) {
@@ -71,8 +88,8 @@ TEST(BookSideTest, CrossedByComparesAgainstTheBestLevel) {
   EXPECT_FALSE(asks.CrossedBy(99));
 }
 
-// Level lookup (linear probe from the touch, then binary search) agrees with std::map for
-// random prices on both sides.
+// Level lookup, the best level and best-first iteration agree with std::map for random prices
+// on both sides.
 TEST(BookSideTest, LevelsAgreeWithOrderedMapUnderRandomInsertAndRemove) {
   std::mt19937_64 rng(7);
   for (Side side : {Side::kBuy, Side::kSell}) {
@@ -101,6 +118,12 @@ TEST(BookSideTest, LevelsAgreeWithOrderedMapUnderRandomInsertAndRemove) {
         Price best = side == Side::kBuy ? model.rbegin()->first : model.begin()->first;
         ASSERT_EQ(book.best().price, best);
         ASSERT_EQ(book.Find(p) != nullptr, model.count(p) == 1);
+      }
+      if (step % 97 == 0) {
+        std::vector<Price> want;
+        for (const auto& [price, orders] : model) want.push_back(price);
+        if (side == Side::kBuy) std::reverse(want.begin(), want.end());
+        ASSERT_EQ(BestFirst(book), want);
       }
     }
   }
