@@ -26,8 +26,7 @@ Level& BookSide::Append(OrderPool& pool, uint32_t slot) {
       ls = static_cast<uint32_t>(levels_.size());
       levels_.push_back(Level{o.price});
     }
-    by_price_.Insert(static_cast<uint64_t>(o.price), ls);
-    index_.Insert(o.price);
+    index_.Insert(o.price, ls);
     if (best_ == kNil || Better(o.price, levels_[best_].price)) best_ = ls;
   }
   Level& level = levels_[ls];
@@ -77,7 +76,6 @@ void BookSide::Remove(OrderPool& pool, uint32_t slot, Quantity* level_total,
 void BookSide::EraseLevel(uint32_t slot) {
   const Price price = levels_[slot].price;
   DREICHOR_CHECK(levels_[slot].count == 0);
-  by_price_.Erase(static_cast<uint64_t>(price));
   index_.Erase(price);
   free_levels_.push_back(slot);
   if (slot == best_) {

@@ -6,8 +6,8 @@
 // gives O(1) append, unlink and head access. A second intrusive list (account_prev/next) links
 // each account's open orders in order-id order.
 //
-// BookSide keeps its levels in slots that never move, found by price through a hash map; each
-// resting order remembers its level's slot. The order of prices is kept by a PriceIndex, so
+// BookSide keeps its levels in slots that never move, found by price through its PriceIndex;
+// each resting order remembers its level's slot. The order of prices is kept by a PriceIndex, so
 // adding or removing a level, finding the best level and stepping to the next one are O(1) for
 // prices near the market, wherever in the book they are.
 //
@@ -20,11 +20,10 @@
 
 #include "engine/price_index.h"
 #include "engine/types.h"
-#include "util/flat_hash_map.h"
 
 namespace dreichor::engine {
 
-inline constexpr uint32_t kNil = UINT32_MAX;
+inline constexpr uint32_t kNil = PriceIndex::kAbsent;
 
 struct Order {
   OrderId id = 0;
@@ -128,10 +127,7 @@ class BookSide {
   }
 
  private:
-  uint32_t SlotOf(Price price) const {
-    const uint32_t* s = by_price_.Find(static_cast<uint64_t>(price));
-    return s == nullptr ? kNil : *s;
-  }
+  uint32_t SlotOf(Price price) const { return index_.Find(price); }
   // Slot of the next worse (or better) level than `price`, or kNil.
   uint32_t Neighbour(Price price, bool worse) const {
     const bool lower = worse == (side_ == Side::kBuy);
@@ -143,9 +139,8 @@ class BookSide {
   Side side_;
   std::vector<Level> levels_;  // slots; free ones are listed in free_levels_
   std::vector<uint32_t> free_levels_;
-  FlatHashMap<uint64_t, uint32_t> by_price_;  // price -> slot of a live level
-  PriceIndex index_;                          // prices of live levels
-  uint32_t best_ = kNil;                      // slot of the best level
+  PriceIndex index_;      // price of each live level -> its slot
+  uint32_t best_ = kNil;  // slot of the best level
 };
 
 }  // namespace dreichor::engine

@@ -74,43 +74,50 @@ bool PriceIndex::LowestAtOrAbove(uint64_t off, uint64_t* out) const {
   return true;
 }
 
-void PriceIndex::Insert(Price p) {
+void PriceIndex::PlaceInWindowOrOverflow(Price p, uint32_t value) {
+  if (InWindow(p)) {
+    const uint64_t off = Offset(p);
+    SetBit(off);
+    values_[off] = value + 1;
+    ++window_count_;
+  } else {
+    overflow_.emplace(p, value);
+  }
+}
+
+void PriceIndex::Insert(Price p, uint32_t value) {
   if (!has_origin_ || (window_count_ == 0 && overflow_.empty())) {
-    // Centre the window on the first price (after the set was empty).
+    // Centre the window on the first price (after the map was empty). calloc of this size maps
+    // fresh zero pages, so untouched parts of the value array cost no memory.
+    if (!values_) {
+      values_.reset(static_cast<uint32_t*>(std::calloc(kWindow, sizeof(uint32_t))));
+      DREICHOR_CHECK(values_ != nullptr);
+    }
     has_origin_ = true;
     origin_ = p - static_cast<Price>(kWindow / 2);
   }
-  if (InWindow(p)) {
-    SetBit(Offset(p));
-    ++window_count_;
-  } else {
-    overflow_.insert(p);
-    if (overflow_.size() > recentre_at_ && overflow_.size() > window_count_) Recentre();
-  }
+  PlaceInWindowOrOverflow(p, value);
+  if (overflow_.size() > recentre_at_ && overflow_.size() > window_count_) Recentre();
 }
 
 void PriceIndex::Erase(Price p) {
   if (InWindow(p)) {
-    ClearBit(Offset(p));
+    const uint64_t off = Offset(p);
+    ClearBit(off);
+    values_[off] = 0;
     --window_count_;
   } else {
     DREICHOR_CHECK(overflow_.erase(p) == 1);
   }
 }
 
-bool PriceIndex::Contains(Price p) const {
-  if (InWindow(p)) {
-    const uint64_t off = Offset(p);
-    return (leaf_[off >> 6] >> (off & 63)) & 1;
-  }
-  return overflow_.count(p) == 1;
-}
-
 Price PriceIndex::Max() const {
   std::optional<Price> best;
   uint64_t off;
   if (window_count_ > 0 && HighestAtOrBelow(kWindow - 1, &off)) best = PriceAt(off);
-  if (!overflow_.empty() && (!best || *overflow_.rbegin() > *best)) best = *overflow_.rbegin();
+  if (!overflow_.empty() && (!best || overflow_.rbegin()->first > *best)) {
+    best = overflow_.rbegin()->first;
+  }
   return *best;
 }
 
@@ -118,7 +125,9 @@ Price PriceIndex::Min() const {
   std::optional<Price> best;
   uint64_t off;
   if (window_count_ > 0 && LowestAtOrAbove(0, &off)) best = PriceAt(off);
-  if (!overflow_.empty() && (!best || *overflow_.begin() < *best)) best = *overflow_.begin();
+  if (!overflow_.empty() && (!best || overflow_.begin()->first < *best)) {
+    best = overflow_.begin()->first;
+  }
   return *best;
 }
 
@@ -133,7 +142,7 @@ std::optional<Price> PriceIndex::Below(Price p) const {
   auto it = overflow_.lower_bound(p);
   if (it != overflow_.begin()) {
     --it;
-    if (!best || *it > *best) best = *it;
+    if (!best || it->first > *best) best = it->first;
   }
   return best;
 }
@@ -149,29 +158,25 @@ std::optional<Price> PriceIndex::Above(Price p) const {
     }
   }
   auto it = overflow_.upper_bound(p);
-  if (it != overflow_.end() && (!best || *it < *best)) best = *it;
+  if (it != overflow_.end() && (!best || it->first < *best)) best = it->first;
   return best;
 }
 
 void PriceIndex::Recentre() {
-  std::vector<Price> all;
+  std::vector<std::pair<Price, uint32_t>> all;
   all.reserve(size());
-  for (std::optional<Price> p = Min(); p; p = Above(*p)) all.push_back(*p);
-  const Price median = all[all.size() / 2];
+  for (std::optional<Price> p = Min(); p; p = Above(*p)) all.emplace_back(*p, Find(*p));
+  const Price median = all[all.size() / 2].first;
+  for (const auto& [price, value] : all) {
+    if (InWindow(price)) values_[Offset(price)] = 0;
+  }
   top_ = 0;
   mid_.fill(0);
   leaf_.fill(0);
   overflow_.clear();
   window_count_ = 0;
   origin_ = median - static_cast<Price>(kWindow / 2);
-  for (Price p : all) {
-    if (InWindow(p)) {
-      SetBit(Offset(p));
-      ++window_count_;
-    } else {
-      overflow_.insert(p);
-    }
-  }
+  for (const auto& [price, value] : all) PlaceInWindowOrOverflow(price, value);
   // Prices spread wider than the window keep a large overflow whatever the centre; waiting for
   // it to double again keeps the cost of re-centring amortised O(1) per insert.
   recentre_at_ = std::max<size_t>(kMinRecentre, 2 * overflow_.size());

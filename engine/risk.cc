@@ -12,11 +12,16 @@ bool TokenBucket::TryTake(const RiskLimits& limits, TimestampNs now) {
   if (now > last_refill && limits.rate_per_second > 0) {
     const int64_t rate = limits.rate_per_second;
     const int64_t elapsed = now - last_refill;
-    // Past this many ns the bucket is full whatever it held; bounding elapsed keeps the product
-    // below 2^63.
-    const int64_t fill_time = capacity / rate + 1;
-    nano_tokens =
-        elapsed >= fill_time ? capacity : std::min(capacity, nano_tokens + elapsed * rate);
+    if (elapsed < (int64_t{1} << 30)) {
+      // rate < 2^32 and elapsed < 2^30: the product is below 2^62 and the sum with at most
+      // 2^32 * 10^9 nano-tokens stays below 2^63. The common case: no division.
+      nano_tokens = std::min(capacity, nano_tokens + elapsed * rate);
+    } else {
+      // Past this many ns the bucket is full whatever it held.
+      const int64_t fill_time = capacity / rate + 1;
+      nano_tokens =
+          elapsed >= fill_time ? capacity : std::min(capacity, nano_tokens + elapsed * rate);
+    }
   }
   if (now > last_refill) last_refill = now;
   if (nano_tokens < kNanoTokensPerToken) return false;
