@@ -146,7 +146,7 @@ class Engine {
     bool budget_exhausted = false;
   };
 
-  Outcome Reject(Reason r, OrderId order = 0) { return Outcome{false, r, order}; }
+  static Outcome Reject(Reason r, OrderId order = 0) { return Outcome{false, r, order}; }
   static Outcome Accept(OrderId order = 0) { return Outcome{true, Reason::kNone, order}; }
 
   // Admin commands (engine_admin.cc).
@@ -161,7 +161,17 @@ class Engine {
   Outcome HandleCancelOrder(const CancelOrder& c);
   Outcome HandleCancelAll(const CancelAll& c);
   Outcome HandleAmendOrder(const AmendOrder& c);
+  // Amend paths: same price and less quantity keeps priority; anything else re-enters.
+  void ReduceInPlace(Market& m, uint32_t slot, Quantity new_quantity);
+  Reason Reprice(Market& m, uint32_t slot, Price new_price, Quantity new_quantity);
   Reason ValidateQuantity(const Market& m, Quantity q) const;
+  // The checks of a place, in the order docs/engine.md gives them.
+  Reason CheckPlaceShape(const PlaceOrder& c, const Market& m) const;
+  Reason CheckPlaceRisk(const PlaceOrder& c, const Market& m, Account& account);
+  Reason ComputeEntryHold(const PlaceOrder& c, const Market& m, Amount available, Amount* hold,
+                          TakerState* t) const;
+  // Creates the accepted order (ids, indexes, kOrderAccepted); returns its pool slot.
+  uint32_t OpenOrder(const PlaceOrder& c, uint32_t market_slot, uint32_t account_slot);
   // Finds an open order of `account` by reference; sets *reason when there is none.
   uint32_t FindOwnOrder(AccountId account, const OrderRef& ref, Reason* reason) const;
   // The amount an open order of this side, price and open quantity holds (quote for buys,

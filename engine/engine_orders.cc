@@ -63,98 +63,77 @@ Quantity Engine::FillOrKillLiquidity(const Market& m, const Order& taker, Quanti
   return found;
 }
 
-Outcome Engine::HandlePlaceOrder(const PlaceOrder& c) {
-  const uint32_t* market_slot = market_index_.Find(c.market);
-  if (market_slot == nullptr) return Reject(Reason::kUnknownMarket);
-  Market& m = markets_[*market_slot];
-  if (!IsValid(c.side) || !IsValid(c.kind)) return Reject(Reason::kInvalidOrderKind);
-  if (m.status == MarketStatus::kHalted) return Reject(Reason::kMarketHalted);
-  if (c.account == kFeeAccountId) return Reject(Reason::kFeeAccountCannotTrade);
-  const uint32_t acct = ledger_.FindAccount(c.account);
-  if (acct == kNil) return Reject(Reason::kUnknownAccount);
-  if (Reason r = ValidateQuantity(m, c.quantity); r != Reason::kNone) return Reject(r);
-
+Reason Engine::CheckPlaceShape(const PlaceOrder& c, const Market& m) const {
+  if (!IsValid(c.side) || !IsValid(c.kind)) return Reason::kInvalidOrderKind;
+  if (m.status == MarketStatus::kHalted) return Reason::kMarketHalted;
+  if (c.account == kFeeAccountId) return Reason::kFeeAccountCannotTrade;
+  if (ledger_.FindAccount(c.account) == kNil) return Reason::kUnknownAccount;
+  if (Reason r = ValidateQuantity(m, c.quantity); r != Reason::kNone) return r;
   const bool is_market = c.kind == OrderKind::kMarket;
-  const bool is_buy = c.side == Side::kBuy;
-  if (is_market ? c.price < 0 : c.price <= 0) return Reject(Reason::kInvalidPrice);
-  if (c.quote_budget < 0 || (c.quote_budget > 0 && !(is_market && is_buy))) {
-    return Reject(Reason::kInvalidAmount);
-  }
-  if (is_market && c.price == 0 && c.quote_budget == 0) {
-    return Reject(Reason::kMarketOrderUnbounded);
-  }
+  if (is_market ? c.price < 0 : c.price <= 0) return Reason::kInvalidPrice;
+  const bool market_buy = is_market && c.side == Side::kBuy;
+  if (c.quote_budget < 0 || (c.quote_budget > 0 && !market_buy)) return Reason::kInvalidAmount;
+  if (is_market && c.price == 0 && c.quote_budget == 0) return Reason::kMarketOrderUnbounded;
   if (c.client_order_id != 0 &&
       client_index_.Find(ClientKey{c.account, c.client_order_id}) != nullptr) {
-    return Reject(Reason::kDuplicateClientOrderId);
+    return Reason::kDuplicateClientOrderId;
   }
+  return Reason::kNone;
+}
 
-  Account& account = ledger_.account(acct);
-  if (!account.bucket.TryTake(account.limits, now_)) return Reject(Reason::kRiskRateLimit);
-
+Reason Engine::CheckPlaceRisk(const PlaceOrder& c, const Market& m, Account& account) {
+  if (!account.bucket.TryTake(account.limits, now_)) return Reason::kRiskRateLimit;
   Amount notional = 0;
   if (c.price > 0 && !CheckedMul3(c.price, m.tick_size, c.quantity, &notional)) {
-    return Reject(Reason::kArithmeticOverflow);
+    return Reason::kArithmeticOverflow;
   }
-  if (c.quote_budget > 0)
+  if (c.quote_budget > 0) {
     notional = c.price > 0 ? std::min(notional, c.quote_budget) : c.quote_budget;
+  }
   if (Reason r =
           CheckOrderLimits(account.limits, c.quantity, notional, c.price, m.last_trade_price);
       r != Reason::kNone) {
-    return Reject(r);
+    return r;
   }
   const bool can_rest = c.kind == OrderKind::kLimit || c.kind == OrderKind::kPostOnly;
   if (can_rest && account.limits.max_open_orders != 0 &&
       account.open_orders >= account.limits.max_open_orders) {
-    return Reject(Reason::kRiskMaxOpenOrders);
+    return Reason::kRiskMaxOpenOrders;
   }
-  if (c.kind == OrderKind::kPostOnly && m.side(Opposite(c.side)).CrossedBy(c.price)) {
-    return Reject(Reason::kPostOnlyWouldTrade);
-  }
+  return Reason::kNone;
+}
 
-  Balance& balance = ledger_.balance(is_buy ? m.quote : m.base, acct);
-  TakerState t;
-  t.has_limit = c.price > 0;
-  Amount hold = 0;
-  if (is_market && is_buy) {
-    // A market buy spends from a budget: the quote budget, the cost at its protection price,
-    // whichever is smaller, and never more than is available.
-    Amount bound = c.quote_budget;
-    if (c.price > 0) {
-      Amount at_protection;
-      if (!HoldFor(m, Side::kBuy, c.price, c.quantity, &at_protection)) {
-        return Reject(Reason::kArithmeticOverflow);
-      }
-      bound = bound > 0 ? std::min(bound, at_protection) : at_protection;
+Reason Engine::ComputeEntryHold(const PlaceOrder& c, const Market& m, Amount available,
+                                Amount* hold, TakerState* t) const {
+  if (c.kind != OrderKind::kMarket || c.side != Side::kBuy) {
+    if (!HoldFor(m, c.side, c.price, c.quantity, hold)) return Reason::kArithmeticOverflow;
+    return *hold > available ? Reason::kInsufficientBalance : Reason::kNone;
+  }
+  // A market buy spends from a budget: the quote budget or the cost at its protection price,
+  // whichever is smaller, and never more than is available.
+  Amount bound = c.quote_budget;
+  if (c.price > 0) {
+    Amount at_protection;
+    if (!HoldFor(m, Side::kBuy, c.price, c.quantity, &at_protection)) {
+      return Reason::kArithmeticOverflow;
     }
-    hold = std::min(bound, balance.available);
-    if (hold <= 0) return Reject(Reason::kInsufficientBalance);
-    t.budget_mode = true;
-    t.budget = hold;
-  } else {
-    if (!HoldFor(m, c.side, c.price, c.quantity, &hold)) {
-      return Reject(Reason::kArithmeticOverflow);
-    }
-    if (hold > balance.available) return Reject(Reason::kInsufficientBalance);
+    bound = bound > 0 ? std::min(bound, at_protection) : at_protection;
   }
+  *hold = std::min(bound, available);
+  if (*hold <= 0) return Reason::kInsufficientBalance;
+  t->budget_mode = true;
+  t->budget = *hold;
+  return Reason::kNone;
+}
 
-  Order probe;
-  probe.account = acct;
-  probe.side = c.side;
-  probe.price = c.price;
-  if (c.kind == OrderKind::kFillOrKill && FillOrKillLiquidity(m, probe, c.quantity) < c.quantity) {
-    return Reject(Reason::kFillOrKillUnfillable);
-  }
-
-  // Accepted: from here on the command only produces events.
-  balance.available -= hold;
-  balance.held += hold;
+uint32_t Engine::OpenOrder(const PlaceOrder& c, uint32_t market_slot, uint32_t account_slot) {
   const uint32_t slot = pool_.Allocate();
   Order& o = pool_[slot];
   o.id = next_order_id_++;
   o.client_order_id = c.client_order_id;
   o.account_id = c.account;
-  o.account = acct;
-  o.market = *market_slot;
+  o.account = account_slot;
+  o.market = market_slot;
   o.price = c.price;
   o.open = c.quantity;
   o.side = c.side;
@@ -162,7 +141,40 @@ Outcome Engine::HandlePlaceOrder(const PlaceOrder& c) {
   order_index_.Insert(o.id, slot);
   if (c.client_order_id != 0) client_index_.Insert(ClientKey{c.account, c.client_order_id}, slot);
   EmitOrderEvent(EventType::kOrderAccepted, o, c.quantity, Reason::kNone);
-  const OrderId id = o.id;
+  return slot;
+}
+
+Outcome Engine::HandlePlaceOrder(const PlaceOrder& c) {
+  const uint32_t* market_slot = market_index_.Find(c.market);
+  if (market_slot == nullptr) return Reject(Reason::kUnknownMarket);
+  Market& m = markets_[*market_slot];
+  if (Reason r = CheckPlaceShape(c, m); r != Reason::kNone) return Reject(r);
+  const uint32_t acct = ledger_.FindAccount(c.account);
+  if (Reason r = CheckPlaceRisk(c, m, ledger_.account(acct)); r != Reason::kNone) return Reject(r);
+  if (c.kind == OrderKind::kPostOnly && m.side(Opposite(c.side)).CrossedBy(c.price)) {
+    return Reject(Reason::kPostOnlyWouldTrade);
+  }
+  Balance& balance = ledger_.balance(c.side == Side::kBuy ? m.quote : m.base, acct);
+  TakerState t;
+  t.has_limit = c.price > 0;
+  Amount hold = 0;
+  if (Reason r = ComputeEntryHold(c, m, balance.available, &hold, &t); r != Reason::kNone) {
+    return Reject(r);
+  }
+  if (c.kind == OrderKind::kFillOrKill) {
+    Order probe;
+    probe.account = acct;
+    probe.side = c.side;
+    probe.price = c.price;
+    if (FillOrKillLiquidity(m, probe, c.quantity) < c.quantity) {
+      return Reject(Reason::kFillOrKillUnfillable);
+    }
+  }
+  // Accepted: from here on the command only produces events.
+  balance.available -= hold;
+  balance.held += hold;
+  const uint32_t slot = OpenOrder(c, *market_slot, acct);
+  const OrderId id = pool_[slot].id;
   Match(m, slot, t);
   FinishTaker(m, slot, t, /*linked=*/false);
   return Accept(id);
@@ -237,57 +249,68 @@ Outcome Engine::HandleAmendOrder(const AmendOrder& c) {
   if (c.new_price == o.price && c.new_quantity == o.open) return Reject(Reason::kAmendNoChange, id);
   Account& account = ledger_.account(o.account);
   if (!account.bucket.TryTake(account.limits, now_)) return Reject(Reason::kRiskRateLimit, id);
-
-  BookSide& own_side = m.side(o.side);
-  Balance& balance = ledger_.balance(o.side == Side::kBuy ? m.quote : m.base, o.account);
-  Amount old_hold, new_hold;
-  DREICHOR_CHECK(HoldFor(m, o.side, o.price, o.open, &old_hold));
-
   if (c.new_price == o.price && c.new_quantity < o.open) {
-    // Reducing in place keeps time priority.
-    DREICHOR_CHECK(HoldFor(m, o.side, o.price, c.new_quantity, &new_hold));
-    Level* level = own_side.Find(o.price);
-    DREICHOR_CHECK(level != nullptr);
-    level->total -= o.open - c.new_quantity;
-    o.open = c.new_quantity;
-    balance.held -= old_hold - new_hold;
-    balance.available += old_hold - new_hold;
-    Event& ev = EmitOrderEvent(EventType::kOrderAmended, o, o.open, Reason::kNone);
-    ev.priority_kept = 1;
-    EmitBookChanged(m, o.side, o.price, level->total, level->count);
+    ReduceInPlace(m, slot, c.new_quantity);
     return Accept(id);
   }
-
-  Amount notional;
-  if (!CheckedMul3(c.new_price, m.tick_size, c.new_quantity, &notional) ||
-      !HoldFor(m, o.side, c.new_price, c.new_quantity, &new_hold)) {
-    return Reject(Reason::kArithmeticOverflow, id);
-  }
-  if (Reason r = CheckOrderLimits(account.limits, c.new_quantity, notional, c.new_price,
-                                  m.last_trade_price);
-      r != Reason::kNone) {
+  if (Reason r = Reprice(m, slot, c.new_price, c.new_quantity); r != Reason::kNone) {
     return Reject(r, id);
   }
-  if (o.kind == OrderKind::kPostOnly && m.side(Opposite(o.side)).CrossedBy(c.new_price)) {
-    return Reject(Reason::kPostOnlyWouldTrade, id);
+  return Accept(id);
+}
+
+void Engine::ReduceInPlace(Market& m, uint32_t slot, Quantity new_quantity) {
+  Order& o = pool_[slot];
+  Amount old_hold, new_hold;
+  DREICHOR_CHECK(HoldFor(m, o.side, o.price, o.open, &old_hold));
+  DREICHOR_CHECK(HoldFor(m, o.side, o.price, new_quantity, &new_hold));
+  Level* level = m.side(o.side).Find(o.price);
+  DREICHOR_CHECK(level != nullptr);
+  level->total -= o.open - new_quantity;
+  o.open = new_quantity;
+  Balance& balance = ledger_.balance(o.side == Side::kBuy ? m.quote : m.base, o.account);
+  balance.held -= old_hold - new_hold;
+  balance.available += old_hold - new_hold;
+  Event& ev = EmitOrderEvent(EventType::kOrderAmended, o, o.open, Reason::kNone);
+  ev.priority_kept = 1;
+  EmitBookChanged(m, o.side, o.price, level->total, level->count);
+}
+
+Reason Engine::Reprice(Market& m, uint32_t slot, Price new_price, Quantity new_quantity) {
+  Order& o = pool_[slot];
+  const Account& account = ledger_.account(o.account);
+  Amount notional, old_hold, new_hold;
+  DREICHOR_CHECK(HoldFor(m, o.side, o.price, o.open, &old_hold));
+  if (!CheckedMul3(new_price, m.tick_size, new_quantity, &notional) ||
+      !HoldFor(m, o.side, new_price, new_quantity, &new_hold)) {
+    return Reason::kArithmeticOverflow;
   }
-  if (new_hold > balance.available + old_hold) return Reject(Reason::kInsufficientBalance, id);
+  if (Reason r =
+          CheckOrderLimits(account.limits, new_quantity, notional, new_price, m.last_trade_price);
+      r != Reason::kNone) {
+    return r;
+  }
+  if (o.kind == OrderKind::kPostOnly && m.side(Opposite(o.side)).CrossedBy(new_price)) {
+    return Reason::kPostOnlyWouldTrade;
+  }
+  Balance& balance = ledger_.balance(o.side == Side::kBuy ? m.quote : m.base, o.account);
+  if (new_hold > balance.available + old_hold) return Reason::kInsufficientBalance;
 
   // Leave the book, re-price, then trade and rest like a new order (time priority is lost).
   Quantity level_total;
   uint32_t level_count;
   const Price old_price = o.price;
-  own_side.Remove(pool_, slot, &level_total, &level_count);
+  m.side(o.side).Remove(pool_, slot, &level_total, &level_count);
   EmitBookChanged(m, o.side, old_price, level_total, level_count);
   balance.available += old_hold - new_hold;
   balance.held += new_hold - old_hold;
-  o.price = c.new_price;
-  o.open = c.new_quantity;
+  o.price = new_price;
+  o.open = new_quantity;
   EmitOrderEvent(EventType::kOrderAmended, o, o.open, Reason::kNone);
   TakerState t;
   Match(m, slot, t);
   FinishTaker(m, slot, t, /*linked=*/true);
-  return Accept(id);
+  return Reason::kNone;
 }
 
 }  // namespace dreichor::engine

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <ostream>
 #include <set>
 
 #include "engine/engine_fixture.h"
@@ -16,6 +17,9 @@ struct Row {
   // Builds the rejected command; may apply setup commands through the fixture first.
   std::function<Command(EngineFixture&)> make;
 };
+
+// Names the row in test output instead of dumping its bytes.
+void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
 
 // A fixture instance driven by hand inside a parameterised test.
 class RejectionTest : public EngineFixture {
