@@ -60,10 +60,13 @@ void BM_PlaceRestingThenCancel(benchmark::State& state) {
 }
 BENCHMARK(BM_PlaceRestingThenCancel);
 
-void BM_AmendMovesOneTickBackAndForth(benchmark::State& state) {
+// Moves one order back and forth by a tick, `state.range(0)` ticks below the last trade: near
+// the touch, and deep in the book where its level is found by the price index rather than by
+// being next to the best.
+void BM_AmendOneTickBackAndForth(benchmark::State& state) {
   TimestampNs now;
   auto e = PreparedEngine(SetupOnly(), &now);
-  const Price price = Mid(*e) - 50;
+  const Price price = Mid(*e) - state.range(0);
   OrderId id =
       MustApply(state, *e, PlaceOrder{kTraderA, 1, 0, Side::kBuy, OrderKind::kLimit, price, 10, 0},
                 &now)
@@ -75,7 +78,7 @@ void BM_AmendMovesOneTickBackAndForth(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_AmendMovesOneTickBackAndForth);
+BENCHMARK(BM_AmendOneTickBackAndForth)->Arg(50)->Arg(400);
 
 void BM_CrossingLimitTradesAgainstRestingOrder(benchmark::State& state) {
   TimestampNs now;
@@ -95,24 +98,6 @@ void BM_CrossingLimitTradesAgainstRestingOrder(benchmark::State& state) {
   state.SetItemsProcessed(2 * state.iterations());
 }
 BENCHMARK(BM_CrossingLimitTradesAgainstRestingOrder);
-
-// An order deep in the book: its level is found by search rather than near the touch.
-void BM_AmendDeepInTheBook(benchmark::State& state) {
-  TimestampNs now;
-  auto e = PreparedEngine(SetupOnly(), &now);
-  const Price price = Mid(*e) - 400;
-  OrderId id =
-      MustApply(state, *e, PlaceOrder{kTraderA, 1, 0, Side::kBuy, OrderKind::kLimit, price, 10, 0},
-                &now)
-          .order_id;
-  Price offset = 1;
-  for (auto _ : state) {
-    MustApply(state, *e, AmendOrder{kTraderA, OrderRef{id, 0}, price + offset, 10}, &now);
-    offset = 1 - offset;
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_AmendDeepInTheBook);
 
 void BM_EncodeDecodePlaceOrder(benchmark::State& state) {
   const Command c = PlaceOrder{7, 1, 42, Side::kBuy, OrderKind::kLimit, 100, 5, 0};
