@@ -9,21 +9,23 @@ namespace dreichor::engine {
 bool TokenBucket::TryTake(const RiskLimits& limits, TimestampNs now) {
   if (limits.rate_capacity == 0) return true;
   const int64_t capacity = static_cast<int64_t>(limits.rate_capacity) * kNanoTokensPerToken;
-  if (now > last_refill && limits.rate_per_second > 0) {
+  if (now > last_refill) {
+    // The difference of two int64 values fits in uint64 but not always in int64.
+    const uint64_t elapsed = static_cast<uint64_t>(now) - static_cast<uint64_t>(last_refill);
     const int64_t rate = limits.rate_per_second;
-    const int64_t elapsed = now - last_refill;
-    if (elapsed < (int64_t{1} << 30)) {
+    if (rate > 0 && elapsed < (uint64_t{1} << 30)) {
       // rate < 2^32 and elapsed < 2^30: the product is below 2^62 and the sum with at most
       // 2^32 * 10^9 nano-tokens stays below 2^63. The common case: no division.
-      nano_tokens = std::min(capacity, nano_tokens + elapsed * rate);
-    } else {
+      nano_tokens = std::min(capacity, nano_tokens + static_cast<int64_t>(elapsed) * rate);
+    } else if (rate > 0) {
       // Past this many ns the bucket is full whatever it held.
-      const int64_t fill_time = capacity / rate + 1;
-      nano_tokens =
-          elapsed >= fill_time ? capacity : std::min(capacity, nano_tokens + elapsed * rate);
+      const uint64_t fill_time = static_cast<uint64_t>(capacity / rate) + 1;
+      nano_tokens = elapsed >= fill_time
+                        ? capacity
+                        : std::min(capacity, nano_tokens + static_cast<int64_t>(elapsed) * rate);
     }
+    last_refill = now;
   }
-  if (now > last_refill) last_refill = now;
   if (nano_tokens < kNanoTokensPerToken) return false;
   nano_tokens -= kNanoTokensPerToken;
   return true;

@@ -49,6 +49,18 @@ TEST(TokenBucketTest, TimestampGoingBackwardsRefillsNothing) {
   EXPECT_TRUE(b.TryTake(l, 11 * kSecond));
 }
 
+TEST(TokenBucketTest, ExtremeTimestampsRefillWithoutOverflow) {
+  RiskLimits l;
+  l.rate_capacity = 3;
+  l.rate_per_second = 7;
+  TokenBucket b;
+  b.Reset(l, INT64_MIN);
+  EXPECT_TRUE(b.TryTake(l, INT64_MIN));
+  EXPECT_TRUE(b.TryTake(l, INT64_MAX));  // the gap does not fit in int64
+  EXPECT_EQ(b.nano_tokens, 2 * kNanoTokensPerToken);
+  EXPECT_EQ(b.last_refill, INT64_MAX);
+}
+
 TEST(TokenBucketTest, ZeroCapacityMeansNoLimit) {
   RiskLimits l;
   TokenBucket b;
