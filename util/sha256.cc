@@ -21,6 +21,8 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
 
 Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
 
+void Sha256::Reset() { CheckOk(EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr)); }
+
 void Sha256::Update(const void* data, size_t size) { CheckOk(EVP_DigestUpdate(ctx_, data, size)); }
 
 Sha256::Digest Sha256::Finish() {

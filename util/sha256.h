@@ -28,8 +28,10 @@ class Sha256 {
 
   void Update(const void* data, size_t size);
   void Update(std::string_view bytes) { Update(bytes.data(), bytes.size()); }
-  // Returns the digest; the object must not be updated afterwards.
+  // Returns the digest; the object must be Reset before it is updated again.
   Digest Finish();
+  // Starts a new hash, reusing the context.
+  void Reset();
 
   static Digest Of(std::string_view bytes);
 

@@ -22,5 +22,14 @@ TEST(Sha256Test, IncrementalUpdatesEqualOneShot) {
   EXPECT_EQ(h.Finish(), Sha256::Of("abc"));
 }
 
+TEST(Sha256Test, ResetStartsAFreshHash) {
+  Sha256 h;
+  h.Update("junk");
+  (void)h.Finish();
+  h.Reset();
+  h.Update("abc");
+  EXPECT_EQ(h.Finish(), Sha256::Of("abc"));
+}
+
 }  // namespace
 }  // namespace dreichor

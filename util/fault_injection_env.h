@@ -1,0 +1,86 @@
+// FaultInjectionEnv: an Env for tests that wraps a real one and can make it fail the way disks
+// and kernels do.
+//
+// - SimulateCrash(): every file written through this Env loses what was appended after its last
+//   successful Sync, and files created since their directory's last SyncDir disappear: what a
+//   machine that lost power would show, at the worst moment.
+// - SetWriteBudget(n, err): after n more appended bytes, an Append writes the part that fits
+//   and fails with `err` (ENOSPC: a full disk; a short write followed by an error).
+// - FailWrites(err): every Append fails with `err` before writing anything.
+// - FailSyncs(err): every Sync fails with `err` (EIO) and syncs nothing.
+// - SetNowNanos(t): a fixed clock.
+//
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "util/env.h"
+
+namespace dreichor {
+
+class FaultInjectionEnv final : public Env {
+ public:
+  explicit FaultInjectionEnv(Env* base) : base_(base) {}
+
+  void SimulateCrash();
+  void SetWriteBudget(uint64_t bytes, int err);
+  void FailWrites(int err);
+  void FailSyncs(int err);
+  void ClearFaults();
+  void SetNowNanos(int64_t t) { now_ = t; }
+
+  Status ReadFile(const std::string& path, std::string* contents) override {
+    return base_->ReadFile(path, contents);
+  }
+  Status ReadRange(const std::string& path, uint64_t offset, size_t n, std::string* out) override {
+    return base_->ReadRange(path, offset, n, out);
+  }
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
+  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override;
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
+    return base_->GetChildren(dir, names);
+  }
+  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
+  Result<uint64_t> FileSize(const std::string& path) override { return base_->FileSize(path); }
+  Status RemoveFile(const std::string& path) override;
+  Status RenameFile(const std::string& from, const std::string& to) override;
+  Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
+  Status SyncDir(const std::string& dir) override;
+  Status TruncateFile(const std::string& path, uint64_t size) override;
+  Status MakeReadOnly(const std::string& path) override { return base_->MakeReadOnly(path); }
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+    return base_->LockFile(path);
+  }
+  int64_t NowNanos() override { return now_ ? *now_ : base_->NowNanos(); }
+
+ private:
+  friend class FaultInjectionFile;
+  struct FileState {
+    uint64_t size = 0;
+    uint64_t synced = 0;
+    bool entry_durable = true;  // false until the directory is synced after creation
+  };
+  // Hooks for FaultInjectionFile, under mu_.
+  Status BeforeAppend(const std::string& path, std::string_view* data, bool* then_fail);
+  void AfterAppend(const std::string& path, size_t n);
+  Status BeforeSync();
+  void AfterSync(const std::string& path);
+  Result<std::unique_ptr<WritableFile>> Wrap(const std::string& path,
+                                             Result<std::unique_ptr<WritableFile>> base,
+                                             bool truncated);
+
+  Env* base_;
+  std::mutex mu_;
+  std::map<std::string, FileState> files_;
+  std::optional<uint64_t> write_budget_;
+  int budget_errno_ = 0;
+  int write_errno_ = 0;
+  int sync_errno_ = 0;
+  std::optional<int64_t> now_;
+};
+
+}  // namespace dreichor
