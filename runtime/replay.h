@@ -1,0 +1,51 @@
+// Replay: rebuilds the engine's state from the audit log, the source of truth.
+//
+// The newest snapshot that verifies is loaded first: its checksum, the log holding a record at
+// its sequence with the same chain hash, and the state hash recomputed after loading. A snapshot
+// that fails any check is skipped with a warning that says why, and the next older one (or the
+// log's genesis) is used. Then every later record is read, its chain hash checked, its command
+// decoded and applied. The result is bit-identical to the state of the process that wrote the
+// log (same state hash).
+//
+//   ReplayOptions options;
+//   options.progress = [](uint64_t done, uint64_t total) { ... };
+//   auto state = Replay(log, &snapshots, options);
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "engine/engine.h"
+#include "snapshot/snapshot_store.h"
+
+namespace dreichor::runtime {
+
+struct ReplayOptions {
+  // Stop after this sequence number / before the first record stamped later than this time.
+  uint64_t until_sequence = std::numeric_limits<uint64_t>::max();
+  int64_t until_time_ns = std::numeric_limits<int64_t>::max();
+  // Called every `progress_every` records and once at the end with (done, total to replay).
+  std::function<void(uint64_t done, uint64_t total)> progress;
+  uint64_t progress_every = 1 << 20;
+};
+
+struct ReplayResult {
+  std::unique_ptr<engine::Engine> engine;
+  uint64_t last_sequence = 0;      // the last record applied
+  audit::Digest last_chain{};      // its chain hash (genesis when none)
+  int64_t last_timestamp_ns = 0;   // its timestamp (0 when none)
+  uint64_t snapshot_sequence = 0;  // where replay started (0: genesis)
+  uint64_t records_replayed = 0;
+  std::vector<std::string> warnings;  // skipped snapshots and why
+};
+
+// `snapshots` may be null (replay from genesis).
+Result<ReplayResult> Replay(audit::AuditLog& log, const snapshot::SnapshotStore* snapshots,
+                            const ReplayOptions& options);
+
+}  // namespace dreichor::runtime
