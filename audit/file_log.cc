@@ -155,6 +155,9 @@ Status FileLog::RecoverActiveSegment(RecoveryReport* report) {
   const std::string name = BaseName(seg.path);
   std::string bytes;
   if (Status s = env_->ReadFile(seg.path, &bytes); !s.ok()) return s;
+  if (bytes.size() < kSegmentHeaderSize && seg.first_sequence == sealed_end_sequence_) {
+    return RedoInterruptedSegment(bytes.size(), report);
+  }
   auto header = DecodeSegmentHeader(std::string_view(bytes).substr(0, kSegmentHeaderSize));
   if (!header.ok()) return Status::Corruption(name + ": " + header.status().message());
   if (Status s = CheckSegmentHeader(name, header.value(), seg.first_sequence, sealed_end_sequence_,
@@ -214,6 +217,23 @@ Status FileLog::RecoverActiveSegment(RecoveryReport* report) {
   }
   if (sealed) return StartSegment(last_sequence_ + 1, last_chain_);
   return Status::Ok();
+}
+
+// The last segment's file exists but its header was never completely written (a crash while
+// starting it): it holds no record, and what precedes it is sealed and checked. It is removed and
+// started again.
+Status FileLog::RedoInterruptedSegment(uint64_t size, RecoveryReport* report) {
+  const Segment seg = segments_.back();
+  report->truncated_tail = true;
+  report->segment = BaseName(seg.path);
+  report->offset = 0;
+  report->bytes_dropped = size;
+  last_sequence_ = sealed_end_sequence_ - 1;
+  last_chain_ = sealed_end_chain_;
+  segments_.pop_back();
+  if (options_.read_only) return Status::Ok();
+  if (Status s = env_->RemoveFile(seg.path); !s.ok()) return s;
+  return StartSegment(sealed_end_sequence_, sealed_end_chain_);
 }
 
 Status FileLog::OpenSegmentForAppend(const Segment& segment, uint64_t size) {

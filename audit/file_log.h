@@ -78,6 +78,7 @@ class FileLog final : public AuditLog {
   Status LoadSegments();
   Status CheckSealedSegments();
   Status RecoverActiveSegment(RecoveryReport* report);
+  Status RedoInterruptedSegment(uint64_t size, RecoveryReport* report);
   Status OpenSegmentForAppend(const Segment& segment, uint64_t size);
   Status StartSegment(uint64_t first_sequence, const Digest& previous_chain);
   Status Roll();

@@ -273,6 +273,41 @@ TEST_F(FileLogTest, SealedSegmentWithoutSuccessorIsCompletedAtOpen) {
   EXPECT_TRUE(VerifyLog(*log.value()).ok());
 }
 
+TEST_F(FileLogTest, SegmentWhoseHeaderWasNeverWrittenIsStartedAgain) {
+  for (size_t partial : {size_t{0}, size_t{30}}) {
+    SCOPED_TRACE(partial);
+    TempDir dir;
+    const std::string path = dir.path() + "/log";
+    FileLogOptions options;
+    options.segment_bytes = RecordOffset(3);
+    {
+      auto log = FileLog::Open(Env::Default(), path, options, &report_);
+      ASSERT_TRUE(log.ok());
+      for (uint64_t s = 1; s <= 6; ++s) ASSERT_TRUE(log.value()->Append(TestBatch(s, 1)).ok());
+    }
+    // seg-4 is full: the next append would seal it and start seg-7. Seal it by hand, then leave
+    // seg-7 as a crash while writing its header would.
+    const std::string seg4 = path + "/" + SegmentFileName(4);
+    {
+      RecoveryReport r;
+      auto log = FileLog::Open(Env::Default(), path, options, &r);
+      ASSERT_TRUE(log.ok());
+      ASSERT_TRUE(log.value()->Append(TestBatch(7, 1)).ok());
+    }
+    const std::string seg7 = path + "/" + SegmentFileName(7);
+    std::string header = ReadBytes(seg7).substr(0, partial);
+    std::filesystem::remove(seg7);
+    std::ofstream(seg7, std::ios::binary) << header;
+    auto log = FileLog::Open(Env::Default(), path, options, &report_);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    EXPECT_TRUE(report_.truncated_tail);
+    EXPECT_EQ(report_.bytes_dropped, partial);
+    EXPECT_EQ(log.value()->last_sequence(), 6u);
+    ASSERT_TRUE(log.value()->Append(TestBatch(7, 1)).ok());
+    EXPECT_TRUE(VerifyLog(*log.value()).ok());
+  }
+}
+
 TEST_F(FileLogTest, SecondWriterOnTheSameDirectoryIsRefused) {
   auto first = Open();
   ASSERT_TRUE(first.ok());
