@@ -1,7 +1,6 @@
 #include "runtime/replay.h"
 
-#include "audit/chain_checker.h"
-#include "engine/command_codec.h"
+#include "runtime/replay_pipeline.h"
 
 namespace dreichor::runtime {
 
@@ -78,41 +77,38 @@ Result<ReplayResult> Replay(audit::AuditLog& log, const snapshot::SnapshotStore*
   if (!start.ok()) return start.status();
   result.engine = std::move(start.value().engine);
   result.snapshot_sequence = start.value().sequence;
+  result.last_sequence = start.value().sequence;
+  result.last_chain = start.value().chain;
   result.last_timestamp_ns = start.value().timestamp_ns;
 
   const uint64_t end = std::min(log.last_sequence(), options.until_sequence);
   const uint64_t total = end > result.snapshot_sequence ? end - result.snapshot_sequence : 0;
-  audit::ChainChecker chain(start.value().sequence, start.value().chain);
-  auto reader = log.ReadFrom(start.value().sequence + 1);
-  if (!reader.ok()) return reader.status();
-  audit::Record r;
-  while (chain.sequence() < end) {
-    auto more = reader.value()->Next(&r);
+  ReplayPipeline pipeline(log, start.value().sequence, start.value().chain, end,
+                          options.until_time_ns);
+  DecodedBatch batch;
+  uint64_t next_progress = options.progress_every;
+  uint64_t reported = UINT64_MAX;
+  for (;;) {
+    auto more = pipeline.Next(&batch);
     if (!more.ok()) return more.status();
     if (!more.value()) break;
-    if (r.timestamp_ns > options.until_time_ns) break;
-    if (Status s = chain.Check(r); !s.ok()) {
-      return Status::Corruption(reader.value()->Where() + ": " + s.message());
+    for (size_t i = 0; i < batch.commands.size(); ++i) {
+      (void)result.engine->Apply(batch.commands[i], batch.timestamps[i]);
     }
-    auto command = engine::DecodeCommand(r.payload);
-    if (!command.ok()) {
-      return Status::Corruption(reader.value()->Where() + " (sequence " +
-                                std::to_string(r.sequence) + "): " + command.status().message());
-    }
-    if (static_cast<uint16_t>(engine::TypeOf(command.value())) != r.type) {
-      return Status::Corruption("sequence " + std::to_string(r.sequence) +
-                                ": record type differs from its command's");
-    }
-    (void)result.engine->Apply(command.value(), r.timestamp_ns);
-    result.last_timestamp_ns = r.timestamp_ns;
-    ++result.records_replayed;
-    if (options.progress && result.records_replayed % options.progress_every == 0) {
+    result.records_replayed += batch.commands.size();
+    result.last_sequence = batch.last_sequence;
+    result.last_chain = batch.last_chain;
+    result.last_timestamp_ns = batch.timestamps.back();
+    if (options.progress && result.records_replayed >= next_progress) {
       options.progress(result.records_replayed, total);
+      reported = result.records_replayed;
+      next_progress =
+          (result.records_replayed / options.progress_every + 1) * options.progress_every;
     }
   }
-  if (options.progress) options.progress(result.records_replayed, total);
-  result.last_sequence = chain.sequence();
-  result.last_chain = chain.chain();
+  if (options.progress && reported != result.records_replayed) {
+    options.progress(result.records_replayed, total);
+  }
   return result;
 }
 

@@ -7,6 +7,9 @@
 // decoded and applied. The result is bit-identical to the state of the process that wrote the
 // log (same state hash).
 //
+// Reading, checksums, chain checks and decoding run on a second thread (runtime/
+// replay_pipeline.h) while the engine applies on the calling thread.
+//
 //   ReplayOptions options;
 //   options.progress = [](uint64_t done, uint64_t total) { ... };
 //   auto state = Replay(log, &snapshots, options);
@@ -29,7 +32,9 @@ struct ReplayOptions {
   // Stop after this sequence number / before the first record stamped later than this time.
   uint64_t until_sequence = std::numeric_limits<uint64_t>::max();
   int64_t until_time_ns = std::numeric_limits<int64_t>::max();
-  // Called every `progress_every` records and once at the end with (done, total to replay).
+  // Called with (records applied, records to apply) each time at least `progress_every` more
+  // records have been applied (checked after each batch of up to 4096), and at the end; `done`
+  // strictly increases between calls and the last call has done == total.
   std::function<void(uint64_t done, uint64_t total)> progress;
   uint64_t progress_every = 1 << 20;
 };
