@@ -14,33 +14,35 @@ Status Engine::Broken(const std::string& what) {
 Status Engine::CheckLevel(const Market& m, const BookSide& side, const Level& level,
                           const Level* better, std::vector<std::vector<Amount>>& held,
                           std::vector<uint32_t>& open_per_account) const {
-  const std::string where =
-      "market " + std::to_string(m.id) + " level " + std::to_string(level.price);
+  // Messages are built only on failure: checking a large book builds no strings.
+  auto where = [&] {
+    return "market " + std::to_string(m.id) + " level " + std::to_string(level.price);
+  };
   if (better != nullptr && !side.Better(better->price, level.price)) {
-    return Broken(where + ": levels not strictly sorted");
+    return Broken(where() + ": levels not strictly sorted");
   }
-  if (side.Find(level.price) != &level) return Broken(where + ": not indexed by price");
+  if (side.Find(level.price) != &level) return Broken(where() + ": not indexed by price");
   Quantity total = 0;
   uint32_t count = 0;
   uint64_t last_priority = 0;
   uint32_t prev = kNil;
   for (uint32_t s = level.head; s != kNil; s = pool_[s].next) {
     const Order& o = pool_[s];
-    const std::string order = where + " order " + std::to_string(o.id);
-    if (o.prev != prev) return Broken(order + ": broken FIFO links");
+    auto order = [&] { return where() + " order " + std::to_string(o.id); };
+    if (o.prev != prev) return Broken(order() + ": broken FIFO links");
     if (o.price != level.price || o.side != side.side() || markets_[o.market].id != m.id) {
-      return Broken(order + ": filed under the wrong level");
+      return Broken(order() + ": filed under the wrong level");
     }
-    if (o.open <= 0) return Broken(order + ": resting with no open quantity");
-    if (o.priority <= last_priority) return Broken(order + ": FIFO out of time order");
+    if (o.open <= 0) return Broken(order() + ": resting with no open quantity");
+    if (o.priority <= last_priority) return Broken(order() + ": FIFO out of time order");
     const uint32_t* indexed = order_index_.Find(o.id);
-    if (indexed == nullptr || *indexed != s) return Broken(order + ": not indexed");
+    if (indexed == nullptr || *indexed != s) return Broken(order() + ": not indexed");
     if (o.client_order_id != 0) {
       const uint32_t* c = client_index_.Find(ClientKey{o.account_id, o.client_order_id});
-      if (c == nullptr || *c != s) return Broken(order + ": client id not indexed");
+      if (c == nullptr || *c != s) return Broken(order() + ": client id not indexed");
     }
     Amount hold;
-    if (!HoldFor(m, o.side, o.price, o.open, &hold)) return Broken(order + ": overflow");
+    if (!HoldFor(m, o.side, o.price, o.open, &hold)) return Broken(order() + ": overflow");
     held[o.side == Side::kBuy ? m.quote : m.base][o.account] += hold;
     ++open_per_account[o.account];
     last_priority = o.priority;
@@ -48,9 +50,9 @@ Status Engine::CheckLevel(const Market& m, const BookSide& side, const Level& le
     total += o.open;
     ++count;
   }
-  if (level.tail != prev) return Broken(where + ": tail does not end the FIFO");
+  if (level.tail != prev) return Broken(where() + ": tail does not end the FIFO");
   if (count == 0 || count != level.count || total != level.total) {
-    return Broken(where + ": cached total or count is wrong");
+    return Broken(where() + ": cached total or count is wrong");
   }
   return Status::Ok();
 }

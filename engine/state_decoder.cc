@@ -151,6 +151,8 @@ class StateDecoder {
     if (n > r_.remaining() / kOrderBytes) return Fail("order count exceeds the data");
     std::vector<uint32_t> slots;
     slots.reserve(n);
+    e_->pool_.Reserve(n);
+    e_->order_index_.Reserve(n);
     uint32_t group_market = 0;
     int group_side = 0;  // 0 before any order; 1 bids; 2 asks
     for (uint64_t i = 0; i < n; ++i) {
@@ -165,31 +167,33 @@ class StateDecoder {
       o.open = r_.I64();
       o.filled = r_.I64();
       if (!r_.ok()) return Truncated("orders");
-      const std::string where = "order " + std::to_string(o.id);
+      // Built only when something is wrong: decoding a million orders builds no string.
+      auto where = [&o] { return "order " + std::to_string(o.id); };
       const uint32_t* ms = e_->market_index_.Find(market_id);
       o.account = e_->ledger_.FindAccount(o.account_id);
-      if (ms == nullptr) return Fail(where + ": unknown market");
-      if (o.account == kNil || o.account_id == kFeeAccountId) return Fail(where + ": bad account");
+      if (ms == nullptr) return Fail(where() + ": unknown market");
+      if (o.account == kNil || o.account_id == kFeeAccountId)
+        return Fail(where() + ": bad account");
       if (!IsValid(o.side) || !(o.kind == OrderKind::kLimit || o.kind == OrderKind::kPostOnly)) {
-        return Fail(where + ": side or kind cannot rest");
+        return Fail(where() + ": side or kind cannot rest");
       }
       if (o.id == 0 || o.id >= e_->next_order_id_ || e_->order_index_.Find(o.id) != nullptr) {
-        return Fail(where + ": id out of range or repeated");
+        return Fail(where() + ": id out of range or repeated");
       }
-      if (o.price <= 0 || o.open <= 0 || o.filled < 0) return Fail(where + ": bad numbers");
+      if (o.price <= 0 || o.open <= 0 || o.filled < 0) return Fail(where() + ": bad numbers");
       Amount hold;
       if (!e_->HoldFor(e_->markets_[*ms], o.side, o.price, o.open, &hold)) {
-        return Fail(where + ": amounts overflow");
+        return Fail(where() + ": amounts overflow");
       }
       // Orders come grouped by market (ascending id), bids before asks.
       const int side_rank = o.side == Side::kBuy ? 1 : 2;
       if (market_id < group_market || (market_id == group_market && side_rank < group_side)) {
-        return Fail(where + ": out of canonical order");
+        return Fail(where() + ": out of canonical order");
       }
       group_market = market_id;
       group_side = side_rank;
       o.market = *ms;
-      if (Status s = Place(o, where, slots); !s.ok()) return s;
+      if (Status s = Place(o, slots); !s.ok()) return s;
     }
     // Account lists are kept in id order.
     std::sort(slots.begin(), slots.end(),
@@ -200,15 +204,16 @@ class StateDecoder {
 
   // Appends one decoded order at the best end of its side: within a side the encoding goes from
   // the worst level to the best, so a new price must be better than the current best.
-  Status Place(const Order& decoded, const std::string& where, std::vector<uint32_t>& slots) {
+  Status Place(const Order& decoded, std::vector<uint32_t>& slots) {
+    auto where = [&decoded] { return "order " + std::to_string(decoded.id); };
     Market& m = e_->markets_[decoded.market];
     BookSide& side = m.side(decoded.side);
     if (!side.empty() && side.Better(side.best().price, decoded.price)) {
-      return Fail(where + ": levels out of order");
+      return Fail(where() + ": levels out of order");
     }
     if (decoded.client_order_id != 0) {
       Engine::ClientKey key{decoded.account_id, decoded.client_order_id};
-      if (e_->client_index_.Find(key) != nullptr) return Fail(where + ": client id repeated");
+      if (e_->client_index_.Find(key) != nullptr) return Fail(where() + ": client id repeated");
     }
     const uint32_t slot = e_->pool_.Allocate();
     e_->pool_[slot] = decoded;

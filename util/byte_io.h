@@ -12,6 +12,7 @@
 //   if (!r.ok()) ...
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -74,9 +75,13 @@ class ByteWriter {
 
   template <typename T>
   void Fixed(T v) {
-    char b[sizeof(T)];
-    for (size_t i = 0; i < sizeof(T); ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-    Raw(b, sizeof(T));
+    if constexpr (std::endian::native == std::endian::little) {
+      Raw(&v, sizeof(T));  // the in-memory bytes already are the encoding
+    } else {
+      char b[sizeof(T)];
+      for (size_t i = 0; i < sizeof(T); ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+      Raw(b, sizeof(T));
+    }
   }
   void Raw(const void* p, size_t n) {
     buffer_.append(static_cast<const char*>(p), n);
@@ -127,8 +132,12 @@ class ByteReader {
   T Fixed() {
     if (!Need(sizeof(T))) return 0;
     T v = 0;
-    for (size_t i = 0; i < sizeof(T); ++i) {
-      v |= static_cast<T>(static_cast<T>(static_cast<uint8_t>(bytes_[pos_ + i])) << (8 * i));
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
+    } else {
+      for (size_t i = 0; i < sizeof(T); ++i) {
+        v |= static_cast<T>(static_cast<T>(static_cast<uint8_t>(bytes_[pos_ + i])) << (8 * i));
+      }
     }
     pos_ += sizeof(T);
     return v;
