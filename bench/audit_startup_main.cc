@@ -104,11 +104,19 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", result.status().ToString().c_str());
       return 1;
     }
-    std::printf(
-        "startup %s: %.3f s (open %.3f s, %llu records replayed, %.2f M records/s)\n",
-        with_snapshot ? "from the snapshot" : "from genesis", total, open_seconds,
-        static_cast<unsigned long long>(result.value().records_replayed),
-        static_cast<double>(result.value().records_replayed) / (total - open_seconds) / 1e6);
+    const double replay_seconds = total - open_seconds;
+    if (with_snapshot) {
+      std::printf(
+          "startup from the snapshot at %llu: %.3f s (open %.3f s; load the snapshot and "
+          "replay %llu records %.3f s)\n",
+          static_cast<unsigned long long>(result.value().snapshot_sequence), total, open_seconds,
+          static_cast<unsigned long long>(result.value().records_replayed), replay_seconds);
+    } else {
+      std::printf("startup from genesis: %.3f s (open %.3f s; replay %llu records at %.2f M/s)\n",
+                  total, open_seconds,
+                  static_cast<unsigned long long>(result.value().records_replayed),
+                  static_cast<double>(result.value().records_replayed) / replay_seconds / 1e6);
+    }
   }
   return 0;
 }
