@@ -1,11 +1,11 @@
 #include "audit/segment_format.h"
 
-#include <cstdio>
 #include <cstring>
 
 #include "audit/log_format.h"
 #include "util/byte_io.h"
 #include "util/crc32c.h"
+#include "util/sequence_file_name.h"
 
 namespace dreichor::audit {
 
@@ -155,28 +155,12 @@ Status CheckSegmentHeader(const std::string& name, const SegmentHeader& h, uint6
 }
 
 std::string SegmentFileName(uint64_t first_sequence) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%s%020llu%s", kSegmentPrefix,
-                static_cast<unsigned long long>(first_sequence), kSegmentSuffix);
-  return buf;
+  return SequenceFileName(kSegmentPrefix, first_sequence, kSegmentSuffix);
 }
 
 bool ParseSegmentFileName(const std::string& name, uint64_t* first_sequence) {
-  const size_t prefix = sizeof(kSegmentPrefix) - 1;
-  const size_t suffix = sizeof(kSegmentSuffix) - 1;
-  if (name.size() != prefix + 20 + suffix || name.compare(0, prefix, kSegmentPrefix) != 0 ||
-      name.compare(prefix + 20, suffix, kSegmentSuffix) != 0) {
-    return false;
-  }
-  uint64_t v = 0;
-  for (size_t i = prefix; i < prefix + 20; ++i) {
-    if (name[i] < '0' || name[i] > '9') return false;
-    const uint64_t digit = static_cast<uint64_t>(name[i] - '0');
-    if (v > (UINT64_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  *first_sequence = v;
-  return v >= 1;
+  return ParseSequenceFileName(name, kSegmentPrefix, kSegmentSuffix, first_sequence) &&
+         *first_sequence >= 1;
 }
 
 }  // namespace dreichor::audit

@@ -3,33 +3,16 @@
 #include <zstd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 
 #include "snapshot/snapshot_format.h"
 #include "util/byte_io.h"
 #include "util/crc32c.h"
+#include "util/sequence_file_name.h"
 
 namespace dreichor::snapshot {
 
 namespace {
-
-bool ParseName(const std::string& name, uint64_t* sequence) {
-  const size_t p = sizeof(kPrefix) - 1, s = sizeof(kSuffix) - 1;
-  if (name.size() != p + 20 + s || name.compare(0, p, kPrefix) != 0 ||
-      name.compare(p + 20, s, kSuffix) != 0) {
-    return false;
-  }
-  uint64_t v = 0;
-  for (size_t i = p; i < p + 20; ++i) {
-    if (name[i] < '0' || name[i] > '9') return false;
-    const uint64_t digit = static_cast<uint64_t>(name[i] - '0');
-    if (v > (UINT64_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  *sequence = v;
-  return true;
-}
 
 std::string EncodeHeader(const SnapshotMeta& m, uint64_t raw, uint64_t compressed) {
   StringSink sink;
@@ -50,10 +33,7 @@ std::string EncodeHeader(const SnapshotMeta& m, uint64_t raw, uint64_t compresse
 }  // namespace
 
 std::string SnapshotFileName(uint64_t sequence) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%s%020llu%s", kPrefix, static_cast<unsigned long long>(sequence),
-                kSuffix);
-  return buf;
+  return SequenceFileName(kPrefix, sequence, kSuffix);
 }
 
 Status SnapshotStore::Write(const SnapshotMeta& meta, std::string_view state) {
@@ -105,7 +85,7 @@ Result<std::vector<SnapshotFile>> SnapshotStore::List() const {
   if (Status s = env_->GetChildren(dir_, &names); !s.ok()) return s;
   for (const std::string& name : names) {
     uint64_t seq = 0;
-    if (!ParseName(name, &seq)) continue;
+    if (!ParseSequenceFileName(name, kPrefix, kSuffix, &seq)) continue;
     auto size = env_->FileSize(dir_ + "/" + name);
     out.push_back(SnapshotFile{name, seq, size.ok() ? size.value() : 0});
   }
