@@ -1,0 +1,252 @@
+#include "config/env_config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace dreichor::config {
+
+namespace {
+
+bool IsKeyChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+
+bool ParseInteger(std::string_view s, int64_t* out) {
+  if (s.empty()) return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+// "250ms", "10s", "5m", "1h" -> milliseconds.
+bool ParseDurationMs(std::string_view s, int64_t* ms) {
+  static const std::pair<std::string_view, int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  for (const auto& [unit, scale] : kUnits) {
+    if (s.size() > unit.size() && s.ends_with(unit)) {
+      std::string_view digits = s.substr(0, s.size() - unit.size());
+      if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        continue;  // e.g. "10ms" tried as "10m" + "s"
+      }
+      int64_t n;
+      if (!ParseInteger(digits, &n) || __builtin_mul_overflow(n, scale, ms)) return false;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ValidHostPort(std::string_view s) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view host = s.substr(0, colon), port = s.substr(colon + 1);
+  if (host.front() == '[' ? host.back() != ']' || host.size() < 3 : host.find(':') != host.npos) {
+    return false;
+  }
+  int64_t p;
+  return ParseInteger(port, &p) && p >= 1 && p <= 65535;
+}
+
+bool ValidUrl(std::string_view s) {
+  size_t sep = s.find("://");
+  if (sep == std::string_view::npos || sep == 0) return false;
+  for (char c : s.substr(0, sep)) {
+    if (!std::isalpha(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  std::string_view rest = s.substr(sep + 3);
+  size_t at = rest.rfind('@');
+  std::string_view authority = rest.substr(at == rest.npos ? 0 : at + 1);
+  authority = authority.substr(0, authority.find('/'));
+  return !authority.empty() && s.find_first_of(" \t\n") == std::string_view::npos;
+}
+
+std::string CheckValue(const VarSpec& spec, const std::string& value, int64_t* number) {
+  if (value.empty()) return "is empty";
+  switch (spec.type) {
+    case VarType::kString:
+      if (value.size() < spec.min_length) {
+        return "is shorter than " + std::to_string(spec.min_length) + " characters";
+      }
+      return "";
+    case VarType::kInteger:
+      if (!ParseInteger(value, number)) return "is not an integer";
+      if (*number < spec.min || *number > spec.max) {
+        return "must be between " + std::to_string(spec.min) + " and " + std::to_string(spec.max);
+      }
+      return "";
+    case VarType::kDuration:
+      if (!ParseDurationMs(value, number)) return "is not a duration such as 250ms, 10s, 5m or 1h";
+      if (*number < spec.min || *number > spec.max) {
+        return "must be between " + std::to_string(spec.min) + "ms and " +
+               std::to_string(spec.max) + "ms";
+      }
+      return "";
+    case VarType::kEnum:
+      if (std::find(spec.choices.begin(), spec.choices.end(), value) == spec.choices.end()) {
+        std::string list;
+        for (auto c : spec.choices) {
+          if (!list.empty()) list += ", ";
+          list += c;
+        }
+        return "must be one of: " + list;
+      }
+      return "";
+    case VarType::kPath:
+      if (value.front() != '/') return "must be an absolute path";
+      if (value.find('\0') != std::string::npos) return "contains a NUL byte";
+      return "";
+    case VarType::kUrl:
+      return ValidUrl(value) ? "" : "is not a URL of the form scheme://host/...";
+    case VarType::kHostPort:
+      return ValidHostPort(value) ? "" : "is not host:port (IPv6 as [::1]:port, port 1-65535)";
+  }
+  return "has an unknown type";
+}
+
+bool IsRequired(const VarSpec& spec, const EnvMap& env) {
+  if (spec.required.when_var.empty()) return true;
+  auto it = env.find(std::string(spec.required.when_var));
+  return it != env.end() && it->second == spec.required.when_value;
+}
+
+}  // namespace
+
+struct Validator {
+  static Validation Run(const std::vector<VarSpec>& schema, const EnvMap& env) {
+    Validation v;
+    for (const VarSpec& spec : schema) {
+      const std::string name(spec.name);
+      auto it = env.find(name);
+      if (it == env.end()) {
+        if (IsRequired(spec, env)) {
+          std::string why = "is required";
+          if (!spec.required.when_var.empty()) {
+            why += " when " + std::string(spec.required.when_var) + "=" +
+                   std::string(spec.required.when_value);
+          }
+          v.problems.push_back({name, why + " but missing"});
+        }
+        continue;
+      }
+      int64_t number = 0;
+      std::string problem = CheckValue(spec, it->second, &number);
+      if (!problem.empty()) {
+        v.problems.push_back({name, problem});
+        continue;
+      }
+      v.config.values_[name] = it->second;
+      if (spec.type == VarType::kInteger || spec.type == VarType::kDuration) {
+        v.config.numbers_[name] = number;
+      }
+    }
+    for (const auto& [name, value] : env) {
+      if (!name.starts_with(kPrefix)) continue;
+      bool known = std::any_of(schema.begin(), schema.end(),
+                               [&](const VarSpec& s) { return s.name == name; });
+      if (!known) v.problems.push_back({name, "is not a known variable (see ENV_SCHEMA.md)"});
+    }
+    std::stable_sort(v.problems.begin(), v.problems.end(),
+                     [](const ConfigProblem& a, const ConfigProblem& b) { return a.var < b.var; });
+    return v;
+  }
+};
+
+Validation Validate(const std::vector<VarSpec>& schema, const EnvMap& env) {
+  return Validator::Run(schema, env);
+}
+
+EnvMap ProcessEnvironment(char** envp) {
+  EnvMap env;
+  for (char** e = envp; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = entry.substr(0, eq);
+    if (key.starts_with(kPrefix)) env.emplace(key, entry.substr(eq + 1));
+  }
+  return env;
+}
+
+Result<EnvMap> ParseEnvFile(std::string_view text) {
+  EnvMap env;
+  size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    size_t eq = line.find('=');
+    std::string_view key = line.substr(0, eq);
+    if (eq == std::string_view::npos || key.empty() ||
+        !std::all_of(key.begin(), key.end(), IsKeyChar)) {
+      return Status::InvalidArgument("line " + std::to_string(line_no) +
+                                     ": expected KEY=VALUE with KEY of [A-Z0-9_]");
+    }
+    if (!env.emplace(key, line.substr(eq + 1)).second) {
+      return Status::InvalidArgument("line " + std::to_string(line_no) + ": " + std::string(key) +
+                                     " is set twice");
+    }
+  }
+  return env;
+}
+
+std::string Redact(const VarSpec& spec, std::string_view value) {
+  if (!spec.secret) return std::string(value);
+  if (spec.type == VarType::kUrl) {
+    size_t sep = value.find("://"), at = value.rfind('@');
+    if (sep != std::string_view::npos && at != std::string_view::npos && at > sep) {
+      std::string_view userinfo = value.substr(sep + 3, at - sep - 3);
+      size_t colon = userinfo.find(':');
+      if (colon != std::string_view::npos) {
+        return std::string(value.substr(0, sep + 3 + colon + 1)) + "<redacted>" +
+               std::string(value.substr(at));
+      }
+      return std::string(value);  // no password in it
+    }
+  }
+  return "<redacted>";
+}
+
+std::string RenderSchemaDocument(const std::vector<VarSpec>& schema) {
+  std::string out =
+      "# Runtime environment schema\n\n"
+      "<!-- Generated from config/env_schema.cc by `dreichor-env-schema`; do not edit. -->\n\n"
+      "Every variable the runtime reads. There are no defaults: a required variable that is "
+      "missing stops startup, as does a malformed value or an unknown `DREICHOR_` variable; "
+      "all problems are reported together. Secret values are never printed.\n\n"
+      "| variable | type | required | secret | meaning | example |\n"
+      "| --- | --- | --- | --- | --- | --- |\n";
+  for (const VarSpec& s : schema) {
+    std::string type(VarTypeName(s.type));
+    if (s.type == VarType::kEnum) {
+      type += ": ";
+      for (size_t i = 0; i < s.choices.size(); ++i) {
+        if (i > 0) type += ", ";
+        type += s.choices[i];
+      }
+    } else if (s.type == VarType::kInteger && (s.min != 0 || s.max != INT64_MAX)) {
+      type += " ";
+      type += std::to_string(s.min);
+      if (s.max == INT64_MAX) {
+        type += "+";
+      } else {
+        type += "..";
+        type += std::to_string(s.max);
+      }
+    } else if (s.type == VarType::kDuration) {
+      type += " (ms, s, m, h)";
+    }
+    std::string required =
+        s.required.when_var.empty()
+            ? "yes"
+            : "when " + std::string(s.required.when_var) + "=" + std::string(s.required.when_value);
+    out += "| `" + std::string(s.name) + "` | " + type + " | " + required + " | " +
+           (s.secret ? "yes" : "no") + " | " + std::string(s.meaning) + " | `" +
+           std::string(s.example) + "` |\n";
+  }
+  return out;
+}
+
+}  // namespace dreichor::config

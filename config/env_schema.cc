@@ -1,0 +1,111 @@
+#include "config/env_schema.h"
+
+namespace dreichor::config {
+
+std::string_view VarTypeName(VarType t) {
+  switch (t) {
+    case VarType::kString:
+      return "string";
+    case VarType::kInteger:
+      return "integer";
+    case VarType::kDuration:
+      return "duration";
+    case VarType::kEnum:
+      return "enum";
+    case VarType::kPath:
+      return "path";
+    case VarType::kUrl:
+      return "url";
+    case VarType::kHostPort:
+      return "host:port";
+  }
+  return "?";
+}
+
+const std::vector<VarSpec>& RuntimeSchema() {
+  static const std::vector<VarSpec> kSchema = {
+      {.name = "DREICHOR_ENV",
+       .type = VarType::kEnum,
+       .meaning = "The environment this runtime belongs to.",
+       .example = "dev",
+       .choices = {"dev", "prod"}},
+      {.name = "DREICHOR_LISTEN",
+       .type = VarType::kHostPort,
+       .meaning = "Address and port the HTTP API listens on.",
+       .example = "127.0.0.1:8080"},
+      {.name = "DREICHOR_AUDIT_BACKEND",
+       .type = VarType::kEnum,
+       .meaning = "Where the audit log lives: segment files on the audit-events volume, or "
+                  "PostgreSQL.",
+       .example = "file",
+       .choices = {"file", "postgres"}},
+      {.name = "DREICHOR_AUDIT_DIR",
+       .type = VarType::kPath,
+       .meaning = "Directory of the audit log's segment files (the audit-events volume).",
+       .example = "/var/lib/dreichor/audit-events",
+       .required = {"DREICHOR_AUDIT_BACKEND", "file"}},
+      {.name = "DREICHOR_AUDIT_SEGMENT_BYTES",
+       .type = VarType::kInteger,
+       .meaning = "Size at which an audit segment is sealed and the next one started, in bytes.",
+       .example = "67108864",
+       .min = 1 << 16,
+       .max = int64_t{1} << 34,
+       .required = {"DREICHOR_AUDIT_BACKEND", "file"}},
+      {.name = "DREICHOR_DATABASE_URL",
+       .type = VarType::kUrl,
+       .secret = true,
+       .meaning = "PostgreSQL connection URL for the postgres audit backend; its password is a "
+                  "secret.",
+       .example = "postgres://dreichor_runtime:PASSWORD@127.0.0.1:5432/dreichor_dev",
+       .required = {"DREICHOR_AUDIT_BACKEND", "postgres"}},
+      {.name = "DREICHOR_SNAPSHOT_DIR",
+       .type = VarType::kPath,
+       .meaning = "Directory of snapshots (the snapshots volume).",
+       .example = "/var/lib/dreichor/snapshots"},
+      {.name = "DREICHOR_SNAPSHOT_EVERY",
+       .type = VarType::kInteger,
+       .meaning = "Write a snapshot after this many audit records; 0 writes none.",
+       .example = "1000000",
+       .min = 0},
+      {.name = "DREICHOR_SNAPSHOT_RETAIN",
+       .type = VarType::kInteger,
+       .meaning = "How many of the newest snapshots to keep.",
+       .example = "3",
+       .min = 1,
+       .max = 1000},
+      {.name = "DREICHOR_ADMIN_TOKEN",
+       .type = VarType::kString,
+       .secret = true,
+       .meaning = "Bearer token for the admin API (markets, deposits, withdrawals, risk limits), "
+                  "at least 32 characters.",
+       .example = "change-me-to-32-or-more-random-characters",
+       .min_length = 32},
+      {.name = "DREICHOR_SHUTDOWN_DEADLINE",
+       .type = VarType::kDuration,
+       .meaning = "How long a graceful shutdown may take before the process exits with the "
+                  "deadline's exit code.",
+       .example = "10s",
+       .min = 1,
+       .max = 600'000},
+      {.name = "DREICHOR_MAX_BODY_BYTES",
+       .type = VarType::kInteger,
+       .meaning = "Largest HTTP request body accepted, in bytes.",
+       .example = "65536",
+       .min = 1024,
+       .max = 16 << 20},
+      {.name = "DREICHOR_MAX_CONNECTIONS",
+       .type = VarType::kInteger,
+       .meaning = "Most HTTP connections served at once.",
+       .example = "1024",
+       .min = 1,
+       .max = 100'000},
+      {.name = "DREICHOR_LOG_LEVEL",
+       .type = VarType::kEnum,
+       .meaning = "Least severe log level written.",
+       .example = "info",
+       .choices = {"debug", "info", "warn", "error"}},
+  };
+  return kSchema;
+}
+
+}  // namespace dreichor::config
