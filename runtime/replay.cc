@@ -4,18 +4,10 @@
 
 namespace dreichor::runtime {
 
-namespace {
-
-struct Start {
-  std::unique_ptr<engine::Engine> engine;
-  uint64_t sequence = 0;
-  audit::Digest chain{};
-  int64_t timestamp_ns = 0;
-};
-
-// Checks one snapshot against the log and loads it; the error says why it cannot be used.
-Result<Start> TrySnapshot(audit::AuditLog& log, const snapshot::SnapshotStore& store,
-                          const snapshot::SnapshotFile& file, const ReplayOptions& options) {
+Result<VerifiedSnapshot> LoadVerifiedSnapshot(audit::AuditLog& log,
+                                              const snapshot::SnapshotStore& store,
+                                              const snapshot::SnapshotFile& file,
+                                              int64_t until_time_ns) {
   if (file.sequence > log.last_sequence()) {
     return Status::FailedPrecondition("it is ahead of the log (which ends at sequence " +
                                       std::to_string(log.last_sequence()) + ")");
@@ -38,7 +30,7 @@ Result<Start> TrySnapshot(audit::AuditLog& log, const snapshot::SnapshotStore& s
     return Status::Corruption("its chain hash differs from the log's at sequence " +
                               std::to_string(meta.sequence));
   }
-  if (at.timestamp_ns > options.until_time_ns) {
+  if (at.timestamp_ns > until_time_ns) {
     return Status::FailedPrecondition("it is later than the requested time");
   }
   auto engine = engine::Engine::Deserialize(loaded.value().state);
@@ -46,8 +38,12 @@ Result<Start> TrySnapshot(audit::AuditLog& log, const snapshot::SnapshotStore& s
   if (engine.value()->StateHash() != meta.state_hash) {
     return Status::Corruption("the loaded state's hash differs from the one recorded");
   }
-  return Start{std::move(engine).value(), meta.sequence, meta.chain, at.timestamp_ns};
+  return VerifiedSnapshot{std::move(engine).value(), meta.sequence, meta.chain, at.timestamp_ns};
 }
+
+namespace {
+
+using Start = VerifiedSnapshot;
 
 Result<Start> BestStart(audit::AuditLog& log, const snapshot::SnapshotStore* store,
                         const ReplayOptions& options, std::vector<std::string>* warnings) {
@@ -59,7 +55,7 @@ Result<Start> BestStart(audit::AuditLog& log, const snapshot::SnapshotStore* sto
     } else {
       for (const snapshot::SnapshotFile& f : files.value()) {
         if (f.sequence > options.until_sequence) continue;
-        auto start = TrySnapshot(log, *store, f, options);
+        auto start = LoadVerifiedSnapshot(log, *store, f, options.until_time_ns);
         if (start.ok()) return start;
         warnings->push_back("snapshot " + f.name + " skipped: " + start.status().message());
       }

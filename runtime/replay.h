@@ -49,6 +49,20 @@ struct ReplayResult {
   std::vector<std::string> warnings;  // skipped snapshots and why
 };
 
+// A snapshot checked against the log and loaded (see the header comment for the checks).
+struct VerifiedSnapshot {
+  std::unique_ptr<engine::Engine> engine;
+  uint64_t sequence = 0;
+  audit::Digest chain{};
+  int64_t timestamp_ns = 0;  // of the log record at `sequence`
+};
+
+// Checks one snapshot file against the log and loads it; the error says why it cannot be used.
+// Snapshots whose record is later than `until_time_ns` are refused.
+Result<VerifiedSnapshot> LoadVerifiedSnapshot(
+    audit::AuditLog& log, const snapshot::SnapshotStore& store, const snapshot::SnapshotFile& file,
+    int64_t until_time_ns = std::numeric_limits<int64_t>::max());
+
 // `snapshots` may be null (replay from genesis).
 Result<ReplayResult> Replay(audit::AuditLog& log, const snapshot::SnapshotStore* snapshots,
                             const ReplayOptions& options);

@@ -1,0 +1,211 @@
+#include "cli/commands.h"
+
+#include <ctime>
+#include <deque>
+#include <fstream>
+#include <sstream>
+
+#include "audit/file_log.h"
+#include "audit/verify.h"
+#include "cli/describe.h"
+#include "config/env_config.h"
+#include "engine/command_codec.h"
+#include "runtime/replay.h"
+
+namespace dreichor::cli {
+
+namespace {
+
+// Opens a log read-only; prints why not and sets *code when it cannot.
+std::unique_ptr<audit::FileLog> OpenLog(const std::string& dir, std::ostream& out,
+                                        std::ostream& err, int* code) {
+  audit::FileLogOptions options;
+  options.read_only = true;
+  options.create_if_missing = false;
+  audit::RecoveryReport report;
+  auto log = audit::FileLog::Open(Env::Default(), dir, options, &report);
+  if (!log.ok()) {
+    err << "cannot open audit log " << dir << ": " << log.status().ToString() << "\n";
+    *code = log.status().code() == StatusCode::kCorruption ? kProblemFound : kCannotRead;
+    return nullptr;
+  }
+  if (report.truncated_tail) {
+    out << "note: torn tail in " << report.segment << " at offset " << report.offset << " ("
+        << report.bytes_dropped << " bytes after the last whole record; never acknowledged, "
+        << "removed by the runtime's next start)\n";
+  }
+  return std::move(log).value();
+}
+
+std::string FormatTime(int64_t ns) {
+  const std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[64];
+  const size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof(frac), ".%09lldZ", static_cast<long long>(ns % 1'000'000'000));
+  return std::string(buf, n) + frac;
+}
+
+}  // namespace
+
+bool ParseUtcTime(const std::string& text, int64_t* ns) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return false;
+  }
+  std::string rest = text.substr(static_cast<size_t>(consumed));
+  int64_t fraction = 0;
+  if (!rest.empty() && rest[0] == '.') {
+    size_t digits = 1;
+    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) ++digits;
+    std::string f = rest.substr(1, digits - 1);
+    if (f.empty() || f.size() > 9) return false;
+    f.append(9 - f.size(), '0');
+    fraction = std::stoll(f);
+    rest = rest.substr(digits);
+  }
+  if (rest != "Z") return false;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t seconds = timegm(&tm);
+  if (seconds == static_cast<std::time_t>(-1)) return false;
+  *ns = static_cast<int64_t>(seconds) * 1'000'000'000 + fraction;
+  return true;
+}
+
+int AuditVerify(const std::string& audit_dir, std::ostream& out, std::ostream& err) {
+  int code = kOk;
+  auto log = OpenLog(audit_dir, out, err, &code);
+  if (!log) return code;
+  auto report = audit::VerifyLog(*log);
+  if (!report.ok()) {
+    err << "verification failed: " << report.status().message() << "\n";
+    return kProblemFound;
+  }
+  out << "ok: " << report.value().records << " records, last sequence "
+      << report.value().last_sequence << ", chain " << ToHex(report.value().last_chain) << "\n";
+  return kOk;
+}
+
+int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, std::ostream& err) {
+  int code = kOk;
+  auto log = OpenLog(audit_dir, out, err, &code);
+  if (!log) return code;
+  const uint64_t last = log->last_sequence();
+  auto reader = log->ReadFrom(last > count ? last - count + 1 : 1);
+  if (!reader.ok()) {
+    err << reader.status().ToString() << "\n";
+    return kCannotRead;
+  }
+  audit::Record r;
+  for (;;) {
+    auto more = reader.value()->Next(&r);
+    if (!more.ok()) {
+      err << "damaged: " << more.status().message() << "\n";
+      return kProblemFound;
+    }
+    if (!more.value()) break;
+    auto command = engine::DecodeCommand(r.payload);
+    out << r.sequence << " " << FormatTime(r.timestamp_ns) << " "
+        << audit::EventIdToString(r.event_id) << " "
+        << (command.ok() ? DescribeCommand(command.value())
+                         : "undecodable: " + command.status().message())
+        << "\n";
+  }
+  return kOk;
+}
+
+int Replay(const std::string& audit_dir, const std::string& snapshot_dir, uint64_t until_sequence,
+           int64_t until_time_ns, std::ostream& out, std::ostream& err) {
+  int code = kOk;
+  auto log = OpenLog(audit_dir, out, err, &code);
+  if (!log) return code;
+  std::unique_ptr<snapshot::SnapshotStore> store;
+  if (!snapshot_dir.empty()) {
+    store = std::make_unique<snapshot::SnapshotStore>(Env::Default(), snapshot_dir,
+                                                      snapshot::SnapshotOptions{});
+  }
+  runtime::ReplayOptions options;
+  options.until_sequence = until_sequence;
+  options.until_time_ns = until_time_ns;
+  auto result = runtime::Replay(*log, store.get(), options);
+  if (!result.ok()) {
+    err << "replay failed: " << result.status().message() << "\n";
+    return kProblemFound;
+  }
+  for (const std::string& w : result.value().warnings) out << "warning: " << w << "\n";
+  const auto& r = result.value();
+  out << "sequence " << r.last_sequence << "\n"
+      << "time " << (r.last_sequence == 0 ? "-" : FormatTime(r.last_timestamp_ns)) << "\n"
+      << "chain " << ToHex(r.last_chain) << "\n"
+      << "state " << ToHex(r.engine->StateHash()) << "\n"
+      << "started from "
+      << (r.snapshot_sequence == 0 ? std::string("genesis")
+                                   : "snapshot at " + std::to_string(r.snapshot_sequence))
+      << ", " << r.records_replayed << " records replayed\n"
+      << "markets " << r.engine->ListMarkets().size() << ", open orders "
+      << r.engine->open_order_count() << "\n";
+  return kOk;
+}
+
+int SnapshotList(const std::string& snapshot_dir, std::ostream& out, std::ostream& err) {
+  snapshot::SnapshotStore store(Env::Default(), snapshot_dir, snapshot::SnapshotOptions{});
+  auto files = store.List();
+  if (!files.ok()) {
+    err << files.status().ToString() << "\n";
+    return kCannotRead;
+  }
+  for (const auto& f : files.value())
+    out << f.name << " sequence " << f.sequence << " " << f.size << " bytes\n";
+  return kOk;
+}
+
+int SnapshotVerify(const std::string& snapshot_dir, const std::string& audit_dir, std::ostream& out,
+                   std::ostream& err) {
+  int code = kOk;
+  auto log = OpenLog(audit_dir, out, err, &code);
+  if (!log) return code;
+  snapshot::SnapshotStore store(Env::Default(), snapshot_dir, snapshot::SnapshotOptions{});
+  auto files = store.List();
+  if (!files.ok()) {
+    err << files.status().ToString() << "\n";
+    return kCannotRead;
+  }
+  int result = kOk;
+  for (const auto& f : files.value()) {
+    auto loaded = runtime::LoadVerifiedSnapshot(*log, store, f);
+    if (loaded.ok()) {
+      out << f.name << ": ok, state " << ToHex(loaded.value().engine->StateHash()) << "\n";
+    } else {
+      out << f.name << ": unusable: " << loaded.status().message() << "\n";
+      result = kProblemFound;
+    }
+  }
+  return result;
+}
+
+int EnvCheck(const std::string& env_file, std::ostream& out, std::ostream& err) {
+  std::ifstream in(env_file, std::ios::binary);
+  if (!in) {
+    err << "cannot read " << env_file << "\n";
+    return kCannotRead;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto env = config::ParseEnvFile(text.str());
+  if (!env.ok()) {
+    err << env_file << ": " << env.status().message() << "\n";
+    return kProblemFound;
+  }
+  config::Validation v = config::Validate(config::RuntimeSchema(), env.value());
+  for (const auto& p : v.problems) err << env_file << ": " << p.var << " " << p.problem << "\n";
+  if (!v.ok()) return kProblemFound;
+  out << env_file << ": ok (" << env.value().size() << " variables)\n";
+  return kOk;
+}
+
+}  // namespace dreichor::cli

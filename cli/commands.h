@@ -1,0 +1,36 @@
+// The operator CLI's commands (docs/cli.md), as functions so tests can run them in-process.
+// Each writes its report to `out` and problems to `err`, and returns the process exit code.
+// Every command opens the audit log read-only: it never repairs, locks or changes anything,
+// and can run beside a live runtime.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <ostream>
+#include <string>
+
+namespace dreichor::cli {
+
+enum ExitCode : int {
+  kOk = 0,
+  kProblemFound = 1,  // verification failed, or a checked file is invalid
+  kUsage = 2,         // bad arguments
+  kCannotRead = 3,    // a path is missing or unreadable
+};
+
+int AuditVerify(const std::string& audit_dir, std::ostream& out, std::ostream& err);
+int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, std::ostream& err);
+// Rebuilds the state up to a sequence number or a time (ns since the epoch) and prints its hash.
+// `snapshot_dir` may be empty (replay from genesis).
+int Replay(const std::string& audit_dir, const std::string& snapshot_dir, uint64_t until_sequence,
+           int64_t until_time_ns, std::ostream& out, std::ostream& err);
+int SnapshotList(const std::string& snapshot_dir, std::ostream& out, std::ostream& err);
+int SnapshotVerify(const std::string& snapshot_dir, const std::string& audit_dir, std::ostream& out,
+                   std::ostream& err);
+int EnvCheck(const std::string& env_file, std::ostream& out, std::ostream& err);
+
+// Parses "2025-11-22T00:00:00Z" or "2025-11-22T00:00:00.123456789Z" (UTC only) to ns since the
+// epoch; false if malformed.
+bool ParseUtcTime(const std::string& text, int64_t* ns);
+
+}  // namespace dreichor::cli

@@ -1,0 +1,139 @@
+#include "cli/commands.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "audit/file_log.h"
+#include "runtime/test_commands.h"
+#include "snapshot/snapshot_store.h"
+#include "util/temp_dir.h"
+
+namespace dreichor::cli {
+namespace {
+
+constexpr uint64_t kRecords = 600;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    audit::FileLogOptions options;
+    options.segment_bytes = 16 << 10;  // several segments
+    audit::RecoveryReport report;
+    auto log = audit::FileLog::Open(Env::Default(), audit_dir(), options, &report);
+    ASSERT_TRUE(log.ok());
+    for (uint64_t s = 1; s <= kRecords; s += 50) {
+      ASSERT_TRUE(log.value()->Append(runtime::RecordsForSequences(s, 50)).ok());
+    }
+  }
+  std::string audit_dir() const { return dir_.Sub("audit"); }
+  std::string snapshot_dir() const { return dir_.Sub("snapshots"); }
+
+  TempDir dir_;
+  std::ostringstream out_, err_;
+};
+
+TEST_F(CliTest, AuditVerifyReportsRecordsAndChain) {
+  EXPECT_EQ(AuditVerify(audit_dir(), out_, err_), kOk) << err_.str();
+  EXPECT_NE(out_.str().find("ok: 600 records, last sequence 600"), std::string::npos);
+}
+
+TEST_F(CliTest, AuditVerifyNamesWhereTheDamageIs) {
+  std::vector<std::string> segments;
+  for (auto& e : std::filesystem::directory_iterator(audit_dir())) {
+    if (e.path().filename().string().starts_with("seg-")) segments.push_back(e.path());
+  }
+  std::sort(segments.begin(), segments.end());
+  ASSERT_GT(segments.size(), 2u);
+  std::filesystem::permissions(segments[0], std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  std::fstream f(segments[0], std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(300);
+  f.put('\x42');
+  f.close();
+  EXPECT_EQ(AuditVerify(audit_dir(), out_, err_), kProblemFound);
+  EXPECT_NE(err_.str().find(std::filesystem::path(segments[0]).filename().string()),
+            std::string::npos)
+      << err_.str();
+}
+
+TEST_F(CliTest, MissingDirectoryCannotBeRead) {
+  EXPECT_EQ(AuditVerify(dir_.Sub("nope"), out_, err_), kCannotRead);
+  EXPECT_NE(err_.str().find("nope"), std::string::npos);
+}
+
+TEST_F(CliTest, AuditTailPrintsTheLastRecordsInOrder) {
+  EXPECT_EQ(AuditTail(audit_dir(), 3, out_, err_), kOk);
+  std::istringstream lines(out_.str());
+  std::string line;
+  std::vector<std::string> got;
+  while (std::getline(lines, line)) got.push_back(line);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_TRUE(got[0].starts_with("598 "));
+  EXPECT_TRUE(got[2].starts_with("600 "));
+}
+
+TEST_F(CliTest, ReplayPrintsTheStateHashAtTheRequestedPoint) {
+  EXPECT_EQ(Replay(audit_dir(), "", 250, INT64_MAX, out_, err_), kOk) << err_.str();
+  EXPECT_NE(out_.str().find("state " + ToHex(runtime::ReferenceEngine(250)->StateHash())),
+            std::string::npos)
+      << out_.str();
+  std::ostringstream by_time;
+  EXPECT_EQ(Replay(audit_dir(), "", UINT64_MAX, runtime::TimestampForSequence(250), by_time, err_),
+            kOk);
+  EXPECT_NE(by_time.str().find("sequence 250\n"), std::string::npos);
+}
+
+TEST_F(CliTest, SnapshotVerifyReportsEachSnapshot) {
+  snapshot::SnapshotStore store(Env::Default(), snapshot_dir(), snapshot::SnapshotOptions{});
+  auto engine = runtime::ReferenceEngine(300);
+  audit::RecoveryReport report;
+  audit::FileLogOptions options;
+  options.read_only = true;
+  auto log = audit::FileLog::Open(Env::Default(), audit_dir(), options, &report);
+  auto reader = log.value()->ReadFrom(300);
+  audit::Record r;
+  ASSERT_TRUE(reader.value()->Next(&r).value());
+  ASSERT_TRUE(
+      store.Write({300, r.chain, engine->StateHash(), 0}, engine->SerializeToString()).ok());
+  ASSERT_TRUE(
+      store.Write({400, r.chain, engine->StateHash(), 0}, engine->SerializeToString()).ok());
+  EXPECT_EQ(SnapshotVerify(snapshot_dir(), audit_dir(), out_, err_), kProblemFound);
+  EXPECT_NE(out_.str().find("snap-00000000000000000300.snap: ok"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("snap-00000000000000000400.snap: unusable: its chain hash differs"),
+            std::string::npos)
+      << out_.str();
+  std::ostringstream listed;
+  EXPECT_EQ(SnapshotList(snapshot_dir(), listed, err_), kOk);
+  EXPECT_TRUE(listed.str().starts_with("snap-00000000000000000400.snap"));
+}
+
+TEST_F(CliTest, EnvCheckAcceptsTheExampleAndListsEveryProblem) {
+  const std::string good = std::string(DREICHOR_SOURCE_DIR) + "/infra/env/.env.example";
+  EXPECT_EQ(EnvCheck(good, out_, err_), kOk) << err_.str();
+  const std::string bad = dir_.Sub("bad.env");
+  std::ofstream(bad) << "DREICHOR_ENV=qa\nDREICHOR_ADMIN_TOKEN=tiny-secret\n";
+  std::ostringstream err;
+  EXPECT_EQ(EnvCheck(bad, out_, err), kProblemFound);
+  EXPECT_NE(err.str().find("DREICHOR_ENV must be one of"), std::string::npos);
+  EXPECT_NE(err.str().find("DREICHOR_LISTEN is required but missing"), std::string::npos);
+  EXPECT_EQ(err.str().find("tiny-secret"), std::string::npos) << "a secret was printed";
+  EXPECT_EQ(EnvCheck(dir_.Sub("missing.env"), out_, err_), kCannotRead);
+}
+
+TEST(ParseUtcTimeTest, AcceptsRfc3339UtcWithOptionalFraction) {
+  int64_t ns = 0;
+  ASSERT_TRUE(ParseUtcTime("2025-11-22T00:00:00Z", &ns));
+  EXPECT_EQ(ns, 1'763'769'600'000'000'000);
+  ASSERT_TRUE(ParseUtcTime("2025-11-22T00:00:00.5Z", &ns));
+  EXPECT_EQ(ns, 1'763'769'600'500'000'000);
+  for (const char* bad : {"2025-11-22", "2025-11-22T00:00:00", "2025-11-22T00:00:00+01:00",
+                          "2025-11-22T00:00:00.1234567891Z", "yesterday"}) {
+    EXPECT_FALSE(ParseUtcTime(bad, &ns)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace dreichor::cli
