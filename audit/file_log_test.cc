@@ -60,15 +60,7 @@ class FileLogTest : public ::testing::Test {
     ASSERT_TRUE(log.ok()) << log.status().ToString();
     for (uint64_t s = 1; s <= n; ++s) ASSERT_TRUE(log.value()->Append(TestBatch(s, 1)).ok());
   }
-  std::vector<std::string> Segments() {
-    std::vector<std::string> out;
-    for (auto& e : std::filesystem::directory_iterator(dir_.path() + "/log")) {
-      uint64_t first;
-      if (ParseSegmentFileName(e.path().filename(), &first)) out.push_back(e.path());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
+  std::vector<std::string> Segments() { return SegmentFiles(dir_.path() + "/log"); }
   std::string ExpectOpenFails() {
     auto log = Open();
     EXPECT_FALSE(log.ok());

@@ -1,11 +1,14 @@
-// Deterministic audit records for tests: record n always has the same timestamp, event id, type
-// and payload, so a test can regenerate what any sequence number must hold.
+// Test support for audit logs. Deterministic records: record n always has the same timestamp,
+// event id, type and payload, so a test can regenerate what any sequence number must hold.
 #pragma once
 
+#include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "audit/record.h"
+#include "audit/segment_format.h"
 #include "util/random.h"
 
 namespace dreichor::audit {
@@ -31,6 +34,17 @@ inline std::vector<PendingRecord> TestBatch(uint64_t first, size_t n, size_t pay
 inline bool SameRecord(const Record& a, const PendingRecord& b) {
   return a.sequence == b.sequence && a.timestamp_ns == b.timestamp_ns && a.event_id == b.event_id &&
          a.type == b.type && a.payload == b.payload;
+}
+
+// Paths of a file log's segment files, in log order.
+inline std::vector<std::string> SegmentFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    uint64_t first;
+    if (ParseSegmentFileName(e.path().filename(), &first)) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace dreichor::audit

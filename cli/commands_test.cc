@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "audit/file_log.h"
+#include "audit/test_records.h"
 #include "runtime/test_commands.h"
 #include "snapshot/snapshot_store.h"
 #include "util/temp_dir.h"
@@ -41,11 +42,7 @@ TEST_F(CliTest, AuditVerifyReportsRecordsAndChain) {
 }
 
 TEST_F(CliTest, AuditVerifyNamesWhereTheDamageIs) {
-  std::vector<std::string> segments;
-  for (auto& e : std::filesystem::directory_iterator(audit_dir())) {
-    if (e.path().filename().string().starts_with("seg-")) segments.push_back(e.path());
-  }
-  std::sort(segments.begin(), segments.end());
+  const std::vector<std::string> segments = audit::SegmentFiles(audit_dir());
   ASSERT_GT(segments.size(), 2u);
   std::filesystem::permissions(segments[0], std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::add);

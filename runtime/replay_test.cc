@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "audit/file_log.h"
+#include "audit/test_records.h"
 #include "runtime/test_commands.h"
 #include "snapshot/snapshot_format.h"
 #include "util/temp_dir.h"
@@ -200,11 +201,7 @@ TEST_F(ReplayTest, ProgressIncreasesAndEndsAtTheTotal) {
 
 TEST_F(ReplayTest, DamagedRecordStopsReplayNamingWhere) {
   log_.reset();
-  std::vector<std::string> segs;
-  for (auto& e : std::filesystem::directory_iterator(dir_.Sub("audit"))) {
-    if (e.path().filename().string().rfind("seg-", 0) == 0) segs.push_back(e.path());
-  }
-  std::sort(segs.begin(), segs.end());
+  const std::vector<std::string> segs = audit::SegmentFiles(dir_.Sub("audit"));
   ASSERT_GT(segs.size(), 2u);
   std::filesystem::permissions(segs[1], std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::add);
