@@ -197,8 +197,8 @@ TEST_P(RejectionReasonTest, CommandIsRejectedWithTheReasonAndChangesNothing) {
   EXPECT_EQ(ReasonCode(o.reason), ReasonCode(GetParam().expected));
   EXPECT_FALSE(ReasonMessage(o.reason).empty());
   EXPECT_TRUE(f.e.events().empty());
-  // A rejection changes no state, except that a rate-limited attempt has still been measured
-  // against the bucket (its refill time moved); with no rate limit in the row, nothing at all.
+  // A rejection changes no state, except that attempts on a rate-limited account draw on its
+  // token bucket (docs/engine.md); only the rate-limit row sets a rate limit.
   if (GetParam().expected != Reason::kRiskRateLimit) {
     EXPECT_EQ(f.e.StateHash(), before);
   }
