@@ -1,0 +1,207 @@
+// The sequencer: durable before answered, gap-free under concurrency, group commit, a clock
+// that never goes backwards, a failed log is final, an orderly stop, snapshots off the path.
+#include "runtime/sequencer.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <future>
+#include <set>
+
+#include "audit/file_log.h"
+#include "runtime/replay.h"
+#include "runtime/test_commands.h"
+#include "util/fault_injection_env.h"
+#include "util/temp_dir.h"
+
+namespace dreichor::runtime {
+namespace {
+
+// A one-shot gate a callback can wait on, to hold the sequencer thread still.
+class Gate {
+ public:
+  void Open() { promise_.set_value(); }
+  void Wait() { future_.wait(); }
+
+ private:
+  std::promise<void> promise_;
+  std::shared_future<void> future_ = promise_.get_future().share();
+};
+
+class SequencerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { OpenLog(); }
+  void OpenLog() {
+    audit::RecoveryReport report;
+    auto log = audit::FileLog::Open(&env_, dir_.Sub("audit"), audit::FileLogOptions{}, &report);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    log_ = std::move(log).value();
+  }
+  std::unique_ptr<Sequencer> Start(SequencerOptions options = {}) {
+    return std::make_unique<Sequencer>(&env_, log_.get(), std::make_unique<engine::Engine>(), 0,
+                                       options);
+  }
+  // Submits and waits for the answer.
+  CommandResult Call(Sequencer& s, engine::Command c) {
+    std::promise<CommandResult> p;
+    s.Submit(std::move(c), [&p](const CommandResult& r) { p.set_value(r); });
+    return p.get_future().get();
+  }
+
+  FaultInjectionEnv env_{Env::Default()};
+  TempDir dir_;
+  std::unique_ptr<audit::FileLog> log_;
+};
+
+TEST_F(SequencerTest, EveryCommandIsDurableBeforeItIsAnswered) {
+  auto seq = Start();
+  for (uint64_t n = 1; n <= 200; ++n) {
+    CommandResult r = Call(*seq, CommandForSequence(n));
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    EXPECT_EQ(r.sequence, n);
+    EXPECT_GE(log_->last_sequence(), r.sequence) << "answered before durable";
+  }
+  EXPECT_TRUE(seq->healthy());
+}
+
+TEST_F(SequencerTest, ConcurrentSubmittersGetGapFreeSequencesAndReplayAgrees) {
+  auto seq = Start();
+  constexpr int kThreads = 4, kEach = 1500;
+  std::mutex mu;
+  std::set<uint64_t> seen;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        seq->Submit(CommandForSequence(1 + static_cast<uint64_t>(t * kEach + i)),
+                    [&](const CommandResult& r) {
+                      ASSERT_TRUE(r.status.ok());
+                      std::lock_guard<std::mutex> guard(mu);
+                      EXPECT_TRUE(seen.insert(r.sequence).second);
+                      answered++;
+                    });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  seq->Stop();
+  ASSERT_EQ(answered.load(), kThreads * kEach);
+  EXPECT_EQ(*seen.begin(), 1u);
+  EXPECT_EQ(*seen.rbegin(), static_cast<uint64_t>(kThreads * kEach));
+  auto replayed = Replay(*log_, nullptr, ReplayOptions{});
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(replayed.value().engine->StateHash(),
+            seq->Read([](const engine::Engine& e) { return e.StateHash(); }));
+}
+
+TEST_F(SequencerTest, CommandsQueuedDuringAnAppendShareTheNextBatch) {
+  auto seq = Start();
+  Gate hold, held;
+  seq->Submit(CommandForSequence(1), [&](const CommandResult&) {
+    held.Open();
+    hold.Wait();  // keeps the sequencer thread busy while more commands queue up
+  });
+  held.Wait();
+  std::atomic<int> answered{0};
+  for (uint64_t n = 2; n <= 101; ++n) {
+    seq->Submit(CommandForSequence(n), [&](const CommandResult& r) {
+      EXPECT_TRUE(r.status.ok());
+      answered++;
+    });
+  }
+  hold.Open();
+  seq->Stop();
+  EXPECT_EQ(answered.load(), 100);
+  EXPECT_EQ(seq->stats().batches.load(), 2u);
+  EXPECT_EQ(seq->stats().last_batch_size.load(), 100u);
+}
+
+TEST_F(SequencerTest, TimestampsNeverGoBackwards) {
+  auto seq = Start();
+  env_.SetNowNanos(5'000);
+  EXPECT_EQ(Call(*seq, CommandForSequence(1)).timestamp_ns, 5'000);
+  env_.SetNowNanos(3'000);  // the wall clock stepped back
+  EXPECT_EQ(Call(*seq, CommandForSequence(2)).timestamp_ns, 5'000);
+  env_.SetNowNanos(9'000);
+  EXPECT_EQ(Call(*seq, CommandForSequence(3)).timestamp_ns, 9'000);
+}
+
+TEST_F(SequencerTest, ALogFailureIsFinalAndNothingUndurableIsApplied) {
+  auto seq = Start();
+  ASSERT_TRUE(Call(*seq, CommandForSequence(1)).status.ok());
+  const auto before = seq->Read([](const engine::Engine& e) { return e.StateHash(); });
+  env_.FailSyncs(EIO);
+  CommandResult failed = Call(*seq, CommandForSequence(2));
+  EXPECT_FALSE(failed.status.ok());
+  EXPECT_NE(failed.status.message().find("not durable"), std::string::npos);
+  EXPECT_FALSE(seq->healthy());
+  env_.ClearFaults();
+  CommandResult later = Call(*seq, CommandForSequence(2));
+  EXPECT_FALSE(later.status.ok()) << "a failed log must stay failed";
+  EXPECT_EQ(seq->Read([](const engine::Engine& e) { return e.StateHash(); }), before);
+}
+
+TEST_F(SequencerTest, StopFinishesWhatIsQueuedAndRefusesNewCommands) {
+  auto seq = Start();
+  Gate hold, held;
+  seq->Submit(CommandForSequence(1), [&](const CommandResult&) {
+    held.Open();
+    hold.Wait();
+  });
+  held.Wait();
+  auto ok = std::make_shared<std::atomic<int>>(0);
+  for (uint64_t n = 2; n <= 11; ++n) {
+    seq->Submit(CommandForSequence(n), [ok](const CommandResult& r) { *ok += r.status.ok(); });
+  }
+  std::thread stopper([&] { seq->Stop(); });
+  // Poll without blocking until Stop has begun: a refusal is answered at once, inside Submit.
+  // Polls that were queued before that still count as commands to finish.
+  int queued_polls = 0;
+  std::string refusal;
+  for (;;) {
+    auto refused = std::make_shared<std::string>();
+    seq->Submit(CommandForSequence(12 + static_cast<uint64_t>(queued_polls)),
+                [ok, refused](const CommandResult& r) {
+                  if (r.status.ok()) {
+                    ++*ok;
+                  } else {
+                    *refused = r.status.message();
+                  }
+                });
+    if (!refused->empty()) {
+      refusal = *refused;
+      break;
+    }
+    ++queued_polls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_NE(refusal.find("shutting down"), std::string::npos) << refusal;
+  hold.Open();
+  stopper.join();
+  EXPECT_EQ(ok->load(), 10 + queued_polls);
+  EXPECT_EQ(log_->last_sequence(), 11u + static_cast<uint64_t>(queued_polls));
+}
+
+TEST_F(SequencerTest, SnapshotsAreWrittenAndReplayStartsFromThem) {
+  snapshot::SnapshotStore store(&env_, dir_.Sub("snapshots"), snapshot::SnapshotOptions{});
+  SequencerOptions options;
+  options.snapshot_every = 100;
+  options.snapshots = &store;
+  auto seq = Start(options);
+  for (uint64_t n = 1; n <= 450; ++n) ASSERT_TRUE(Call(*seq, CommandForSequence(n)).status.ok());
+  seq->Stop();
+  EXPECT_GE(seq->stats().snapshots_written.load(), 1u);
+  auto files = store.List();
+  ASSERT_TRUE(files.ok());
+  ASSERT_FALSE(files.value().empty());
+  EXPECT_EQ(files.value()[0].sequence % 100, 0u);
+  auto replayed = Replay(*log_, &store, ReplayOptions{});
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_TRUE(replayed.value().warnings.empty());
+  EXPECT_GT(replayed.value().snapshot_sequence, 0u);
+  EXPECT_EQ(replayed.value().engine->StateHash(), ReferenceEngine(450)->StateHash());
+}
+
+}  // namespace
+}  // namespace dreichor::runtime
