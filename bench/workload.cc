@@ -93,8 +93,7 @@ class Generator {
  private:
   void Emit(Command c, WorkloadKind kind) {
     now_ += kSpacing;
-    Outcome o = e_.Apply(c, now_);
-    (void)o;
+    (void)e_.Apply(c, now_);
     open_.Observe(e_.events());
     for (const Event& ev : e_.events()) out_.trades += ev.type == EventType::kTrade;
     out_.stamps.push_back(now_);

@@ -2,10 +2,12 @@
 
 #include <type_traits>
 
+#include "util/check.h"
+
 namespace dreichor::engine {
 
 Engine::Engine() {
-  ledger_.GetOrCreateAccount(kFeeAccountId);
+  DREICHOR_CHECK(ledger_.GetOrCreateAccount(kFeeAccountId) == kFeeAccountSlot);
   events_.reserve(256);
 }
 

@@ -90,7 +90,7 @@ void Engine::Fill(Market& m, Order& taker, Order& maker, Price price, Quantity q
   ledger_.balance(m.base, buyer.account).available += base;
   ledger_.balance(m.base, seller.account).held -= base;
   ledger_.balance(m.quote, seller.account).available += notional - seller_fee;
-  ledger_.balance(m.quote, ledger_.FindAccount(kFeeAccountId)).available += buyer_fee + seller_fee;
+  ledger_.balance(m.quote, kFeeAccountSlot).available += buyer_fee + seller_fee;
 
   taker.open -= q;
   taker.filled += q;

@@ -64,9 +64,9 @@ TEST_F(StateTest, RestoredEngineBehavesLikeTheOriginal) {
   EXPECT_EQ(other.StateHash(), e.StateHash());
 }
 
-TEST_F(StateTest, HashDependsOnStateNotOnHistory) {
-  // Placing then cancelling leaves the same state as never placing, except for the order id
-  // counter, which is part of the state. Two engines with the same history agree.
+TEST_F(StateTest, EqualStatesHashEquallyAndAnyChangeShows) {
+  // Different states differ; two engines given the same commands agree; one more command on one
+  // of them makes them differ.
   Engine other;
   ASSERT_TRUE(other.Apply(StandardMarket(), 1).accepted);
   EXPECT_NE(other.StateHash(), e.StateHash());  // e has deposits
@@ -126,7 +126,6 @@ TEST_F(StateTest, InconsistentHoldIsDetected) {
   // Re-encode a state where Alice's held USD does not match her open orders.
   Limit(kAlice, Side::kBuy, 100, 1);
   std::string bytes = e.SerializeToString();
-  Engine tampered;
   ASSERT_TRUE(Engine::Deserialize(bytes).ok());
   // Find Alice's USD "held" field: it is the only 8-byte little-endian 1002 in the state.
   std::string needle("\xea\x03\0\0\0\0\0\0", 8);

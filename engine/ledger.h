@@ -36,6 +36,10 @@ struct Account {
   uint32_t last_order = kNil;
 };
 
+// The fee account (kFeeAccountId) is created before any other account, by the engine's
+// constructor and by the state decoder (which requires it first), so it always has slot 0.
+inline constexpr uint32_t kFeeAccountSlot = 0;
+
 class Ledger {
  public:
   // Asset code rules: 1..12 characters of [A-Z0-9].

@@ -29,7 +29,7 @@ class FaultInjectionFile final : public WritableFile {
     return s;  // the injected error after a short write, or ok
   }
   Status Sync() override {
-    if (Status s = env_->BeforeSync(); !s.ok()) return Injected("fdatasync", path_, EIO);
+    if (const int err = env_->SyncErrno(); err != 0) return Injected("fdatasync", path_, err);
     Status s = base_->Sync();
     if (s.ok()) env_->AfterSync(path_);
     return s;
@@ -100,9 +100,9 @@ void FaultInjectionEnv::AfterAppend(const std::string& path, size_t n) {
   files_[path].size += n;
 }
 
-Status FaultInjectionEnv::BeforeSync() {
+int FaultInjectionEnv::SyncErrno() {
   std::lock_guard<std::mutex> guard(mu_);
-  return sync_errno_ != 0 ? Status::IoError("sync") : Status::Ok();
+  return sync_errno_;
 }
 
 void FaultInjectionEnv::AfterSync(const std::string& path) {

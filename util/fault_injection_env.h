@@ -67,7 +67,7 @@ class FaultInjectionEnv final : public Env {
   // Hooks for FaultInjectionFile, under mu_.
   Status BeforeAppend(const std::string& path, std::string_view* data, bool* then_fail);
   void AfterAppend(const std::string& path, size_t n);
-  Status BeforeSync();
+  int SyncErrno();  // 0 unless syncs are to fail
   void AfterSync(const std::string& path);
   Result<std::unique_ptr<WritableFile>> Wrap(const std::string& path,
                                              Result<std::unique_ptr<WritableFile>> base,
