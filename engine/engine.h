@@ -100,6 +100,9 @@ class Engine {
   std::vector<MarketInfo> ListMarkets() const;  // by id
   // Top `levels` price levels per side; nullopt for an unknown market.
   std::optional<Depth> GetDepth(MarketId market, size_t levels) const;
+  // Up to `limit` (at most kRecentTrades) of the market's latest trades, newest first;
+  // nullopt for an unknown market.
+  std::optional<std::vector<TradeRecord>> GetRecentTrades(MarketId market, size_t limit) const;
   // Every asset the ledger knows, in asset order; nullopt for an unknown account.
   std::optional<std::vector<BalanceInfo>> GetBalances(AccountId account) const;
   std::optional<OrderInfo> GetOrder(OrderId order) const;

@@ -113,6 +113,12 @@ void Engine::Fill(Market& m, Order& taker, Order& maker, Price price, Quantity q
   ev.maker_order_id = maker.id;
   ev.maker_account = maker.account_id;
   ev.maker_fee = maker_fee;
+  m.recent_trades.Add(TradeRecord{.trade_id = ev.trade_id,
+                                  .market_seq = ev.market_seq,
+                                  .timestamp = now_,
+                                  .taker_side = taker.side,
+                                  .price = price,
+                                  .quantity = q});
 }
 
 Quantity Engine::AffordableLots(const Market& m, Price price, Amount budget, Quantity cap) const {

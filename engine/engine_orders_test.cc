@@ -387,5 +387,27 @@ TEST_F(OrdersTest, OverflowingNotionalIsARejectionNotUndefinedBehaviour) {
             Reason::kArithmeticOverflow);
 }
 
+TEST_F(OrdersTest, RecentTradesKeepTheLatestNewestFirstAndSurviveSerialisation) {
+  for (uint32_t i = 0; i < kRecentTrades + 5; ++i) {
+    Limit(kAlice, Side::kSell, 100 + (i % 3), 1);
+    Do(Order(kBob, Side::kBuy, OrderKind::kLimit, 200, 1));
+  }
+  auto trades = e.GetRecentTrades(kMarket, 1000);
+  ASSERT_TRUE(trades.has_value());
+  ASSERT_EQ(trades->size(), kRecentTrades);
+  EXPECT_EQ(trades->front().price, 100 + ((kRecentTrades + 4) % 3));
+  EXPECT_EQ(trades->front().taker_side, Side::kBuy);
+  EXPECT_EQ(trades->front().timestamp, now);
+  for (size_t i = 1; i < trades->size(); ++i) {
+    EXPECT_EQ((*trades)[i].trade_id + 1, (*trades)[i - 1].trade_id);
+  }
+  EXPECT_EQ(e.GetRecentTrades(kMarket, 3)->size(), 3u);
+  EXPECT_FALSE(e.GetRecentTrades(99, 3).has_value());
+
+  auto copy = Engine::Deserialize(e.SerializeToString());
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(*copy.value()->GetRecentTrades(kMarket, 1000), *trades);
+}
+
 }  // namespace
 }  // namespace dreichor::engine

@@ -33,6 +33,18 @@ std::optional<MarketInfo> Engine::GetMarket(MarketId market) const {
   return info;
 }
 
+std::optional<std::vector<TradeRecord>> Engine::GetRecentTrades(MarketId market,
+                                                                size_t limit) const {
+  const uint32_t* slot = market_index_.Find(market);
+  if (slot == nullptr) return std::nullopt;
+  const RecentTrades& recent = markets_[*slot].recent_trades;
+  std::vector<TradeRecord> out;
+  for (uint32_t i = recent.size(); i > 0 && out.size() < limit; --i) {
+    out.push_back(recent.at(i - 1));
+  }
+  return out;
+}
+
 std::vector<MarketInfo> Engine::ListMarkets() const {
   std::vector<MarketInfo> out;
   for (const Market& m : markets_) out.push_back(*GetMarket(m.id));

@@ -62,6 +62,16 @@ void Engine::Serialize(ByteSink* sink) const {
     w.I64(m.last_trade_price);
     w.I64(m.last_trade_quantity);
     w.U64(m.market_seq);
+    w.U8(static_cast<uint8_t>(m.recent_trades.size()));
+    for (uint32_t i = 0; i < m.recent_trades.size(); ++i) {
+      const TradeRecord& t = m.recent_trades.at(i);
+      w.U64(t.trade_id);
+      w.U64(t.market_seq);
+      w.I64(t.timestamp);
+      w.U8(static_cast<uint8_t>(t.taker_side));
+      w.I64(t.price);
+      w.I64(t.quantity);
+    }
   }
 
   auto accounts = SlotsSortedBy<Account>(ledger_.account_count(),

@@ -98,10 +98,39 @@ class StateDecoder {
       for (const Market& other : e_->markets_) {
         if (other.symbol == m.symbol) return Fail(where + ": duplicate symbol");
       }
+      if (Status s = RecentTradesOf(m, where); !s.ok()) return s;
       e_->market_index_.Insert(m.id, static_cast<uint32_t>(e_->markets_.size()));
       e_->markets_.push_back(std::move(m));
     }
     return r_.ok() ? Status::Ok() : Truncated("markets");
+  }
+
+  // Oldest first; ids and market sequence numbers strictly ascending, none past the counters.
+  Status RecentTradesOf(Market& m, const std::string& where) {
+    const uint32_t n = r_.U8();
+    if (!r_.ok()) return Truncated("markets");
+    if (n > kRecentTrades) return Fail(where + ": more recent trades than kept");
+    TradeRecord previous;
+    for (uint32_t i = 0; i < n; ++i) {
+      TradeRecord t;
+      t.trade_id = r_.U64();
+      t.market_seq = r_.U64();
+      t.timestamp = r_.I64();
+      t.taker_side = static_cast<Side>(r_.U8());
+      t.price = r_.I64();
+      t.quantity = r_.I64();
+      if (!r_.ok()) return Truncated("markets");
+      const bool ordered = i == 0 || (t.trade_id > previous.trade_id &&
+                                      t.market_seq > previous.market_seq &&
+                                      t.timestamp >= previous.timestamp);
+      if (!ordered || !IsValid(t.taker_side) || t.price <= 0 || t.quantity <= 0 ||
+          t.trade_id >= e_->next_trade_id_ || t.market_seq > m.market_seq) {
+        return Fail(where + ": recent trade " + std::to_string(i) + " out of range");
+      }
+      m.recent_trades.Add(t);
+      previous = t;
+    }
+    return Status::Ok();
   }
 
   Status Accounts() {

@@ -7,7 +7,7 @@
 namespace dreichor::engine {
 
 inline constexpr char kStateMagic[4] = {'D', 'R', 'E', 'S'};
-inline constexpr uint32_t kStateFormatVersion = 1;
+inline constexpr uint32_t kStateFormatVersion = 2;
 inline constexpr char kStateEndMarker[4] = {'E', 'N', 'D', '.'};
 
 }  // namespace dreichor::engine
