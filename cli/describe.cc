@@ -2,29 +2,13 @@
 
 #include <type_traits>
 
+#include "engine/names.h"
+
 namespace dreichor::cli {
 
 namespace {
 
 using namespace engine;
-
-const char* SideName(Side s) { return s == Side::kBuy ? "buy" : s == Side::kSell ? "sell" : "?"; }
-
-const char* KindName(OrderKind k) {
-  switch (k) {
-    case OrderKind::kLimit:
-      return "limit";
-    case OrderKind::kMarket:
-      return "market";
-    case OrderKind::kImmediateOrCancel:
-      return "ioc";
-    case OrderKind::kFillOrKill:
-      return "fok";
-    case OrderKind::kPostOnly:
-      return "post_only";
-  }
-  return "?";
-}
 
 std::string Ref(const OrderRef& r) {
   return r.order_id != 0 ? "order=" + std::to_string(r.order_id)
@@ -49,7 +33,7 @@ std::string Fields(const Withdraw& c) {
 std::string Fields(const SetRiskLimits& c) { return "account=" + std::to_string(c.account); }
 std::string Fields(const PlaceOrder& c) {
   std::string s = "account=" + std::to_string(c.account) + " market=" + std::to_string(c.market) +
-                  " " + SideName(c.side) + " " + KindName(c.kind) + " " +
+                  " " + std::string(SideName(c.side)) + " " + std::string(OrderKindName(c.kind)) + " " +
                   std::to_string(c.quantity) + "@" + std::to_string(c.price);
   if (c.client_order_id != 0) s += " client_order_id=" + std::to_string(c.client_order_id);
   if (c.quote_budget != 0) s += " budget=" + std::to_string(c.quote_budget);

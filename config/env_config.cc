@@ -7,6 +7,24 @@
 namespace dreichor::config {
 
 namespace {
+bool ParseInteger(std::string_view s, int64_t* out);
+}  // namespace
+
+std::optional<HostPort> ParseHostPort(std::string_view s) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  std::string_view host = s.substr(0, colon), port = s.substr(colon + 1);
+  const bool bracketed = host.front() == '[';
+  if (bracketed ? host.back() != ']' || host.size() < 3 : host.find(':') != host.npos) {
+    return std::nullopt;
+  }
+  int64_t p;
+  if (!ParseInteger(port, &p) || p < 0 || p > 65535) return std::nullopt;
+  if (bracketed) host = host.substr(1, host.size() - 2);
+  return HostPort{std::string(host), static_cast<uint16_t>(p)};
+}
+
+namespace {
 
 bool IsKeyChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
 
@@ -34,16 +52,7 @@ bool ParseDurationMs(std::string_view s, int64_t* ms) {
   return false;
 }
 
-bool ValidHostPort(std::string_view s) {
-  size_t colon = s.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  std::string_view host = s.substr(0, colon), port = s.substr(colon + 1);
-  if (host.front() == '[' ? host.back() != ']' || host.size() < 3 : host.find(':') != host.npos) {
-    return false;
-  }
-  int64_t p;
-  return ParseInteger(port, &p) && p >= 1 && p <= 65535;
-}
+bool ValidHostPort(std::string_view s) { return ParseHostPort(s).has_value(); }
 
 bool ValidUrl(std::string_view s) {
   size_t sep = s.find("://");
@@ -98,7 +107,7 @@ std::string CheckValue(const VarSpec& spec, const std::string& value, int64_t* n
     case VarType::kUrl:
       return ValidUrl(value) ? "" : "is not a URL of the form scheme://host/...";
     case VarType::kHostPort:
-      return ValidHostPort(value) ? "" : "is not host:port (IPv6 as [::1]:port, port 1-65535)";
+      return ValidHostPort(value) ? "" : "is not host:port (IPv6 as [::1]:port, port 0-65535, 0 picks a free port)";
   }
   return "has an unknown type";
 }

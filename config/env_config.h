@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,13 @@
 namespace dreichor::config {
 
 using EnvMap = std::map<std::string, std::string>;
+
+struct HostPort {
+  std::string host;  // without IPv6 brackets
+  uint16_t port = 0;
+};
+// "host:port" or "[v6]:port"; port 0..65535 (0: any free port, for tests).
+std::optional<HostPort> ParseHostPort(std::string_view s);
 
 // The DREICHOR_* entries of a process environment (as `environ`).
 EnvMap ProcessEnvironment(char** envp);

@@ -41,12 +41,9 @@ Result<VerifiedSnapshot> LoadVerifiedSnapshot(audit::AuditLog& log,
   return VerifiedSnapshot{std::move(engine).value(), meta.sequence, meta.chain, at.timestamp_ns};
 }
 
-namespace {
-
-using Start = VerifiedSnapshot;
-
-Result<Start> BestStart(audit::AuditLog& log, const snapshot::SnapshotStore* store,
-                        const ReplayOptions& options, std::vector<std::string>* warnings) {
+Result<VerifiedSnapshot> BestStart(audit::AuditLog& log, const snapshot::SnapshotStore* store,
+                                   const ReplayOptions& options,
+                                   std::vector<std::string>* warnings) {
   if (store != nullptr) {
     auto files = store->List();
     if (!files.ok()) {
@@ -61,26 +58,31 @@ Result<Start> BestStart(audit::AuditLog& log, const snapshot::SnapshotStore* sto
       }
     }
   }
-  return Start{std::make_unique<engine::Engine>(), 0, log.genesis(), 0};
+  return VerifiedSnapshot{std::make_unique<engine::Engine>(), 0, log.genesis(), 0};
 }
-
-}  // namespace
 
 Result<ReplayResult> Replay(audit::AuditLog& log, const snapshot::SnapshotStore* snapshots,
                             const ReplayOptions& options) {
-  ReplayResult result;
-  auto start = BestStart(log, snapshots, options, &result.warnings);
+  std::vector<std::string> warnings;
+  auto start = BestStart(log, snapshots, options, &warnings);
   if (!start.ok()) return start.status();
-  result.engine = std::move(start.value().engine);
-  result.snapshot_sequence = start.value().sequence;
-  result.last_sequence = start.value().sequence;
-  result.last_chain = start.value().chain;
-  result.last_timestamp_ns = start.value().timestamp_ns;
+  auto result = ReplayFrom(log, std::move(start).value(), options);
+  if (result.ok()) result.value().warnings = std::move(warnings);
+  return result;
+}
+
+Result<ReplayResult> ReplayFrom(audit::AuditLog& log, VerifiedSnapshot start,
+                                const ReplayOptions& options) {
+  ReplayResult result;
+  result.engine = std::move(start.engine);
+  result.snapshot_sequence = start.sequence;
+  result.last_sequence = start.sequence;
+  result.last_chain = start.chain;
+  result.last_timestamp_ns = start.timestamp_ns;
 
   const uint64_t end = std::min(log.last_sequence(), options.until_sequence);
   const uint64_t total = end > result.snapshot_sequence ? end - result.snapshot_sequence : 0;
-  ReplayPipeline pipeline(log, start.value().sequence, start.value().chain, end,
-                          options.until_time_ns);
+  ReplayPipeline pipeline(log, start.sequence, start.chain, end, options.until_time_ns);
   DecodedBatch batch;
   uint64_t next_progress = options.progress_every;
   uint64_t reported = UINT64_MAX;

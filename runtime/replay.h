@@ -63,7 +63,18 @@ Result<VerifiedSnapshot> LoadVerifiedSnapshot(
     audit::AuditLog& log, const snapshot::SnapshotStore& store, const snapshot::SnapshotFile& file,
     int64_t until_time_ns = std::numeric_limits<int64_t>::max());
 
-// `snapshots` may be null (replay from genesis).
+// The newest snapshot that verifies (and respects the options' limits), or the log's genesis
+// (an empty engine at sequence 0) when there is none or `snapshots` is null. Each snapshot
+// skipped adds a warning saying why.
+Result<VerifiedSnapshot> BestStart(audit::AuditLog& log, const snapshot::SnapshotStore* snapshots,
+                                   const ReplayOptions& options,
+                                   std::vector<std::string>* warnings);
+
+// Applies the records after `start` (up to the options' limits). No warnings are added.
+Result<ReplayResult> ReplayFrom(audit::AuditLog& log, VerifiedSnapshot start,
+                                const ReplayOptions& options);
+
+// BestStart then ReplayFrom. `snapshots` may be null (replay from genesis).
 Result<ReplayResult> Replay(audit::AuditLog& log, const snapshot::SnapshotStore* snapshots,
                             const ReplayOptions& options);
 

@@ -15,6 +15,7 @@ Sequencer::Sequencer(Env* env, audit::AuditLog* log, std::unique_ptr<engine::Eng
       ids_(options.random),
       last_timestamp_ns_(last_timestamp_ns),
       last_sequence_(log->last_sequence()) {
+  applied_ = Position{log->last_sequence(), log->last_chain()};
   thread_ = std::thread([this] { Run(); });
   if (options_.snapshot_every > 0 && options_.snapshots != nullptr) {
     snapshot_thread_ = std::thread([this] { WriteSnapshots(); });
@@ -109,9 +110,10 @@ void Sequencer::Process(std::vector<Pending>& batch) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   const Status appended = log_->Append(records);
-  stats_.append_ns_total += static_cast<uint64_t>(
+  const int64_t append_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
-          .count());
+          .count();
+  stats_.append_ns_total += static_cast<uint64_t>(append_ns);
   if (!appended.ok()) {
     {
       std::lock_guard<std::mutex> guard(mu_);
@@ -132,12 +134,14 @@ void Sequencer::Process(std::vector<Pending>& batch) {
       results[i].outcome = engine_->Apply(batch[i].command, records[i].timestamp_ns);
       results[i].events = engine_->events();
     }
+    applied_ = Position{records.back().sequence, log_->last_chain()};
   }
   const uint64_t before = first - 1, after = first + batch.size() - 1;
   last_sequence_.store(after);
   stats_.batches++;
   stats_.records += batch.size();
   stats_.last_batch_size = batch.size();
+  if (options_.observer != nullptr) options_.observer->OnBatchDurable(batch.size(), append_ns);
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
   MaybeSnapshot(before, after);
 }
@@ -173,15 +177,40 @@ void Sequencer::WriteSnapshots() {
       meta = snap_meta_;
       state = std::move(snap_state_);
     }
-    meta.state_hash = Sha256::Of(state);
-    if (options_.snapshots->Write(meta, state).ok()) {
-      stats_.snapshots_written++;
-    } else {
-      stats_.snapshots_failed++;  // derived data: the log still holds everything
-    }
+    // A failure is counted and observed; snapshots are derived data and the log holds all.
+    (void)WriteSnapshot(meta, state);
     std::lock_guard<std::mutex> guard(snap_mu_);
     snap_pending_ = false;
   }
+}
+
+Status Sequencer::WriteSnapshot(const snapshot::SnapshotMeta& meta, std::string_view state) {
+  const auto t0 = std::chrono::steady_clock::now();
+  snapshot::SnapshotMeta stamped = meta;
+  stamped.state_hash = Sha256::Of(state);
+  Status written = options_.snapshots->Write(stamped, state);
+  if (written.ok()) {
+    stats_.snapshots_written++;
+  } else {
+    stats_.snapshots_failed++;
+  }
+  if (options_.observer != nullptr) {
+    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now() - t0)
+                           .count();
+    options_.observer->OnSnapshot(written.ok(), meta.sequence, ns);
+  }
+  return written;
+}
+
+Status Sequencer::SnapshotNow() {
+  if (options_.snapshots == nullptr) return Status::FailedPrecondition("no snapshot store");
+  if (thread_.joinable()) return Status::FailedPrecondition("the sequencer is still running");
+  if (!healthy_.load()) return Status::FailedPrecondition("the audit log has failed");
+  std::string state = engine_->SerializeToString();
+  return WriteSnapshot(
+      snapshot::SnapshotMeta{last_sequence_.load(), log_->last_chain(), {}, env_->NowNanos()},
+      state);
 }
 
 }  // namespace dreichor::runtime

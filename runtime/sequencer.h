@@ -51,11 +51,23 @@ struct CommandResult {
 
 using CommandCallback = std::function<void(const CommandResult&)>;
 
+// Told about durable batches and snapshots, for metrics. Called on the sequencer's threads:
+// implementations must be quick and thread-safe.
+class SequencerObserver {
+ public:
+  virtual ~SequencerObserver() = default;
+  // A batch of `records` became durable; the append (write + fsync) took `append_ns`.
+  virtual void OnBatchDurable(size_t records, int64_t append_ns) = 0;
+  // A snapshot at `sequence` was written (or failed) and took `duration_ns`.
+  virtual void OnSnapshot(bool ok, uint64_t sequence, int64_t duration_ns) = 0;
+};
+
 struct SequencerOptions {
   size_t max_batch = 4096;
   uint64_t snapshot_every = 0;  // 0: no snapshots
   snapshot::SnapshotStore* snapshots = nullptr;
   RandomSource* random = RandomSource::System();  // for event ids
+  SequencerObserver* observer = nullptr;
 };
 
 struct SequencerStats {
@@ -86,8 +98,22 @@ class Sequencer {
     return f(static_cast<const engine::Engine&>(*engine_));
   }
 
+  // The last record the engine has applied, consistent with what Read shows.
+  struct Position {
+    uint64_t sequence = 0;
+    audit::Digest chain{};
+  };
+  // Runs f(const Engine&, const Position&) under the shared lock.
+  template <typename F>
+  auto ReadWithPosition(F&& f) const {
+    std::shared_lock<std::shared_mutex> lock(engine_mu_);
+    return f(static_cast<const engine::Engine&>(*engine_), applied_);
+  }
+
   // Refuses new commands, completes the queued ones, waits for a snapshot in progress, stops.
   void Stop();
+  // After Stop(): writes a snapshot of the final state (needs `snapshots` in the options).
+  Status SnapshotNow();
   // False once the audit log has failed.
   bool healthy() const { return healthy_.load(); }
   uint64_t last_sequence() const { return last_sequence_.load(); }
@@ -104,11 +130,13 @@ class Sequencer {
   void FailAll(std::vector<Pending>& batch, const Status& why);
   void MaybeSnapshot(uint64_t before, uint64_t after);
   void WriteSnapshots();
+  Status WriteSnapshot(const snapshot::SnapshotMeta& meta, std::string_view state);
 
   Env* env_;
   audit::AuditLog* log_;
   std::unique_ptr<engine::Engine> engine_;
   mutable std::shared_mutex engine_mu_;
+  Position applied_;  // GUARDED_BY(engine_mu_)
   SequencerOptions options_;
   audit::EventIdGenerator ids_;
   int64_t last_timestamp_ns_;

@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   clang-format
-  libssl-dev libzstd-dev libcli11-dev
+  libssl-dev libzstd-dev libcli11-dev libboost-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  prometheus curl
 )
 
 missing=()

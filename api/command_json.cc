@@ -1,0 +1,290 @@
+#include "api/command_json.h"
+
+#include <limits>
+
+#include "api/json_fields.h"
+#include "audit/record.h"
+#include "engine/names.h"
+#include "engine/reason.h"
+#include "util/json_log.h"
+
+namespace dreichor::api {
+
+namespace {
+
+using namespace engine;
+using nlohmann::ordered_json;
+
+constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
+constexpr uint32_t kU32Max = std::numeric_limits<uint32_t>::max();
+constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
+constexpr const char* kSides = "buy, sell";
+constexpr const char* kKinds = "limit, market, ioc, fok, post_only";
+
+void ReadOrderRef(FieldReader& f, OrderRef* ref) {
+  f.Uint("order_id", &ref->order_id, Need::kOptional, 1, kU64Max);
+  f.Uint("client_order_id", &ref->client_order_id, Need::kOptional, 1, kU64Max);
+}
+
+std::optional<ApiError> CheckOrderRef(const FieldReader& f) {
+  if (f.Has("order_id") == f.Has("client_order_id")) {
+    return ApiError::BadField("order_id", "give exactly one of order_id and client_order_id");
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> Read(FieldReader& f, PlaceOrder* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  f.Uint32("market", &c->market, Need::kRequired, 0, kU32Max);
+  f.Uint("client_order_id", &c->client_order_id, Need::kOptional, 1, kU64Max);
+  f.Enum("side", &c->side, Need::kRequired, ParseSide, kSides);
+  f.Enum("kind", &c->kind, Need::kRequired, ParseOrderKind, kKinds);
+  f.Int("price", &c->price, Need::kOptional, 0, kI64Max);
+  f.Int("quantity", &c->quantity, Need::kRequired, 0, kI64Max);
+  f.Int("quote_budget", &c->quote_budget, Need::kOptional, 0, kI64Max);
+  return f.Finish();
+}
+
+std::optional<ApiError> Read(FieldReader& f, CancelOrder* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  ReadOrderRef(f, &c->order);
+  if (auto e = f.Finish()) return e;
+  return CheckOrderRef(f);
+}
+
+std::optional<ApiError> Read(FieldReader& f, CancelAll* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  f.Uint32("market", &c->market, Need::kOptional, 0, kU32Max);
+  return f.Finish();
+}
+
+std::optional<ApiError> Read(FieldReader& f, AmendOrder* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  ReadOrderRef(f, &c->order);
+  f.Int("price", &c->new_price, Need::kRequired, 0, kI64Max);
+  f.Int("quantity", &c->new_quantity, Need::kRequired, 0, kI64Max);
+  if (auto e = f.Finish()) return e;
+  return CheckOrderRef(f);
+}
+
+std::optional<ApiError> Read(FieldReader& f, CreateMarket* c) {
+  f.Uint32("market", &c->market, Need::kRequired, 0, kU32Max);
+  f.String("symbol", &c->symbol, Need::kRequired, kMaxSymbolLength);
+  f.String("base_asset", &c->base_asset, Need::kRequired, kMaxAssetCodeLength);
+  f.String("quote_asset", &c->quote_asset, Need::kRequired, kMaxAssetCodeLength);
+  f.Int("tick_size", &c->tick_size, Need::kRequired, 0, kI64Max);
+  f.Int("lot_size", &c->lot_size, Need::kRequired, 0, kI64Max);
+  f.Int("min_quantity", &c->min_quantity, Need::kRequired, 0, kI64Max);
+  f.Int("max_quantity", &c->max_quantity, Need::kRequired, 0, kI64Max);
+  f.Uint32("maker_fee_bps", &c->maker_fee_bps, Need::kRequired, 0, kU32Max);
+  f.Uint32("taker_fee_bps", &c->taker_fee_bps, Need::kRequired, 0, kU32Max);
+  return f.Finish();
+}
+
+std::optional<ApiError> Read(FieldReader& f, SetMarketStatus* c) {
+  f.Uint32("market", &c->market, Need::kRequired, 0, kU32Max);
+  f.Enum("status", &c->status, Need::kRequired, ParseMarketStatus, "open, halted");
+  return f.Finish();
+}
+
+template <typename Movement>
+std::optional<ApiError> ReadMovement(FieldReader& f, Movement* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  f.String("asset", &c->asset, Need::kRequired, kMaxAssetCodeLength);
+  f.Int("amount", &c->amount, Need::kRequired, 0, kI64Max);
+  return f.Finish();
+}
+
+std::optional<ApiError> Read(FieldReader& f, SetRiskLimits* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  f.Int("max_order_quantity", &c->max_order_quantity, Need::kRequired, 0, kI64Max);
+  f.Int("max_order_notional", &c->max_order_notional, Need::kRequired, 0, kI64Max);
+  f.Uint32("max_open_orders", &c->max_open_orders, Need::kRequired, 0, kU32Max);
+  f.Uint32("price_band_bps", &c->price_band_bps, Need::kRequired, 0, kU32Max);
+  f.Uint32("rate_capacity", &c->rate_capacity, Need::kRequired, 0, kU32Max);
+  f.Uint32("rate_per_second", &c->rate_per_second, Need::kRequired, 0, kU32Max);
+  f.Enum("stp_mode", &c->stp_mode, Need::kRequired, ParseStpMode,
+         "cancel_resting, cancel_incoming, cancel_both");
+  return f.Finish();
+}
+
+template <typename C>
+std::optional<ApiError> Build(const nlohmann::json& body, Command* out) {
+  C command;
+  FieldReader f(body);
+  std::optional<ApiError> e;
+  if constexpr (std::is_same_v<C, Deposit> || std::is_same_v<C, Withdraw>) {
+    e = ReadMovement(f, &command);
+  } else {
+    e = Read(f, &command);
+  }
+  if (!e) *out = std::move(command);
+  return e;
+}
+
+ordered_json EventJson(const Event& ev) {
+  ordered_json j;
+  j["type"] = EventTypeName(ev.type);
+  j["market"] = ev.market;
+  switch (ev.type) {
+    case EventType::kTrade:
+      j["trade_id"] = ev.trade_id;
+      j["market_seq"] = ev.market_seq;
+      j["taker_side"] = SideName(ev.side);
+      j["price"] = ev.price;
+      j["quantity"] = ev.quantity;
+      j["taker_order_id"] = ev.order_id;
+      j["taker_account"] = ev.account;
+      j["taker_fee"] = ev.fee;
+      j["maker_order_id"] = ev.maker_order_id;
+      j["maker_account"] = ev.maker_account;
+      j["maker_fee"] = ev.maker_fee;
+      return j;
+    case EventType::kBookChanged:
+      j["market_seq"] = ev.market_seq;
+      j["side"] = SideName(ev.side);
+      j["price"] = ev.price;
+      j["quantity"] = ev.quantity;
+      j["order_count"] = ev.order_count;
+      return j;
+    default:
+      break;
+  }
+  j["order_id"] = ev.order_id;
+  j["account"] = ev.account;
+  j["side"] = SideName(ev.side);
+  if (ev.type == EventType::kOrderAccepted) j["kind"] = OrderKindName(ev.kind);
+  if (ev.type != EventType::kOrderFilled) j["quantity"] = ev.quantity;
+  if (ev.type == EventType::kOrderAccepted || ev.type == EventType::kOrderRested ||
+      ev.type == EventType::kOrderAmended) {
+    j["price"] = ev.price;
+  }
+  if (ev.type == EventType::kOrderAmended) j["priority_kept"] = ev.priority_kept != 0;
+  if (ev.type == EventType::kOrderCancelled || ev.type == EventType::kOrderExpired) {
+    j["reason"] = ReasonCode(ev.reason);
+  }
+  return j;
+}
+
+void RefJson(const OrderRef& r, ordered_json* j) {
+  if (r.order_id != 0) (*j)["order_id"] = r.order_id;
+  if (r.client_order_id != 0) (*j)["client_order_id"] = r.client_order_id;
+}
+
+void Fields(const PlaceOrder& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  (*j)["market"] = c.market;
+  if (c.client_order_id != 0) (*j)["client_order_id"] = c.client_order_id;
+  (*j)["side"] = SideName(c.side);
+  (*j)["kind"] = OrderKindName(c.kind);
+  (*j)["price"] = c.price;
+  (*j)["quantity"] = c.quantity;
+  if (c.quote_budget != 0) (*j)["quote_budget"] = c.quote_budget;
+}
+void Fields(const CancelOrder& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  RefJson(c.order, j);
+}
+void Fields(const CancelAll& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  if (c.market != 0) (*j)["market"] = c.market;
+}
+void Fields(const AmendOrder& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  RefJson(c.order, j);
+  (*j)["price"] = c.new_price;
+  (*j)["quantity"] = c.new_quantity;
+}
+void Fields(const CreateMarket& c, ordered_json* j) {
+  (*j)["market"] = c.market;
+  (*j)["symbol"] = c.symbol;
+  (*j)["base_asset"] = c.base_asset;
+  (*j)["quote_asset"] = c.quote_asset;
+  (*j)["tick_size"] = c.tick_size;
+  (*j)["lot_size"] = c.lot_size;
+  (*j)["min_quantity"] = c.min_quantity;
+  (*j)["max_quantity"] = c.max_quantity;
+  (*j)["maker_fee_bps"] = c.maker_fee_bps;
+  (*j)["taker_fee_bps"] = c.taker_fee_bps;
+}
+void Fields(const SetMarketStatus& c, ordered_json* j) {
+  (*j)["market"] = c.market;
+  (*j)["status"] = MarketStatusName(c.status);
+}
+void Fields(const Deposit& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  (*j)["asset"] = c.asset;
+  (*j)["amount"] = c.amount;
+}
+void Fields(const Withdraw& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  (*j)["asset"] = c.asset;
+  (*j)["amount"] = c.amount;
+}
+void Fields(const SetRiskLimits& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  (*j)["max_order_quantity"] = c.max_order_quantity;
+  (*j)["max_order_notional"] = c.max_order_notional;
+  (*j)["max_open_orders"] = c.max_open_orders;
+  (*j)["price_band_bps"] = c.price_band_bps;
+  (*j)["rate_capacity"] = c.rate_capacity;
+  (*j)["rate_per_second"] = c.rate_per_second;
+  (*j)["stp_mode"] = StpModeName(c.stp_mode);
+}
+
+}  // namespace
+
+ordered_json CommandJson(const Command& command) {
+  ordered_json j;
+  j["command"] = CommandTypeName(TypeOf(command));
+  std::visit([&j](const auto& c) { Fields(c, &j); }, command);
+  return j;
+}
+
+std::optional<ApiError> ParseCommand(CommandRoute route, std::string_view body, Command* out) {
+  nlohmann::json object;
+  if (auto e = ParseObject(body, &object)) return e;
+  switch (route) {
+    case CommandRoute::kPlaceOrder:
+      return Build<PlaceOrder>(object, out);
+    case CommandRoute::kCancelOrder:
+      return Build<CancelOrder>(object, out);
+    case CommandRoute::kCancelAll:
+      return Build<CancelAll>(object, out);
+    case CommandRoute::kAmendOrder:
+      return Build<AmendOrder>(object, out);
+    case CommandRoute::kCreateMarket:
+      return Build<CreateMarket>(object, out);
+    case CommandRoute::kSetMarketStatus:
+      return Build<SetMarketStatus>(object, out);
+    case CommandRoute::kDeposit:
+      return Build<Deposit>(object, out);
+    case CommandRoute::kWithdraw:
+      return Build<Withdraw>(object, out);
+    case CommandRoute::kSetRiskLimits:
+      return Build<SetRiskLimits>(object, out);
+  }
+  return ApiError{500, "internal", "unknown command route", ""};
+}
+
+std::string CommandResultBody(const runtime::CommandResult& result) {
+  ordered_json j;
+  j["sequence"] = result.sequence;
+  j["timestamp"] = FormatUtc(result.timestamp_ns);
+  j["timestamp_ns"] = result.timestamp_ns;
+  j["event_id"] = audit::EventIdToString(result.event_id);
+  j["accepted"] = result.outcome.accepted;
+  if (result.outcome.accepted) {
+    j["reason"] = nullptr;
+  } else {
+    j["reason"] = {{"code", ReasonCode(result.outcome.reason)},
+                   {"message", ReasonMessage(result.outcome.reason)}};
+  }
+  if (result.outcome.order_id != 0) j["order_id"] = result.outcome.order_id;
+  ordered_json events = ordered_json::array();
+  for (const Event& ev : result.events) events.push_back(EventJson(ev));
+  j["events"] = std::move(events);
+  return j.dump();
+}
+
+}  // namespace dreichor::api

@@ -1,0 +1,68 @@
+#include "runtime/service/runtime_metrics.h"
+
+namespace dreichor::runtime {
+
+RuntimeMetrics::RuntimeMetrics(api::MetricsRegistry* registry, const HealthState* health,
+                               Env* env, uint64_t initial_snapshot_sequence)
+    : health_(health),
+      env_(env),
+      snapshot_sequence_(initial_snapshot_sequence),
+      snapshot_at_ns_(env->NowNanos()) {
+  batch_size_ = registry->AddHistogram("dreichor_append_batch_size",
+                                       "Records per durable audit-log batch (group commit).",
+                                       api::ExponentialBuckets(1, 2, 14));
+  fsync_ = registry->AddHistogram("dreichor_fsync_latency_seconds",
+                                  "Time to write and fsync one audit-log batch.",
+                                  api::ExponentialBuckets(25e-6, 2, 16));
+  registry->AddGaugeFunction("dreichor_last_sequence", "Sequence number of the last durable record.",
+                             [this] {
+                               Sequencer* s = health_->sequencer();
+                               return s == nullptr ? 0.0
+                                                   : static_cast<double>(s->last_sequence());
+                             });
+  registry->AddGaugeFunction("dreichor_replay_records", "Records replayed at startup so far.",
+                             [this] { return static_cast<double>(health_->replay_done()); });
+  registry->AddGaugeFunction("dreichor_replay_records_total",
+                             "Records startup has to replay (known once the snapshot is loaded).",
+                             [this] { return static_cast<double>(health_->replay_total()); });
+  registry->AddGaugeFunction("dreichor_ready", "1 when the runtime is ready for commands.",
+                             [this] { return health_->ready() ? 1.0 : 0.0; });
+  registry->AddGaugeFunction("dreichor_snapshot_last_sequence",
+                             "Sequence number of the newest snapshot written or loaded.",
+                             [this] { return static_cast<double>(snapshot_sequence_.load()); });
+  registry->AddGaugeFunction(
+      "dreichor_snapshot_age_records", "Records made durable since the newest snapshot.", [this] {
+        Sequencer* s = health_->sequencer();
+        const uint64_t last = s == nullptr ? 0 : s->last_sequence();
+        const uint64_t snap = snapshot_sequence_.load();
+        return last > snap ? static_cast<double>(last - snap) : 0.0;
+      });
+  registry->AddGaugeFunction("dreichor_snapshot_age_seconds",
+                             "Seconds since the newest snapshot was written (or since start).",
+                             [this] {
+                               return static_cast<double>(env_->NowNanos() - snapshot_at_ns_.load()) /
+                                      1e9;
+                             });
+  snapshot_duration_ = registry->AddHistogram("dreichor_snapshot_duration_seconds",
+                                              "Time to compress, write and sync one snapshot.",
+                                              api::ExponentialBuckets(1e-3, 2, 16));
+  snapshot_failures_ = registry->AddCounter("dreichor_snapshot_failures_total",
+                                            "Snapshots that could not be written.");
+}
+
+void RuntimeMetrics::OnBatchDurable(size_t records, int64_t append_ns) {
+  batch_size_->Observe(static_cast<double>(records));
+  fsync_->Observe(static_cast<double>(append_ns) / 1e9);
+}
+
+void RuntimeMetrics::OnSnapshot(bool ok, uint64_t sequence, int64_t duration_ns) {
+  if (!ok) {
+    snapshot_failures_->Add();
+    return;
+  }
+  snapshot_duration_->Observe(static_cast<double>(duration_ns) / 1e9);
+  snapshot_sequence_.store(sequence);
+  snapshot_at_ns_.store(env_->NowNanos());
+}
+
+}  // namespace dreichor::runtime

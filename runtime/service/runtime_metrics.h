@@ -1,0 +1,46 @@
+// RuntimeMetrics: the runtime's own metrics (the API registers per-command ones), fed by the
+// sequencer as an observer and read from the health state when scraped.
+//
+//   dreichor_append_batch_size            histogram  records per durable batch
+//   dreichor_fsync_latency_seconds        histogram  write + fsync time of a batch
+//   dreichor_last_sequence                gauge      last durable record
+//   dreichor_replay_records / _total      gauges     replay progress
+//   dreichor_ready                        gauge      1 when ready
+//   dreichor_snapshot_last_sequence       gauge      sequence of the newest snapshot written
+//   dreichor_snapshot_age_records         gauge      records since it
+//   dreichor_snapshot_age_seconds         gauge      wall time since it (since start if none)
+//   dreichor_snapshot_duration_seconds    histogram  time to write one
+//   dreichor_snapshot_failures_total      counter
+#pragma once
+
+#include <atomic>
+
+#include "api/metrics.h"
+#include "runtime/health.h"
+#include "runtime/sequencer.h"
+#include "util/env.h"
+
+namespace dreichor::runtime {
+
+class RuntimeMetrics final : public SequencerObserver {
+ public:
+  // `initial_snapshot_sequence` is the snapshot startup loaded (0: none).
+  RuntimeMetrics(api::MetricsRegistry* registry, const HealthState* health, Env* env,
+                 uint64_t initial_snapshot_sequence);
+
+  void OnBatchDurable(size_t records, int64_t append_ns) override;
+  void OnSnapshot(bool ok, uint64_t sequence, int64_t duration_ns) override;
+  uint64_t newest_snapshot_sequence() const { return snapshot_sequence_.load(); }
+
+ private:
+  const HealthState* health_;
+  Env* env_;
+  api::Histogram* batch_size_;
+  api::Histogram* fsync_;
+  api::Histogram* snapshot_duration_;
+  api::Counter* snapshot_failures_;
+  std::atomic<uint64_t> snapshot_sequence_;
+  std::atomic<int64_t> snapshot_at_ns_;
+};
+
+}  // namespace dreichor::runtime

@@ -1,0 +1,294 @@
+#include "runtime/service/service.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "api/api_handler.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "audit/file_log.h"
+#include "config/env_schema.h"
+#include "runtime/health.h"
+#include "runtime/replay.h"
+#include "runtime/sequencer.h"
+#include "runtime/service/exit_codes.h"
+#include "runtime/service/runtime_metrics.h"
+#include "runtime/service/signal_watcher.h"
+#include "snapshot/snapshot_store.h"
+#include "util/json_log.h"
+#include "util/sha256.h"
+
+namespace dreichor::runtime {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using json = LogFields;
+
+constexpr size_t kHttpThreads = 2;
+constexpr uint64_t kReplayHealthEvery = 1 << 16;  // records between health updates
+constexpr uint64_t kReplayLogEvery = 1 << 20;     // records between progress log lines
+
+// Times one startup phase and logs its one line: phase, outcome, duration, and either the
+// phase's facts or the reason it failed.
+class PhaseRun {
+ public:
+  PhaseRun(JsonLog* log, HealthState* health, Phase phase)
+      : log_(log), phase_(phase), start_(Clock::now()) {
+    health->SetPhase(phase);
+  }
+  void Ok(json fields = json::object()) { Line(LogLevel::kInfo, "ok", std::move(fields)); }
+  void Skipped(const std::string& why) {
+    Line(LogLevel::kInfo, "skipped", json{{"reason", why}});
+  }
+  int Fail(int exit_code, const std::string& reason) {
+    Line(LogLevel::kError, "failed", json{{"reason", reason}, {"exit_code", exit_code}});
+    return exit_code;
+  }
+
+ private:
+  void Line(LogLevel level, const char* outcome, json fields) {
+    json line{{"phase", PhaseName(phase_)},
+              {"outcome", outcome},
+              {"duration_ms", std::chrono::duration<double, std::milli>(Clock::now() - start_)
+                                  .count()}};
+    for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+    log_->Log(level, "phase", line);
+  }
+
+  JsonLog* log_;
+  Phase phase_;
+  Clock::time_point start_;
+};
+
+json RedactedConfig(const config::EnvMap& env) {
+  json out = json::object();
+  for (const config::VarSpec& spec : config::RuntimeSchema()) {
+    auto it = env.find(std::string(spec.name));
+    if (it != env.end()) out[std::string(spec.name)] = config::Redact(spec, it->second);
+  }
+  return out;
+}
+
+// Proves `dir` is writable by creating, syncing and removing a probe file.
+Status CheckWritable(Env* env, const std::string& dir) {
+  if (Status s = env->CreateDirs(dir); !s.ok()) return s;
+  const std::string probe = dir + "/.write-probe";
+  auto file = env->NewWritableFile(probe);
+  if (!file.ok()) return file.status();
+  Status s = file.value()->Append("probe");
+  if (s.ok()) s = file.value()->Sync();
+  if (s.ok()) s = file.value()->Close();
+  Status removed = env->RemoveFile(probe);
+  return s.ok() ? removed : s;
+}
+
+// Everything the serving runtime owns, in construction order (destroyed in reverse).
+struct Services {
+  std::unique_ptr<audit::FileLog> log;
+  std::unique_ptr<snapshot::SnapshotStore> snapshots;
+  std::unique_ptr<RuntimeMetrics> metrics;
+  std::unique_ptr<Sequencer> sequencer;
+};
+
+}  // namespace
+
+int RunService(const config::EnvMap& env_map) {
+  Env* env = Env::Default();
+  const config::Validation validation = config::Validate(config::RuntimeSchema(), env_map);
+  LogLevel level = LogLevel::kInfo;
+  if (validation.config.Has("DREICHOR_LOG_LEVEL")) {
+    level = ParseLogLevel(validation.config.String("DREICHOR_LOG_LEVEL")).value_or(level);
+  }
+  JsonLog log(stdout, level, env);
+  HealthState health;
+  SignalWatcher signals(&log);
+  const Clock::time_point started = Clock::now();
+  log.Info("starting", {{"pid", getpid()}});
+
+  // ---- configuration ----
+  {
+    PhaseRun phase(&log, &health, Phase::kConfiguration);
+    if (!validation.ok()) {
+      for (const config::ConfigProblem& p : validation.problems) {
+        log.Error("configuration problem", {{"var", p.var}, {"problem", p.problem}});
+      }
+      return phase.Fail(kExitConfiguration,
+                        std::to_string(validation.problems.size()) +
+                            " configuration problem(s); the first: " +
+                            validation.problems[0].var + " " + validation.problems[0].problem);
+    }
+    phase.Ok({{"config", RedactedConfig(env_map)}});
+  }
+  const config::Config& config = validation.config;
+  signals.SetDeadline(std::chrono::milliseconds(config.DurationMs("DREICHOR_SHUTDOWN_DEADLINE")));
+
+  // The socket is bound now so that the health endpoints can report the phases that follow;
+  // everything else answers 503 until the listen phase opens the API.
+  api::MetricsRegistry registry;
+  api::ApiHandler handler(&health, &registry,
+                          api::ApiOptions{config.String("DREICHOR_ADMIN_TOKEN")});
+  std::unique_ptr<api::HttpServer> server;
+  {
+    const auto listen = config::ParseHostPort(config.String("DREICHOR_LISTEN"));
+    api::HttpServerOptions options;
+    options.address = listen->host;
+    options.port = listen->port;
+    options.max_body_bytes = static_cast<size_t>(config.Integer("DREICHOR_MAX_BODY_BYTES"));
+    options.max_connections = static_cast<size_t>(config.Integer("DREICHOR_MAX_CONNECTIONS"));
+    options.threads = kHttpThreads;
+    auto started_server = api::HttpServer::Start(options, &handler);
+    if (!started_server.ok()) {
+      PhaseRun phase(&log, &health, Phase::kListen);
+      return phase.Fail(kExitListen, started_server.status().message());
+    }
+    server = std::move(started_server).value();
+    log.Info("health endpoints open", {{"address", server->address()}});
+  }
+
+  Services s;
+  // ---- persistence ----
+  {
+    PhaseRun phase(&log, &health, Phase::kPersistence);
+    if (config.String("DREICHOR_AUDIT_BACKEND") != "file") {
+      return phase.Fail(kExitPersistence,
+                        "the postgres audit backend is not part of this build; use file");
+    }
+    const std::string audit_dir = config.String("DREICHOR_AUDIT_DIR");
+    const std::string snapshot_dir = config.String("DREICHOR_SNAPSHOT_DIR");
+    audit::FileLogOptions options;
+    options.segment_bytes = static_cast<uint64_t>(config.Integer("DREICHOR_AUDIT_SEGMENT_BYTES"));
+    audit::RecoveryReport report;
+    auto opened = audit::FileLog::Open(env, audit_dir, options, &report);
+    if (!opened.ok()) {
+      return phase.Fail(kExitPersistence, "audit log " + audit_dir + ": " +
+                                              opened.status().message());
+    }
+    s.log = std::move(opened).value();
+    if (report.truncated_tail) {
+      log.Warn("torn tail truncated", {{"segment", report.segment},
+                                       {"offset", report.offset},
+                                       {"bytes_dropped", report.bytes_dropped}});
+    }
+    if (Status w = CheckWritable(env, snapshot_dir); !w.ok()) {
+      return phase.Fail(kExitPersistence, "snapshot directory " + snapshot_dir +
+                                              " is not writable: " + w.message());
+    }
+    snapshot::SnapshotOptions snapshot_options;
+    snapshot_options.retain = static_cast<size_t>(config.Integer("DREICHOR_SNAPSHOT_RETAIN"));
+    s.snapshots = std::make_unique<snapshot::SnapshotStore>(env, snapshot_dir, snapshot_options);
+    phase.Ok({{"audit", s.log->Describe()},
+              {"snapshots", snapshot_dir},
+              {"created", report.created},
+              {"segments", report.segments},
+              {"last_sequence", s.log->last_sequence()}});
+  }
+
+  // ---- schema ----
+  PhaseRun(&log, &health, Phase::kSchema).Skipped("file audit backend: no database schema");
+
+  // ---- snapshot ----
+  VerifiedSnapshot start;
+  {
+    PhaseRun phase(&log, &health, Phase::kSnapshot);
+    std::vector<std::string> warnings;
+    auto best = BestStart(*s.log, s.snapshots.get(), ReplayOptions{}, &warnings);
+    for (const std::string& w : warnings) log.Warn("snapshot skipped", {{"reason", w}});
+    if (!best.ok()) return phase.Fail(kExitSnapshot, best.status().message());
+    start = std::move(best).value();
+    if (start.sequence == 0) {
+      phase.Ok({{"sequence", 0}, {"note", "no usable snapshot: replaying from genesis"}});
+    } else {
+      phase.Ok({{"sequence", start.sequence}});
+    }
+  }
+  const uint64_t snapshot_sequence = start.sequence;
+
+  // ---- replay ----
+  ReplayResult replayed;
+  {
+    PhaseRun phase(&log, &health, Phase::kReplay);
+    health.SetReplayProgress(0, s.log->last_sequence() - start.sequence);
+    ReplayOptions options;
+    options.progress_every = kReplayHealthEvery;
+    uint64_t next_log = kReplayLogEvery;
+    options.progress = [&](uint64_t done, uint64_t total) {
+      health.SetReplayProgress(done, total);
+      if (done >= next_log) {
+        log.Info("replay progress", {{"records", done}, {"total", total}});
+        next_log = (done / kReplayLogEvery + 1) * kReplayLogEvery;
+      }
+    };
+    auto result = ReplayFrom(*s.log, std::move(start), options);
+    if (!result.ok()) return phase.Fail(kExitReplay, result.status().message());
+    replayed = std::move(result).value();
+    phase.Ok({{"records", replayed.records_replayed},
+              {"from_sequence", snapshot_sequence},
+              {"last_sequence", replayed.last_sequence},
+              {"chain_hash", ToHex(replayed.last_chain)},
+              {"state_hash", ToHex(replayed.engine->StateHash())}});
+  }
+
+  // ---- listen ----
+  {
+    PhaseRun phase(&log, &health, Phase::kListen);
+    s.metrics = std::make_unique<RuntimeMetrics>(&registry, &health, env, snapshot_sequence);
+    SequencerOptions options;
+    options.snapshot_every = static_cast<uint64_t>(config.Integer("DREICHOR_SNAPSHOT_EVERY"));
+    options.snapshots = s.snapshots.get();
+    options.observer = s.metrics.get();
+    s.sequencer = std::make_unique<Sequencer>(env, s.log.get(), std::move(replayed.engine),
+                                              replayed.last_timestamp_ns, options);
+    health.Publish(s.sequencer.get(), s.log.get());
+    phase.Ok({{"address", server->address()}});
+  }
+
+  // ---- ready ----
+  {
+    PhaseRun phase(&log, &health, Phase::kReady);
+    signals.SetServing();
+    phase.Ok({{"startup_ms",
+               std::chrono::duration<double, std::milli>(Clock::now() - started).count()}});
+  }
+
+  // ---- serve, then shut down ----
+  const std::string signal = signals.WaitForStop();
+  const Clock::time_point stop_started = Clock::now();
+  const auto deadline =
+      stop_started + std::chrono::milliseconds(config.DurationMs("DREICHOR_SHUTDOWN_DEADLINE"));
+  health.BeginShutdown();
+  health.SetPhase(Phase::kStopping);
+  log.Info("shutdown", {{"step", "begin"}, {"signal", signal}});
+  s.sequencer->Stop();  // answers everything already queued; refuses the rest
+  log.Info("shutdown", {{"step", "commands finished"},
+                        {"last_sequence", s.sequencer->last_sequence()},
+                        {"in_flight", handler.commands_in_flight()}});
+  const bool drained = server->Drain(deadline);
+  log.Info("shutdown", {{"step", "connections drained"}, {"complete", drained}});
+  if (config.Integer("DREICHOR_SNAPSHOT_EVERY") > 0 && s.sequencer->healthy() &&
+      s.sequencer->last_sequence() > s.metrics->newest_snapshot_sequence()) {
+    const Status snap = s.sequencer->SnapshotNow();
+    log.Log(snap.ok() ? LogLevel::kInfo : LogLevel::kWarn, "shutdown",
+            {{"step", "snapshot"},
+             {"sequence", s.sequencer->last_sequence()},
+             {"outcome", snap.ok() ? "ok" : snap.message()}});
+  }
+  server->Stop();
+  const std::string state_hash =
+      ToHex(s.sequencer->Read([](const engine::Engine& e) { return e.StateHash(); }));
+  const bool healthy = s.sequencer->healthy();
+  log.Info("stopped", {{"exit_code", kExitOk},
+                       {"last_sequence", s.sequencer->last_sequence()},
+                       {"state_hash", state_hash},
+                       {"persistence_healthy", healthy},
+                       {"duration_ms", std::chrono::duration<double, std::milli>(
+                                           Clock::now() - stop_started)
+                                           .count()}});
+  signals.Done();
+  return kExitOk;
+}
+
+}  // namespace dreichor::runtime

@@ -1,0 +1,60 @@
+#include "util/json_log.h"
+
+#include <ctime>
+
+namespace dreichor {
+
+std::optional<LogLevel> ParseLogLevel(std::string_view name) {
+  if (name == "debug") return LogLevel::kDebug;
+  if (name == "info") return LogLevel::kInfo;
+  if (name == "warn") return LogLevel::kWarn;
+  if (name == "error") return LogLevel::kError;
+  return std::nullopt;
+}
+
+const char* LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "info";
+}
+
+std::string FormatUtc(int64_t unix_nanos) {
+  const time_t seconds = static_cast<time_t>(unix_nanos / 1'000'000'000);
+  const int millis = static_cast<int>((unix_nanos / 1'000'000) % 1000);
+  struct tm utc;
+  gmtime_r(&seconds, &utc);
+  char buf[96];
+  snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+           utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  return buf;
+}
+
+JsonLog::JsonLog(FILE* out, LogLevel min_level, Env* env)
+    : out_(out), min_level_(min_level), env_(env) {}
+
+void JsonLog::Log(LogLevel level, std::string_view msg, const LogFields& fields) {
+  if (level < min_level_) return;
+  nlohmann::ordered_json line;
+  line["ts"] = FormatUtc(env_->NowNanos());
+  line["level"] = LogLevelName(level);
+  line["msg"] = msg;
+  if (fields.is_object()) {
+    for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+  }
+  // Invalid UTF-8 in a field is replaced rather than thrown on: a log line must never fail.
+  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text.push_back('\n');
+  std::lock_guard<std::mutex> guard(mu_);
+  fwrite(text.data(), 1, text.size(), out_);
+  fflush(out_);
+}
+
+}  // namespace dreichor
