@@ -107,7 +107,9 @@ std::string CheckValue(const VarSpec& spec, const std::string& value, int64_t* n
     case VarType::kUrl:
       return ValidUrl(value) ? "" : "is not a URL of the form scheme://host/...";
     case VarType::kHostPort:
-      return ValidHostPort(value) ? "" : "is not host:port (IPv6 as [::1]:port, port 0-65535, 0 picks a free port)";
+      return ValidHostPort(value) ? ""
+                                  : "is not host:port (IPv6 as [::1]:port; port 0-65535, where "
+                                    "0 picks a free port)";
   }
   return "has an unknown type";
 }
@@ -221,7 +223,7 @@ std::string Redact(const VarSpec& spec, std::string_view value) {
 std::string RenderSchemaDocument(const std::vector<VarSpec>& schema) {
   std::string out =
       "# Runtime environment schema\n\n"
-      "<!-- Generated from config/env_schema.cc by `dreichor-env-schema`; do not edit. -->\n\n"
+      "<!-- Generated from config/env_schema.cc by `dreichor-runtime env-schema`; do not edit. -->\n\n"
       "Every variable the runtime reads. There are no defaults: a required variable that is "
       "missing stops startup, as does a malformed value or an unknown `DREICHOR_` variable; "
       "all problems are reported together. Secret values are never printed.\n\n"

@@ -34,7 +34,7 @@ const VarSpec& Spec(std::string_view name) {
 
 TEST(EnvConfigTest, CommittedSchemaDocumentIsCurrent) {
   EXPECT_EQ(ReadRepoFile("infra/env/ENV_SCHEMA.md"), RenderSchemaDocument(RuntimeSchema()))
-      << "regenerate it: dreichor-env-schema > infra/env/ENV_SCHEMA.md";
+      << "regenerate it: dreichor-runtime env-schema > infra/env/ENV_SCHEMA.md";
 }
 
 TEST(EnvConfigTest, ExampleEnvFilePassesValidation) {
@@ -105,11 +105,11 @@ TEST(EnvConfigTest, DurationsAndHostPortsParse) {
     ASSERT_TRUE(v.ok()) << text;
     EXPECT_EQ(v.config.DurationMs("DREICHOR_SHUTDOWN_DEADLINE"), ms);
   }
-  for (const char* ok : {"[::1]:8080", "0.0.0.0:1", "host.internal:65535"}) {
+  for (const char* ok : {"[::1]:8080", "0.0.0.0:1", "host.internal:65535", "127.0.0.1:0"}) {
     env["DREICHOR_LISTEN"] = ok;
     EXPECT_TRUE(Validate(RuntimeSchema(), env).ok()) << ok;
   }
-  for (const char* bad : {"::1:8080", "host:0", "host:65536", ":80", "[::1]"}) {
+  for (const char* bad : {"::1:8080", "host:-1", "host:65536", ":80", "[::1]"}) {
     env["DREICHOR_LISTEN"] = bad;
     EXPECT_FALSE(Validate(RuntimeSchema(), env).ok()) << bad;
   }

@@ -31,7 +31,8 @@ const std::vector<VarSpec>& RuntimeSchema() {
        .choices = {"dev", "prod"}},
       {.name = "DREICHOR_LISTEN",
        .type = VarType::kHostPort,
-       .meaning = "Address and port the HTTP API listens on.",
+       .meaning = "IP address and port the HTTP API listens on (port 0: any free port, logged at "
+                  "startup).",
        .example = "127.0.0.1:8080"},
       {.name = "DREICHOR_AUDIT_BACKEND",
        .type = VarType::kEnum,

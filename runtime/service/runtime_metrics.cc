@@ -22,7 +22,7 @@ RuntimeMetrics::RuntimeMetrics(api::MetricsRegistry* registry, const HealthState
                              });
   registry->AddGaugeFunction("dreichor_replay_records", "Records replayed at startup so far.",
                              [this] { return static_cast<double>(health_->replay_done()); });
-  registry->AddGaugeFunction("dreichor_replay_records_total",
+  registry->AddGaugeFunction("dreichor_replay_records_to_apply",
                              "Records startup has to replay (known once the snapshot is loaded).",
                              [this] { return static_cast<double>(health_->replay_total()); });
   registry->AddGaugeFunction("dreichor_ready", "1 when the runtime is ready for commands.",

@@ -4,7 +4,7 @@
 //   dreichor_append_batch_size            histogram  records per durable batch
 //   dreichor_fsync_latency_seconds        histogram  write + fsync time of a batch
 //   dreichor_last_sequence                gauge      last durable record
-//   dreichor_replay_records / _total      gauges     replay progress
+//   dreichor_replay_records[_to_apply]    gauges     replay progress (done, of how many)
 //   dreichor_ready                        gauge      1 when ready
 //   dreichor_snapshot_last_sequence       gauge      sequence of the newest snapshot written
 //   dreichor_snapshot_age_records         gauge      records since it

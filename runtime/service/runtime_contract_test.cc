@@ -1,0 +1,393 @@
+// Contract tests of the real dreichor-runtime binary: the startup phases and their exit codes,
+// readiness during replay, one runtime per volume, graceful and abrupt stops under HTTP load
+// losing no acknowledged command, the metrics format, and the subcommands.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "api/test_http_client.h"
+#include "audit/file_log.h"
+#include "audit/test_records.h"
+#include "runtime/service/exit_codes.h"
+#include "runtime/service/test_runtime_process.h"
+#include "runtime/test_commands.h"
+#include "util/temp_dir.h"
+
+namespace dreichor::runtime {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr char kToken[] = "contract-test-admin-token-0123456789";
+const auto kPatience = seconds(60);  // generous: sanitizer builds are slow
+
+class RuntimeContractTest : public ::testing::Test {
+ protected:
+  config::EnvMap Env() const {
+    return {{"DREICHOR_ENV", "dev"},
+            {"DREICHOR_LISTEN", "127.0.0.1:0"},
+            {"DREICHOR_AUDIT_BACKEND", "file"},
+            {"DREICHOR_AUDIT_DIR", dir_.Sub("audit-events")},
+            {"DREICHOR_AUDIT_SEGMENT_BYTES", "67108864"},
+            {"DREICHOR_SNAPSHOT_DIR", dir_.Sub("snapshots")},
+            {"DREICHOR_SNAPSHOT_EVERY", "5000"},
+            {"DREICHOR_SNAPSHOT_RETAIN", "2"},
+            {"DREICHOR_ADMIN_TOKEN", kToken},
+            {"DREICHOR_SHUTDOWN_DEADLINE", "20s"},
+            {"DREICHOR_MAX_BODY_BYTES", "65536"},
+            {"DREICHOR_MAX_CONNECTIONS", "64"},
+            {"DREICHOR_LOG_LEVEL", "info"}};
+  }
+  std::unique_ptr<RuntimeProcess> Start(const config::EnvMap& env) {
+    return std::make_unique<RuntimeProcess>(DREICHOR_RUNTIME_PATH, env,
+                                            dir_.Sub("run-" + std::to_string(runs_++) + ".log"));
+  }
+  // Starts with Env() and waits until ready; returns the port.
+  std::unique_ptr<RuntimeProcess> StartReady(uint16_t* port) {
+    auto p = Start(Env());
+    *port = p->WaitForPort(kPatience);
+    EXPECT_NE(*port, 0) << p->Text();
+    EXPECT_TRUE(p->WaitForLine(RuntimeProcess::Phase("ready", "ok"), kPatience)) << p->Text();
+    return p;
+  }
+  static std::optional<json> FailedPhase(RuntimeProcess& p) {
+    return p.WaitForLine(
+        [](const json& j) { return j.value("msg", "") == "phase" && j["outcome"] == "failed"; },
+        kPatience);
+  }
+  void Seed(uint16_t port) {
+    api::TestHttpClient c("127.0.0.1", port);
+    const std::vector<std::pair<std::string, std::string>> admin = {
+        {"Authorization", std::string("Bearer ") + kToken}};
+    ASSERT_EQ(c.Post("/v1/admin/markets", R"({"market":1,"symbol":"BTC-USD","base_asset":"BTC",
+        "quote_asset":"USD","tick_size":1,"lot_size":1,"min_quantity":1,"max_quantity":1000000,
+        "maker_fee_bps":1,"taker_fee_bps":2})", admin).status, 200);
+    for (int account = 1; account <= 4; ++account) {
+      for (const char* asset : {"USD", "BTC"}) {
+        ASSERT_EQ(c.Post("/v1/admin/deposits", R"({"account":)" + std::to_string(account) +
+                                                   R"(,"asset":")" + asset +
+                                                   R"(","amount":1000000000000})",
+                         admin)
+                      .status,
+                  200);
+      }
+    }
+  }
+
+  struct Ack {
+    uint64_t sequence;
+    std::string event_id;
+    uint64_t client_order_id;
+  };
+  // Clients placing orders as fast as answers come, until `stop`; every 200 is recorded.
+  class Load {
+   public:
+    Load(uint16_t port, int clients) {
+      for (int i = 0; i < clients; ++i) {
+        threads_.emplace_back([this, port, i] { Run(port, i); });
+      }
+    }
+    void Stop() {
+      stop_ = true;
+      for (auto& t : threads_) t.join();
+      threads_.clear();
+    }
+    ~Load() {
+      if (!threads_.empty()) Stop();
+    }
+    std::vector<Ack> acks() {
+      std::lock_guard<std::mutex> g(mu_);
+      return acks_;
+    }
+    size_t count() {
+      std::lock_guard<std::mutex> g(mu_);
+      return acks_.size();
+    }
+
+   private:
+    void Run(uint16_t port, int client) {
+      api::TestHttpClient c("127.0.0.1", port, 5000);
+      for (uint64_t n = 1; !stop_; ++n) {
+        const uint64_t cid = static_cast<uint64_t>(client) * 1'000'000'000 + n;
+        const int account = client % 4 + 1;
+        const bool buy = n % 2 == 0;
+        const std::string body =
+            R"({"account":)" + std::to_string(account) + R"(,"market":1,"side":")" +
+            (buy ? "buy" : "sell") + R"(","kind":"ioc","price":)" + (buy ? "101" : "99") +
+            R"(,"quantity":1,"client_order_id":)" + std::to_string(cid) + "}";
+        api::TestResponse r = c.Post("/v1/orders", body);
+        if (r.status == 200) {
+          json j = json::parse(r.body);
+          std::lock_guard<std::mutex> g(mu_);
+          acks_.push_back(Ack{j["sequence"], j["event_id"], cid});
+        } else if (r.status == 0) {
+          std::this_thread::sleep_for(milliseconds(2));  // the runtime is gone: keep trying
+        }
+      }
+    }
+    std::atomic<bool> stop_{false};
+    std::vector<std::thread> threads_;
+    std::mutex mu_;
+    std::vector<Ack> acks_;
+  };
+
+  // After a restart: every acknowledged command is in the log, at its sequence, with its id.
+  void ExpectEveryAckDurable(uint16_t port, const std::vector<Ack>& acks) {
+    api::TestHttpClient c("127.0.0.1", port);
+    std::map<uint64_t, json> records;
+    uint64_t from = 1;
+    for (;;) {
+      json page = json::parse(c.Get("/v1/audit/records?limit=1000&from=" + std::to_string(from)).body);
+      if (page["records"].empty()) break;
+      for (const json& r : page["records"]) records[r["sequence"]] = r;
+      from = page["records"].back()["sequence"].get<uint64_t>() + 1;
+    }
+    for (const Ack& a : acks) {
+      auto it = records.find(a.sequence);
+      ASSERT_NE(it, records.end()) << "acknowledged sequence " << a.sequence << " is missing";
+      EXPECT_EQ(it->second["event_id"], a.event_id);
+      EXPECT_EQ(it->second["command"]["client_order_id"], a.client_order_id);
+    }
+  }
+
+  TempDir dir_;
+  int runs_ = 0;
+};
+
+TEST_F(RuntimeContractTest, ConfigurationReportsEveryProblemAndNoSecret) {
+  config::EnvMap env = Env();
+  env.erase("DREICHOR_SNAPSHOT_DIR");
+  env["DREICHOR_MAX_CONNECTIONS"] = "many";
+  env["DREICHOR_ADMIN_TOKEN"] = "short-secret-value";
+  env["DREICHOR_COLOUR"] = "blue";
+  auto p = Start(env);
+  ASSERT_EQ(p->Wait(kPatience), kExitConfiguration) << p->Text();
+  auto failed = FailedPhase(*p);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ((*failed)["phase"], "configuration");
+  std::set<std::string> vars;
+  for (const json& j : p->Lines()) {
+    if (j.value("msg", "") == "configuration problem") vars.insert(j["var"]);
+  }
+  EXPECT_EQ(vars, (std::set<std::string>{"DREICHOR_ADMIN_TOKEN", "DREICHOR_COLOUR",
+                                         "DREICHOR_MAX_CONNECTIONS", "DREICHOR_SNAPSHOT_DIR"}));
+  EXPECT_EQ(p->Text().find("short-secret-value"), std::string::npos);
+}
+
+TEST_F(RuntimeContractTest, SecretsAreRedactedInTheConfigurationLine) {
+  uint16_t port;
+  auto p = StartReady(&port);
+  auto line = p->WaitForLine(RuntimeProcess::Phase("configuration", "ok"), kPatience);
+  ASSERT_TRUE(line);
+  EXPECT_EQ((*line)["config"]["DREICHOR_ADMIN_TOKEN"], "<redacted>");
+  EXPECT_EQ(p->Text().find(kToken), std::string::npos);
+}
+
+TEST_F(RuntimeContractTest, UnwritableAuditDirectoryFailsPersistence) {
+  std::ofstream(dir_.Sub("a-file")) << "x";
+  config::EnvMap env = Env();
+  env["DREICHOR_AUDIT_DIR"] = dir_.Sub("a-file/audit");
+  auto p = Start(env);
+  ASSERT_EQ(p->Wait(kPatience), kExitPersistence) << p->Text();
+  auto failed = FailedPhase(*p);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ((*failed)["phase"], "persistence");
+  EXPECT_NE((*failed)["reason"].get<std::string>().find("a-file/audit"), std::string::npos);
+}
+
+TEST_F(RuntimeContractTest, UnwritableSnapshotDirectoryFailsPersistence) {
+  std::ofstream(dir_.Sub("a-file")) << "x";
+  config::EnvMap env = Env();
+  env["DREICHOR_SNAPSHOT_DIR"] = dir_.Sub("a-file/snapshots");
+  auto p = Start(env);
+  ASSERT_EQ(p->Wait(kPatience), kExitPersistence) << p->Text();
+  EXPECT_NE((*FailedPhase(*p))["reason"].get<std::string>().find("snapshot directory"),
+            std::string::npos);
+}
+
+TEST_F(RuntimeContractTest, ASecondRuntimeOnTheSameVolumeRefuses) {
+  uint16_t port;
+  auto first = StartReady(&port);
+  auto second = Start(Env());
+  ASSERT_EQ(second->Wait(kPatience), kExitPersistence) << second->Text();
+  const std::string reason = (*FailedPhase(*second))["reason"];
+  EXPECT_NE(reason.find("lock"), std::string::npos) << reason;
+  api::TestHttpClient c("127.0.0.1", port);
+  EXPECT_EQ(c.Get("/health/ready").status, 200) << "the first runtime is unaffected";
+}
+
+TEST_F(RuntimeContractTest, CorruptionBeforeTheTailFailsReplayAndNamesThePlace) {
+  {
+    audit::FileLogOptions options;
+    options.segment_bytes = 1 << 16;
+    audit::RecoveryReport report;
+    auto log = audit::FileLog::Open(Env::Default(), dir_.Sub("audit-events"), options, &report);
+    ASSERT_TRUE(log.ok());
+    for (uint64_t s = 1; s <= 3000; s += 100) {  // segments seal between batches
+      ASSERT_TRUE(log.value()->Append(RecordsForSequences(s, 100)).ok());
+    }
+  }
+  auto segments = audit::SegmentFiles(dir_.Sub("audit-events"));
+  ASSERT_GE(segments.size(), 2u);
+  {
+    std::fstream f(segments[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4000);
+    f.put('\x5a');
+  }
+  config::EnvMap env = Env();
+  env["DREICHOR_AUDIT_SEGMENT_BYTES"] = "65536";
+  auto p = Start(env);
+  const auto code = p->Wait(kPatience);
+  ASSERT_EQ(code, kExitReplay) << p->Text();
+  const std::string reason = (*FailedPhase(*p))["reason"];
+  EXPECT_NE(reason.find(std::filesystem::path(segments[0]).filename().string()),
+            std::string::npos)
+      << reason;
+}
+
+TEST_F(RuntimeContractTest, ABusyListenAddressFailsListen) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  config::EnvMap env = Env();
+  env["DREICHOR_LISTEN"] = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  auto p = Start(env);
+  EXPECT_EQ(p->Wait(kPatience), kExitListen) << p->Text();
+  EXPECT_EQ((*FailedPhase(*p))["phase"], "listen");
+  close(fd);
+}
+
+TEST_F(RuntimeContractTest, ReadinessIsFalseUntilReplayHasFinished) {
+  constexpr uint64_t kRecords = 400'000;
+  {
+    audit::RecoveryReport report;
+    auto log = audit::FileLog::Open(Env::Default(), dir_.Sub("audit-events"),
+                                    audit::FileLogOptions{}, &report);
+    ASSERT_TRUE(log.ok());
+    for (uint64_t s = 1; s <= kRecords; s += 10'000) {
+      ASSERT_TRUE(log.value()->Append(RecordsForSequences(s, 10'000)).ok());
+    }
+  }
+  auto p = Start(Env());
+  const uint16_t port = p->WaitForPort(kPatience);
+  ASSERT_NE(port, 0);
+  api::TestHttpClient c("127.0.0.1", port);
+  bool saw_replay_unready = false;
+  for (;;) {
+    api::TestResponse ready = c.Get("/health/ready");
+    const bool logged_ready = p->WaitForLine(RuntimeProcess::Phase("ready"), milliseconds(0)).has_value();
+    if (ready.status == 200) {
+      EXPECT_TRUE(logged_ready || p->WaitForLine(RuntimeProcess::Phase("ready"), kPatience))
+          << "ready was answered before the ready phase";
+      break;
+    }
+    ASSERT_EQ(ready.status, 503) << ready.body;
+    json j = json::parse(ready.body);
+    if (j["phase"] == "replay") saw_replay_unready = true;
+    ASSERT_FALSE(p->Wait(milliseconds(0)).has_value()) << p->Text();
+  }
+  EXPECT_TRUE(saw_replay_unready) << "never observed the replay phase";
+  json startup = json::parse(c.Get("/health/startup").body);
+  EXPECT_EQ(startup["started"], true);
+  EXPECT_EQ(startup["replay"]["done"], kRecords);
+  EXPECT_EQ(startup["replay"]["total"], kRecords);
+}
+
+TEST_F(RuntimeContractTest, SigtermUnderLoadExitsZeroAndTheNextStartHasTheSameState) {
+  uint16_t port;
+  auto p = StartReady(&port);
+  Seed(port);
+  Load load(port, 8);
+  while (load.count() < 2000) std::this_thread::sleep_for(milliseconds(5));
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(seconds(25)), kExitOk) << p->Text();
+  load.Stop();
+  auto stopped =
+      p->WaitForLine([](const json& j) { return j.value("msg", "") == "stopped"; }, milliseconds(0));
+  ASSERT_TRUE(stopped) << p->Text();
+  const std::vector<Ack> acks = load.acks();
+  uint64_t highest = 0;
+  for (const Ack& a : acks) highest = std::max(highest, a.sequence);
+  EXPECT_GE((*stopped)["last_sequence"].get<uint64_t>(), highest);
+
+  uint16_t port2;
+  auto again = StartReady(&port2);
+  api::TestHttpClient c("127.0.0.1", port2);
+  json state = json::parse(c.Get("/v1/state").body);
+  EXPECT_EQ(state["state_hash"], (*stopped)["state_hash"]);
+  EXPECT_EQ(state["last_sequence"], (*stopped)["last_sequence"]);
+  ExpectEveryAckDurable(port2, acks);
+}
+
+TEST_F(RuntimeContractTest, SigkillUnderLoadLosesNoAcknowledgedCommand) {
+  uint16_t port;
+  auto p = StartReady(&port);
+  Seed(port);
+  Load load(port, 8);
+  while (load.count() < 2000) std::this_thread::sleep_for(milliseconds(5));
+  p->Signal(SIGKILL);
+  EXPECT_EQ(p->Wait(seconds(25)), 128 + SIGKILL);
+  load.Stop();
+  const std::vector<Ack> acks = load.acks();
+  ASSERT_GE(acks.size(), 2000u);
+  uint16_t port2;
+  auto again = StartReady(&port2);
+  ExpectEveryAckDurable(port2, acks);
+}
+
+TEST_F(RuntimeContractTest, MetricsPassPromtool) {
+  uint16_t port;
+  auto p = StartReady(&port);
+  Seed(port);
+  api::TestHttpClient c("127.0.0.1", port);
+  api::TestResponse m = c.Get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  for (const char* name :
+       {"dreichor_commands_total{type=\"deposit\",outcome=\"accepted\"} 8",
+        "dreichor_command_latency_seconds_bucket", "dreichor_append_batch_size_bucket",
+        "dreichor_fsync_latency_seconds_bucket", "dreichor_last_sequence 9",
+        "dreichor_replay_records", "dreichor_ready 1", "dreichor_snapshot_age_seconds",
+        "dreichor_snapshot_duration_seconds_bucket"}) {
+    EXPECT_NE(m.body.find(name), std::string::npos) << name;
+  }
+  const std::string file = dir_.Sub("metrics.txt");
+  std::ofstream(file) << m.body;
+  const std::string cmd = "promtool check metrics < " + file + " > " + dir_.Sub("promtool.out") + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream out(dir_.Sub("promtool.out"));
+  EXPECT_EQ(rc, 0) << std::string(std::istreambuf_iterator<char>(out), {});
+}
+
+TEST_F(RuntimeContractTest, HealthcheckSubcommandFollowsReadiness) {
+  uint16_t port;
+  auto p = StartReady(&port);
+  const std::string check = std::string(DREICHOR_RUNTIME_PATH) + " healthcheck --address 127.0.0.1:";
+  EXPECT_EQ(WEXITSTATUS(std::system((check + std::to_string(port) + " >/dev/null").c_str())), 0);
+  p->Signal(SIGTERM);
+  ASSERT_EQ(p->Wait(kPatience), kExitOk);
+  EXPECT_EQ(WEXITSTATUS(std::system((check + std::to_string(port) + " 2>/dev/null").c_str())), 1);
+}
+
+TEST_F(RuntimeContractTest, EnvSchemaSubcommandPrintsTheCommittedDocument) {
+  const std::string out = dir_.Sub("schema.md");
+  ASSERT_EQ(std::system((std::string(DREICHOR_RUNTIME_PATH) + " env-schema > " + out).c_str()), 0);
+  std::ifstream generated(out), committed(std::string(DREICHOR_SOURCE_DIR) + "/infra/env/ENV_SCHEMA.md");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(generated), {}),
+            std::string(std::istreambuf_iterator<char>(committed), {}))
+      << "regenerate with: dreichor-runtime env-schema > infra/env/ENV_SCHEMA.md";
+}
+
+}  // namespace
+}  // namespace dreichor::runtime
