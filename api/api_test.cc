@@ -304,6 +304,26 @@ TEST_F(ApiTest, BadRequestsOutsideTheBodyAreRefused) {
   EXPECT_EQ(media.status, 415);
 }
 
+TEST_F(ApiTest, PipelinedRequestsAreAnsweredInOrder) {
+  Seed();
+  std::string three;
+  for (int price : {10, 20, 30}) {
+    const std::string body = R"({"account":7,"market":1,"side":"buy","kind":"limit","price":)" +
+                             std::to_string(price) + R"(,"quantity":1})";
+    three += "POST /v1/orders HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  three += "GET /v1/markets/1/depth HTTP/1.1\r\nHost: t\r\n\r\n";
+  TestResponse first = client_->Raw(three);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(Body(first)["sequence"], 4);
+  EXPECT_EQ(Body(client_->ReadNext())["sequence"], 5);
+  EXPECT_EQ(Body(client_->ReadNext())["sequence"], 6);
+  json depth = Body(client_->ReadNext());
+  EXPECT_EQ(depth["bids"].size(), 3u);
+  EXPECT_EQ(client_->Get("/health/live").status, 200) << "the connection stays usable";
+}
+
 TEST_F(ApiTest, LimitsOnBodyHeadersAndConnections) {
   Seed();
   TestResponse big = client_->Post("/v1/orders", "{\"a\":\"" + std::string(5000, 'x') + "\"}");

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "api/json_fields.h"
+#include "api/json_writer.h"
 #include "audit/record.h"
 #include "engine/names.h"
 #include "engine/reason.h"
@@ -122,48 +123,67 @@ std::optional<ApiError> Build(const nlohmann::json& body, Command* out) {
   return e;
 }
 
-ordered_json EventJson(const Event& ev) {
-  ordered_json j;
-  j["type"] = EventTypeName(ev.type);
-  j["market"] = ev.market;
+void WriteEvent(const Event& ev, JsonWriter* w) {
+  w->BeginObject();
+  w->Key("type");
+  w->String(EventTypeName(ev.type));
+  w->Key("market");
+  w->Uint(ev.market);
+  auto field = [w](std::string_view k, int64_t v) {
+    w->Key(k);
+    w->Int(v);
+  };
+  auto ufield = [w](std::string_view k, uint64_t v) {
+    w->Key(k);
+    w->Uint(v);
+  };
+  auto sfield = [w](std::string_view k, std::string_view v) {
+    w->Key(k);
+    w->String(v);
+  };
   switch (ev.type) {
     case EventType::kTrade:
-      j["trade_id"] = ev.trade_id;
-      j["market_seq"] = ev.market_seq;
-      j["taker_side"] = SideName(ev.side);
-      j["price"] = ev.price;
-      j["quantity"] = ev.quantity;
-      j["taker_order_id"] = ev.order_id;
-      j["taker_account"] = ev.account;
-      j["taker_fee"] = ev.fee;
-      j["maker_order_id"] = ev.maker_order_id;
-      j["maker_account"] = ev.maker_account;
-      j["maker_fee"] = ev.maker_fee;
-      return j;
+      ufield("trade_id", ev.trade_id);
+      ufield("market_seq", ev.market_seq);
+      sfield("taker_side", SideName(ev.side));
+      field("price", ev.price);
+      field("quantity", ev.quantity);
+      ufield("taker_order_id", ev.order_id);
+      ufield("taker_account", ev.account);
+      field("taker_fee", ev.fee);
+      ufield("maker_order_id", ev.maker_order_id);
+      ufield("maker_account", ev.maker_account);
+      field("maker_fee", ev.maker_fee);
+      w->EndObject();
+      return;
     case EventType::kBookChanged:
-      j["market_seq"] = ev.market_seq;
-      j["side"] = SideName(ev.side);
-      j["price"] = ev.price;
-      j["quantity"] = ev.quantity;
-      j["order_count"] = ev.order_count;
-      return j;
+      ufield("market_seq", ev.market_seq);
+      sfield("side", SideName(ev.side));
+      field("price", ev.price);
+      field("quantity", ev.quantity);
+      ufield("order_count", ev.order_count);
+      w->EndObject();
+      return;
     default:
       break;
   }
-  j["order_id"] = ev.order_id;
-  j["account"] = ev.account;
-  j["side"] = SideName(ev.side);
-  if (ev.type == EventType::kOrderAccepted) j["kind"] = OrderKindName(ev.kind);
-  if (ev.type != EventType::kOrderFilled) j["quantity"] = ev.quantity;
+  ufield("order_id", ev.order_id);
+  ufield("account", ev.account);
+  sfield("side", SideName(ev.side));
+  if (ev.type == EventType::kOrderAccepted) sfield("kind", OrderKindName(ev.kind));
+  if (ev.type != EventType::kOrderFilled) field("quantity", ev.quantity);
   if (ev.type == EventType::kOrderAccepted || ev.type == EventType::kOrderRested ||
       ev.type == EventType::kOrderAmended) {
-    j["price"] = ev.price;
+    field("price", ev.price);
   }
-  if (ev.type == EventType::kOrderAmended) j["priority_kept"] = ev.priority_kept != 0;
+  if (ev.type == EventType::kOrderAmended) {
+    w->Key("priority_kept");
+    w->Bool(ev.priority_kept != 0);
+  }
   if (ev.type == EventType::kOrderCancelled || ev.type == EventType::kOrderExpired) {
-    j["reason"] = ReasonCode(ev.reason);
+    sfield("reason", ReasonCode(ev.reason));
   }
-  return j;
+  w->EndObject();
 }
 
 void RefJson(const OrderRef& r, ordered_json* j) {
@@ -268,23 +288,39 @@ std::optional<ApiError> ParseCommand(CommandRoute route, std::string_view body, 
 }
 
 std::string CommandResultBody(const runtime::CommandResult& result) {
-  ordered_json j;
-  j["sequence"] = result.sequence;
-  j["timestamp"] = FormatUtc(result.timestamp_ns);
-  j["timestamp_ns"] = result.timestamp_ns;
-  j["event_id"] = audit::EventIdToString(result.event_id);
-  j["accepted"] = result.outcome.accepted;
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("sequence");
+  w.Uint(result.sequence);
+  w.Key("timestamp");
+  w.String(FormatUtc(result.timestamp_ns));
+  w.Key("timestamp_ns");
+  w.Int(result.timestamp_ns);
+  w.Key("event_id");
+  w.String(audit::EventIdToString(result.event_id));
+  w.Key("accepted");
+  w.Bool(result.outcome.accepted);
+  w.Key("reason");
   if (result.outcome.accepted) {
-    j["reason"] = nullptr;
+    w.Null();
   } else {
-    j["reason"] = {{"code", ReasonCode(result.outcome.reason)},
-                   {"message", ReasonMessage(result.outcome.reason)}};
+    w.BeginObject();
+    w.Key("code");
+    w.String(ReasonCode(result.outcome.reason));
+    w.Key("message");
+    w.String(ReasonMessage(result.outcome.reason));
+    w.EndObject();
   }
-  if (result.outcome.order_id != 0) j["order_id"] = result.outcome.order_id;
-  ordered_json events = ordered_json::array();
-  for (const Event& ev : result.events) events.push_back(EventJson(ev));
-  j["events"] = std::move(events);
-  return j.dump();
+  if (result.outcome.order_id != 0) {
+    w.Key("order_id");
+    w.Uint(result.outcome.order_id);
+  }
+  w.Key("events");
+  w.BeginArray();
+  for (const Event& ev : result.events) WriteEvent(ev, &w);
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
 }
 
 }  // namespace dreichor::api

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <deque>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -53,23 +54,39 @@ namespace {
 
 constexpr std::chrono::seconds kWriteTimeout{30};
 
+// The wire form of a response (status line, fields, body); Content-Length must be set.
+void AppendWireForm(const Response& r, std::string* out) {
+  out->append("HTTP/1.1 ").append(std::to_string(r.result_int())).append(" ");
+  const auto reason = http::obsolete_reason(r.result());
+  out->append(reason.data(), reason.size()).append("\r\n");
+  for (const auto& field : r) {
+    out->append(field.name_string().data(), field.name_string().size()).append(": ");
+    out->append(field.value().data(), field.value().size()).append("\r\n");
+  }
+  out->append("\r\n").append(r.body());
+}
+
+// One connection. Requests may be pipelined: up to kMaxPipeline are read and handed to the
+// handler before the first is answered; answers are written strictly in request order, and
+// those ready together go out in one write.
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  static constexpr size_t kMaxPipeline = 16;
+
   Session(tcp::socket&& socket, HttpServer::Impl* server, bool over_limit)
       : stream_(std::move(socket)), server_(server), over_limit_(over_limit) {
     server_->connections++;
   }
   ~Session() {
-    if (busy_) server_->busy--;
+    server_->busy -= slots_.size();
     server_->connections--;
   }
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       if (self->over_limit_) {
-        self->keep_alive_ = false;
-        self->Write(ErrorResponse(503, "too_many_connections",
-                                  "the server's connection limit is reached; retry later"));
+        self->Finish(ErrorResponse(503, "too_many_connections",
+                                   "the server's connection limit is reached; retry later"));
       } else {
         self->Read();
       }
@@ -77,72 +94,161 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  struct Slot {
+    uint64_t id = 0;
+    std::optional<Response> response;
+  };
+
   void Read() {
+    if (reading_ || closing_ || deferred_ || slots_.size() >= kMaxPipeline) return;
+    reading_ = true;
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_->options.max_header_bytes));
-    stream_.expires_after(server_->options.idle_timeout);
+    ArmTimer();
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
+  // Idle timeout while waiting for a request with nothing in flight; otherwise the write's.
+  void ArmTimer() {
+    if (writing_) {
+      stream_.expires_after(kWriteTimeout);
+    } else if (slots_.empty()) {
+      stream_.expires_after(server_->options.idle_timeout);
+    } else {
+      stream_.expires_never();
+    }
+  }
+
   void OnRead(beast::error_code ec, size_t) {
+    reading_ = false;
     if (ec == http::error::body_limit) {
-      return Reject(413, "body_too_large",
-                    "the request body exceeds " + std::to_string(server_->options.max_body_bytes) +
-                        " bytes");
+      return Finish(ErrorResponse(
+          413, "body_too_large",
+          "the request body exceeds " + std::to_string(server_->options.max_body_bytes) +
+              " bytes"));
     }
     if (ec == http::error::header_limit) {
-      return Reject(431, "headers_too_large",
-                    "the request headers exceed " +
-                        std::to_string(server_->options.max_header_bytes) + " bytes");
+      return Finish(ErrorResponse(
+          431, "headers_too_large",
+          "the request headers exceed " + std::to_string(server_->options.max_header_bytes) +
+              " bytes"));
     }
-    if (ec && ec != http::error::end_of_stream && ec.category() == http::make_error_code(http::error::bad_target).category()) {
-      return Reject(400, "malformed_http", "not a valid HTTP/1.1 request: " + ec.message());
+    if (ec && ec != http::error::end_of_stream &&
+        ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      return Finish(
+          ErrorResponse(400, "malformed_http", "not a valid HTTP/1.1 request: " + ec.message()));
     }
-    if (ec) return Close();  // end of stream, timeout, reset: nothing to answer
-    server_->busy++;
-    busy_ = true;
+    if (ec) {  // end of stream, timeout, reset: answer what is in flight, then close
+      closing_ = true;
+      if (slots_.empty() && !writing_) Close();
+      return;
+    }
     Request request = parser_->release();
-    keep_alive_ = request.keep_alive();
-    version_ = request.version();
-    stream_.expires_never();  // the handler may wait for durability; the write has its own limit
+    const uint64_t id = next_id_++;
+    const bool earlier_unanswered = !slots_.empty() && !slots_.back().response;
+    slots_.push_back(Slot{id, std::nullopt});
+    server_->busy++;
+    if (!request.keep_alive()) closing_ = true;
+    // Commands keep their order through the sequencer's queue; a read must see the effects of
+    // the commands before it, so it waits until they are answered.
+    if (request.method() != http::verb::post && earlier_unanswered) {
+      deferred_ = std::move(request);
+      deferred_id_ = id;
+      return;
+    }
+    Dispatch(std::move(request), id);
+    Read();
+  }
+
+  void Dispatch(Request&& request, uint64_t id) {
     auto self = shared_from_this();
-    server_->handler->Handle(std::move(request), Respond([self](Respond::Builder build) {
+    server_->handler->Handle(std::move(request), Respond([self, id](Respond::Builder build) {
       net::post(self->stream_.get_executor(),
-                [self, b = std::move(build)] { self->Write(b()); });
+                [self, id, b = std::move(build)] { self->Complete(id, b()); });
     }));
   }
 
-  void Reject(int status, const std::string& code, const std::string& message) {
-    keep_alive_ = false;
-    Write(ErrorResponse(status, code, message));
-  }
-
-  void Write(Response response) {
-    response.version(version_);
-    response.keep_alive(keep_alive_ && !server_->close_after_response.load());
-    response.prepare_payload();
-    response_ = std::make_shared<Response>(std::move(response));
-    stream_.expires_after(kWriteTimeout);
-    http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this(),
-                                                !response_->keep_alive()));
-  }
-
-  void OnWrite(bool close, beast::error_code ec, size_t) {
-    response_.reset();
-    if (busy_) {
-      busy_ = false;
-      server_->busy--;
+  // Hands over a deferred read once everything before it is answered.
+  void MaybeDispatchDeferred() {
+    if (!deferred_) return;
+    for (const Slot& slot : slots_) {
+      if (slot.id == deferred_id_) break;
+      if (!slot.response) return;
     }
-    if (ec || close) return Close();
+    Request request = std::move(*deferred_);
+    deferred_.reset();
+    Dispatch(std::move(request), deferred_id_);
     Read();
+  }
+
+  // An error that ends the connection: answered after everything before it.
+  void Finish(Response response) {
+    closing_ = true;
+    slots_.push_back(Slot{next_id_++, std::nullopt});
+    server_->busy++;
+    Complete(slots_.back().id, std::move(response));
+  }
+
+  void Complete(uint64_t id, Response response) {
+    for (Slot& slot : slots_) {
+      if (slot.id == id) {
+        slot.response = std::move(response);
+        break;
+      }
+    }
+    MaybeDispatchDeferred();
+    Flush();
+  }
+
+  void Flush() {
+    if (writing_) return;
+    out_.clear();
+    size_t count = 0;
+    bool close_after = false;
+    for (Slot& slot : slots_) {
+      if (!slot.response || close_after) break;
+      Response& r = *slot.response;
+      const bool last = closing_ && count + 1 == slots_.size();
+      r.keep_alive(!last && !server_->close_after_response.load());
+      r.prepare_payload();
+      if (!r.keep_alive()) close_after = true;
+      AppendWireForm(r, &out_);
+      ++count;
+    }
+    if (count == 0) {
+      if (closing_ && slots_.empty()) Close();
+      return;
+    }
+    writing_ = true;
+    ArmTimer();
+    net::async_write(stream_, net::buffer(out_),
+                     beast::bind_front_handler(&Session::OnWrite, shared_from_this(), count,
+                                               close_after));
+  }
+
+  void OnWrite(size_t count, bool close_after, beast::error_code ec, size_t) {
+    writing_ = false;
+    for (size_t i = 0; i < count; ++i) slots_.pop_front();
+    server_->busy -= count;
+    if (ec || close_after) {
+      closing_ = true;
+      return Close();
+    }
+    if (closing_ && slots_.empty()) return Close();
+    Flush();
+    if (!reading_) {
+      Read();
+    } else {
+      ArmTimer();
+    }
   }
 
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
   }
 
   beast::tcp_stream stream_;
@@ -150,10 +256,14 @@ class Session : public std::enable_shared_from_this<Session> {
   bool over_limit_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<Response> response_;
-  bool keep_alive_ = true;
-  bool busy_ = false;  // a request was read and its answer is not yet written
-  unsigned version_ = 11;
+  std::deque<Slot> slots_;  // requests read and not yet answered, in order
+  std::optional<Request> deferred_;  // a read waiting for the commands before it
+  uint64_t deferred_id_ = 0;
+  uint64_t next_id_ = 0;
+  std::string out_;         // the bytes being written
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;    // no more requests will be read
 };
 
 }  // namespace

@@ -54,6 +54,8 @@ class TestHttpClient {
     req += "\r\n" + body;
     return Raw(req);
   }
+  // Reads the next response on the connection (after Raw() sent several requests).
+  TestResponse ReadNext() { return ReadResponse(); }
   bool Connect() {
     if (fd_ >= 0) return true;
     sockaddr_storage addr{};
