@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include "cli/cloudevents.h"
+
 #include <ctime>
 #include <deque>
 #include <fstream>
@@ -115,6 +117,30 @@ int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, s
         << (command.ok() ? DescribeCommand(command.value())
                          : "undecodable: " + command.status().message())
         << "\n";
+  }
+  return kOk;
+}
+
+int AuditExport(const std::string& audit_dir, uint64_t from, uint64_t until, std::ostream& out,
+                std::ostream& err) {
+  int code = kOk;
+  auto log = OpenLog(audit_dir, out, err, &code);
+  if (!log) return code;
+  auto reader = log->ReadFrom(std::max<uint64_t>(from, 1));
+  if (!reader.ok()) {
+    err << reader.status().ToString() << "\n";
+    return kCannotRead;
+  }
+  const std::string source = "urn:dreichor:audit:" + log->Describe();
+  audit::Record r;
+  for (;;) {
+    auto more = reader.value()->Next(&r);
+    if (!more.ok()) {
+      err << "damaged: " << more.status().message() << "\n";
+      return kProblemFound;
+    }
+    if (!more.value() || r.sequence > until) break;
+    out << CloudEventLine(r, source) << "\n";
   }
   return kOk;
 }

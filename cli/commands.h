@@ -20,6 +20,9 @@ enum ExitCode : int {
 
 int AuditVerify(const std::string& audit_dir, std::ostream& out, std::ostream& err);
 int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, std::ostream& err);
+// Writes records from..until (inclusive) as CloudEvents JSON lines (cli/cloudevents.h).
+int AuditExport(const std::string& audit_dir, uint64_t from, uint64_t until, std::ostream& out,
+                std::ostream& err);
 // Rebuilds the state up to a sequence number or a time (ns since the epoch) and prints its hash.
 // `snapshot_dir` may be empty (replay from genesis).
 int Replay(const std::string& audit_dir, const std::string& snapshot_dir, uint64_t until_sequence,

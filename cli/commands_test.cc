@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -70,6 +72,31 @@ TEST_F(CliTest, AuditTailPrintsTheLastRecordsInOrder) {
   ASSERT_EQ(got.size(), 3u);
   EXPECT_TRUE(got[0].starts_with("598 "));
   EXPECT_TRUE(got[2].starts_with("600 "));
+}
+
+TEST_F(CliTest, AuditExportWritesCloudEventsThatSortBySequence) {
+  EXPECT_EQ(AuditExport(audit_dir(), 9, 11, out_, err_), kOk) << err_.str();
+  std::istringstream lines(out_.str());
+  std::string line;
+  std::vector<nlohmann::json> events;
+  while (std::getline(lines, line)) events.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(events.size(), 3u);
+  for (const auto& e : events) {
+    for (const char* attribute : {"specversion", "id", "source", "type", "time", "subject",
+                                  "datacontenttype", "data", "sequence"}) {
+      EXPECT_TRUE(e.contains(attribute)) << attribute << " in " << e.dump();
+    }
+    EXPECT_EQ(e["specversion"], "1.0");
+    EXPECT_EQ(e["datacontenttype"], "application/json");
+    EXPECT_TRUE(e["type"].get<std::string>().starts_with("com.dreichor.command."));
+    EXPECT_EQ(e["data"]["chain_hash"].get<std::string>().size(), 64u);
+  }
+  EXPECT_EQ(events[0]["sequence"], "00000000000000000009");
+  EXPECT_EQ(events[2]["sequence"], "00000000000000000011");
+  EXPECT_LT(events[0]["sequence"].get<std::string>(), events[1]["sequence"].get<std::string>());
+  EXPECT_TRUE(events[0]["time"].get<std::string>().ends_with("Z"));
+  const std::string first_type = events[0]["type"];
+  EXPECT_EQ(first_type.substr(21), events[0]["data"]["command"].get<std::string>());
 }
 
 TEST_F(CliTest, ReplayPrintsTheStateHashAtTheRequestedPoint) {

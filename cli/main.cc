@@ -23,6 +23,16 @@ int main(int argc, char** argv) {
   tail->add_option("-n,--count", count, "How many records");
   tail->callback([&] { code = AuditTail(audit_dir, count, std::cout, std::cerr); });
 
+  std::string format;
+  uint64_t from = 1, until = std::numeric_limits<uint64_t>::max();
+  auto* exp = audit->add_subcommand("export", "Write records as CloudEvents JSON lines");
+  exp->add_option("dir", audit_dir, "Audit log directory")->required();
+  exp->add_option("--format", format, "Output format")->required()->check(
+      CLI::IsMember({"cloudevents"}));
+  exp->add_option("--from", from, "First sequence number");
+  exp->add_option("--until", until, "Last sequence number");
+  exp->callback([&] { code = AuditExport(audit_dir, from, until, std::cout, std::cerr); });
+
   auto* replay = app.add_subcommand("replay", "Rebuild the state up to a point; print its hash");
   std::string snapshot_dir, until_time;
   uint64_t until_seq = std::numeric_limits<uint64_t>::max();

@@ -27,7 +27,7 @@ env -i PATH="$PATH" DREICHOR_ADMIN_TOKEN="$DREICHOR_ADMIN_TOKEN" \
   DREICHOR_AUDIT_DIR="$work/audit-events" DREICHOR_AUDIT_SEGMENT_BYTES=67108864 \
   DREICHOR_SNAPSHOT_DIR="$work/snapshots" DREICHOR_SNAPSHOT_EVERY=1000000 DREICHOR_SNAPSHOT_RETAIN=2 \
   DREICHOR_SHUTDOWN_DEADLINE=30s DREICHOR_MAX_BODY_BYTES=65536 DREICHOR_MAX_CONNECTIONS=1024 \
-  DREICHOR_LOG_LEVEL=warn ./build/release/runtime/service/dreichor-runtime >"$work/runtime.log" 2>&1 &
+  DREICHOR_LOG_LEVEL=info ./build/release/runtime/service/dreichor-runtime >"$work/runtime.log" 2>&1 &
 runtime_pid=$!
 address=""
 for _ in $(seq 200); do

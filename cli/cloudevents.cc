@@ -1,0 +1,81 @@
+#include "cli/cloudevents.h"
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "api/command_json.h"
+#include "engine/command_codec.h"
+#include "util/sha256.h"
+
+namespace dreichor::cli {
+
+namespace {
+
+std::string Subject(const engine::Command& command) {
+  return std::visit(
+      [](const auto& c) -> std::string {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, engine::CreateMarket> ||
+                      std::is_same_v<T, engine::SetMarketStatus>) {
+          return "market/" + std::to_string(c.market);
+        } else {
+          return "account/" + std::to_string(c.account);
+        }
+      },
+      command);
+}
+
+std::string Base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+std::string FormatUtcNanos(int64_t unix_nanos) {
+  const time_t seconds = static_cast<time_t>(unix_nanos / 1'000'000'000);
+  const long nanos = static_cast<long>(unix_nanos % 1'000'000'000);
+  struct tm utc;
+  gmtime_r(&seconds, &utc);
+  char buf[96];
+  snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", utc.tm_year + 1900,
+           utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, nanos);
+  return buf;
+}
+
+std::string CloudEventLine(const audit::Record& record, const std::string& source) {
+  nlohmann::ordered_json e;
+  e["specversion"] = "1.0";
+  e["id"] = audit::EventIdToString(record.event_id);
+  e["source"] = source;
+  auto command = engine::DecodeCommand(record.payload);
+  e["type"] = command.ok() ? std::string("com.dreichor.command.") +
+                                 engine::CommandTypeName(engine::TypeOf(command.value()))
+                           : std::string("com.dreichor.record.undecodable");
+  e["time"] = FormatUtcNanos(record.timestamp_ns);
+  if (command.ok()) e["subject"] = Subject(command.value());
+  char sequence[24];
+  snprintf(sequence, sizeof(sequence), "%020llu",
+           static_cast<unsigned long long>(record.sequence));
+  if (command.ok()) {
+    e["datacontenttype"] = "application/json";
+    e["sequence"] = sequence;
+    nlohmann::ordered_json data = api::CommandJson(command.value());
+    data["chain_hash"] = ToHex(record.chain);
+    e["data"] = std::move(data);
+  } else {
+    e["datacontenttype"] = "application/octet-stream";
+    e["sequence"] = sequence;
+    e["data_base64"] = Base64(record.payload);
+  }
+  return e.dump();
+}
+
+}  // namespace dreichor::cli
