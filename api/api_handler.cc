@@ -123,10 +123,10 @@ constexpr CommandRouteInfo kCommandRoutes[] = {
 };
 
 const engine::CommandType kAllTypes[] = {
-    engine::CommandType::kCreateMarket, engine::CommandType::kSetMarketStatus,
-    engine::CommandType::kDeposit,      engine::CommandType::kWithdraw,
+    engine::CommandType::kCreateMarket,  engine::CommandType::kSetMarketStatus,
+    engine::CommandType::kDeposit,       engine::CommandType::kWithdraw,
     engine::CommandType::kSetRiskLimits, engine::CommandType::kPlaceOrder,
-    engine::CommandType::kCancelOrder,  engine::CommandType::kCancelAll,
+    engine::CommandType::kCancelOrder,   engine::CommandType::kCancelAll,
     engine::CommandType::kAmendOrder,
 };
 
@@ -141,16 +141,15 @@ ApiError NotServing(const runtime::HealthState& health) {
                     "the audit log has failed; the runtime accepts no commands until restarted",
                     ""};
   }
-  return ApiError{503, "starting",
-                  "the runtime is starting (phase " +
-                      std::string(runtime::PhaseName(health.phase())) + ")",
-                  ""};
+  return ApiError{
+      503, "starting",
+      "the runtime is starting (phase " + std::string(runtime::PhaseName(health.phase())) + ")",
+      ""};
 }
 
 }  // namespace
 
-ApiHandler::ApiHandler(runtime::HealthState* health, MetricsRegistry* metrics,
-                       ApiOptions options)
+ApiHandler::ApiHandler(runtime::HealthState* health, MetricsRegistry* metrics, ApiOptions options)
     : health_(health), metrics_(metrics), options_(std::move(options)) {
   const std::string help = "Commands answered, by type and outcome (failed: not made durable).";
   for (engine::CommandType t : kAllTypes) {
@@ -168,9 +167,9 @@ ApiHandler::ApiHandler(runtime::HealthState* health, MetricsRegistry* metrics,
       "From a command's request being read to its answer being ready (durable and applied).",
       ExponentialBuckets(50e-6, 2, 14));
   for (int c = 2; c <= 5; ++c) {
-    responses_[c] = metrics->AddCounter("dreichor_http_responses_total",
-                                        "HTTP responses by status class.",
-                                        {{"class", std::to_string(c) + "xx"}});
+    responses_[c] =
+        metrics->AddCounter("dreichor_http_responses_total", "HTTP responses by status class.",
+                            {{"class", std::to_string(c) + "xx"}});
   }
 }
 
@@ -272,8 +271,8 @@ void ApiHandler::HandleCommand(CommandRoute route, const Request& request, Respo
   if (!health_->ready() || sequencer == nullptr) return send(Error(NotServing(*health_)));
   auto type_it = request.find(http::field::content_type);
   if (type_it != request.end() &&
-      std::string_view(type_it->value().data(), type_it->value().size())
-              .substr(0, 16) != "application/json") {
+      std::string_view(type_it->value().data(), type_it->value().size()).substr(0, 16) !=
+          "application/json") {
     return send(Error(415, "unsupported_media_type", "send the body as application/json"));
   }
   engine::Command command;

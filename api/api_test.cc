@@ -54,7 +54,9 @@ class ApiTest : public ::testing::Test {
     Open();
     ASSERT_EQ(Admin("/v1/admin/markets", R"({"market":1,"symbol":"BTC-USD","base_asset":"BTC",
         "quote_asset":"USD","tick_size":1,"lot_size":1,"min_quantity":1,"max_quantity":1000,
-        "maker_fee_bps":0,"taker_fee_bps":0})").status, 200);
+        "maker_fee_bps":0,"taker_fee_bps":0})")
+                  .status,
+              200);
     ASSERT_EQ(Admin("/v1/admin/deposits", R"({"account":7,"asset":"USD","amount":100000})").status,
               200);
     ASSERT_EQ(Admin("/v1/admin/deposits", R"({"account":8,"asset":"BTC","amount":100})").status,
@@ -119,7 +121,8 @@ TEST_F(ApiTest, TradingRoutesAnswerWithSequenceOutcomeAndFills) {
   const uint64_t sell_id = Body(sell)["order_id"];
 
   TestResponse buy = client_->Post(
-      "/v1/orders", R"({"account":7,"market":1,"side":"buy","kind":"ioc","price":100,"quantity":2})");
+      "/v1/orders",
+      R"({"account":7,"market":1,"side":"buy","kind":"ioc","price":100,"quantity":2})");
   ASSERT_EQ(buy.status, 200);
   json events = Body(buy)["events"];
   auto trade = std::find_if(events.begin(), events.end(),
@@ -129,16 +132,16 @@ TEST_F(ApiTest, TradingRoutesAnswerWithSequenceOutcomeAndFills) {
   EXPECT_EQ((*trade)["quantity"], 2);
   EXPECT_EQ((*trade)["maker_order_id"], sell_id);
 
-  TestResponse amend = client_->Post("/v1/orders/amend",
-                                     R"({"account":8,"client_order_id":11,"price":100,"quantity":1})");
+  TestResponse amend = client_->Post(
+      "/v1/orders/amend", R"({"account":8,"client_order_id":11,"price":100,"quantity":1})");
   ASSERT_EQ(amend.status, 200) << amend.body;
   EXPECT_TRUE(Body(amend)["accepted"].get<bool>());
-  TestResponse cancel =
-      client_->Post("/v1/orders/cancel", R"({"account":8,"order_id":)" + std::to_string(sell_id) + "}");
+  TestResponse cancel = client_->Post(
+      "/v1/orders/cancel", R"({"account":8,"order_id":)" + std::to_string(sell_id) + "}");
   ASSERT_EQ(cancel.status, 200);
   EXPECT_TRUE(Body(cancel)["accepted"].get<bool>());
-  TestResponse again =
-      client_->Post("/v1/orders/cancel", R"({"account":8,"order_id":)" + std::to_string(sell_id) + "}");
+  TestResponse again = client_->Post("/v1/orders/cancel",
+                                     R"({"account":8,"order_id":)" + std::to_string(sell_id) + "}");
   ASSERT_EQ(again.status, 200);
   EXPECT_FALSE(Body(again)["accepted"].get<bool>());
   EXPECT_TRUE(Body(again)["reason"]["code"].is_string());
@@ -150,7 +153,8 @@ TEST_F(ApiTest, TradingRoutesAnswerWithSequenceOutcomeAndFills) {
 TEST_F(ApiTest, BusinessRejectionIsADurableOutcomeNotAnError) {
   Seed();
   TestResponse r = client_->Post(
-      "/v1/orders", R"({"account":7,"market":9,"side":"buy","kind":"limit","price":1,"quantity":1})");
+      "/v1/orders",
+      R"({"account":7,"market":9,"side":"buy","kind":"limit","price":1,"quantity":1})");
   ASSERT_EQ(r.status, 200);
   EXPECT_FALSE(Body(r)["accepted"].get<bool>());
   EXPECT_EQ(Body(r)["sequence"], 4);
@@ -163,25 +167,30 @@ TEST_F(ApiTest, AdminRoutesNeedTheBearerToken) {
   TestResponse none = client_->Post("/v1/admin/deposits", deposit);
   EXPECT_EQ(none.status, 401);
   EXPECT_EQ(ErrorCode(none), "unauthorized");
-  TestResponse wrong = client_->Post("/v1/admin/deposits", deposit,
-                                     {{"Authorization", "Bearer wrong-token"}});
+  TestResponse wrong =
+      client_->Post("/v1/admin/deposits", deposit, {{"Authorization", "Bearer wrong-token"}});
   EXPECT_EQ(wrong.status, 401);
   TestResponse prefix = client_->Post(
       "/v1/admin/deposits", deposit,
       {{"Authorization", std::string("Bearer ") + std::string(kToken).substr(0, 10)}});
   EXPECT_EQ(prefix.status, 401);
-  TestResponse basic =
-      client_->Post("/v1/admin/deposits", deposit, {{"Authorization", std::string("Basic ") + kToken}});
+  TestResponse basic = client_->Post("/v1/admin/deposits", deposit,
+                                     {{"Authorization", std::string("Basic ") + kToken}});
   EXPECT_EQ(basic.status, 401);
   EXPECT_EQ(log_->last_sequence(), 0u) << "a refused admin command must not reach the log";
   EXPECT_EQ(Admin("/v1/admin/deposits", deposit).status, 200);
-  EXPECT_EQ(Admin("/v1/admin/withdrawals", R"({"account":7,"asset":"USD","amount":2})").status, 200);
+  EXPECT_EQ(Admin("/v1/admin/withdrawals", R"({"account":7,"asset":"USD","amount":2})").status,
+            200);
   EXPECT_EQ(Admin("/v1/admin/risk-limits", R"({"account":7,"max_order_quantity":10,
       "max_order_notional":0,"max_open_orders":5,"price_band_bps":0,"rate_capacity":0,
-      "rate_per_second":0,"stp_mode":"cancel_both"})").status, 200);
+      "rate_per_second":0,"stp_mode":"cancel_both"})")
+                .status,
+            200);
   EXPECT_EQ(Admin("/v1/admin/markets", R"({"market":1,"symbol":"BTC-USD","base_asset":"BTC",
       "quote_asset":"USD","tick_size":1,"lot_size":1,"min_quantity":1,"max_quantity":1000,
-      "maker_fee_bps":0,"taker_fee_bps":0})").status, 200);
+      "maker_fee_bps":0,"taker_fee_bps":0})")
+                .status,
+            200);
   TestResponse halt = Admin("/v1/admin/market-status", R"({"market":1,"status":"halted"})");
   EXPECT_EQ(halt.status, 200);
   EXPECT_TRUE(Body(halt)["accepted"].get<bool>());
@@ -190,8 +199,9 @@ TEST_F(ApiTest, AdminRoutesNeedTheBearerToken) {
 
 TEST_F(ApiTest, ObserverRoutesShowTheState) {
   Seed();
-  client_->Post("/v1/orders",
-                R"({"account":8,"market":1,"side":"sell","kind":"limit","price":100,"quantity":5})");
+  client_->Post(
+      "/v1/orders",
+      R"({"account":8,"market":1,"side":"sell","kind":"limit","price":100,"quantity":5})");
   client_->Post("/v1/orders",
                 R"({"account":7,"market":1,"side":"buy","kind":"limit","price":100,"quantity":2})");
   client_->Post("/v1/orders",
@@ -256,18 +266,21 @@ TEST_F(ApiTest, BadInputIsRefusedWithTheFieldNamedAndNothingLogged) {
        400, "unknown_field", "colour"},
       {"missing field", order, R"({"account":7,"market":1,"side":"buy","kind":"limit","price":1})",
        400, "invalid_field", "quantity"},
-      {"float", order, R"({"account":7,"market":1,"side":"buy","kind":"limit","price":1.5,"quantity":1})",
-       400, "invalid_field", "price"},
+      {"float", order,
+       R"({"account":7,"market":1,"side":"buy","kind":"limit","price":1.5,"quantity":1})", 400,
+       "invalid_field", "price"},
       {"string number", order,
        R"({"account":"7","market":1,"side":"buy","kind":"limit","price":1,"quantity":1})", 400,
        "invalid_field", "account"},
-      {"negative", order, R"({"account":7,"market":1,"side":"buy","kind":"limit","price":-1,"quantity":1})",
-       400, "invalid_field", "price"},
+      {"negative", order,
+       R"({"account":7,"market":1,"side":"buy","kind":"limit","price":-1,"quantity":1})", 400,
+       "invalid_field", "price"},
       {"too large", order,
-       R"({"account":7,"market":4294967296,"side":"buy","kind":"limit","price":1,"quantity":1})", 400,
-       "invalid_field", "market"},
-      {"bad enum", order, R"({"account":7,"market":1,"side":"up","kind":"limit","price":1,"quantity":1})",
-       400, "invalid_field", "side"},
+       R"({"account":7,"market":4294967296,"side":"buy","kind":"limit","price":1,"quantity":1})",
+       400, "invalid_field", "market"},
+      {"bad enum", order,
+       R"({"account":7,"market":1,"side":"up","kind":"limit","price":1,"quantity":1})", 400,
+       "invalid_field", "side"},
       {"both refs", "/v1/orders/cancel", R"({"account":7,"order_id":1,"client_order_id":2})", 400,
        "invalid_field", "order_id"},
       {"no ref", "/v1/orders/cancel", R"({"account":7})", 400, "invalid_field", "order_id"},
@@ -277,7 +290,7 @@ TEST_F(ApiTest, BadInputIsRefusedWithTheFieldNamedAndNothingLogged) {
   };
   for (const Case& c : cases) {
     TestResponse r = c.path.find("/admin/") != std::string::npos ? Admin(c.path, c.body)
-                                                                  : client_->Post(c.path, c.body);
+                                                                 : client_->Post(c.path, c.body);
     EXPECT_EQ(r.status, c.status) << c.what << ": " << r.body;
     EXPECT_EQ(ErrorCode(r), c.code) << c.what;
     EXPECT_EQ(ErrorField(r), c.field) << c.what;
@@ -310,8 +323,9 @@ TEST_F(ApiTest, PipelinedRequestsAreAnsweredInOrder) {
   for (int price : {10, 20, 30}) {
     const std::string body = R"({"account":7,"market":1,"side":"buy","kind":"limit","price":)" +
                              std::to_string(price) + R"(,"quantity":1})";
-    three += "POST /v1/orders HTTP/1.1\r\nHost: t\r\nContent-Length: " +
-             std::to_string(body.size()) + "\r\n\r\n" + body;
+    three +=
+        "POST /v1/orders HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n" + body;
   }
   three += "GET /v1/markets/1/depth HTTP/1.1\r\nHost: t\r\n\r\n";
   TestResponse first = client_->Raw(three);
@@ -353,7 +367,8 @@ TEST_F(ApiTest, ShuttingDownRefusesNewCommandsAndReadiness) {
   Seed();
   health_.BeginShutdown();
   TestResponse r = client_->Post(
-      "/v1/orders", R"({"account":7,"market":1,"side":"buy","kind":"limit","price":1,"quantity":1})");
+      "/v1/orders",
+      R"({"account":7,"market":1,"side":"buy","kind":"limit","price":1,"quantity":1})");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(ErrorCode(r), "shutting_down");
   EXPECT_EQ(client_->Get("/health/ready").status, 503);
@@ -364,13 +379,15 @@ TEST_F(ApiTest, AFailedLogMakesTheRuntimeUnreadyForGood) {
   Seed();
   env_.FailSyncs(EIO);
   TestResponse r = client_->Post(
-      "/v1/orders", R"({"account":7,"market":1,"side":"buy","kind":"limit","price":1,"quantity":1})");
+      "/v1/orders",
+      R"({"account":7,"market":1,"side":"buy","kind":"limit","price":1,"quantity":1})");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(ErrorCode(r), "not_durable");
   env_.ClearFaults();
   EXPECT_EQ(client_->Get("/health/ready").status, 503);
   TestResponse later = client_->Post(
-      "/v1/orders", R"({"account":7,"market":1,"side":"buy","kind":"limit","price":1,"quantity":1})");
+      "/v1/orders",
+      R"({"account":7,"market":1,"side":"buy","kind":"limit","price":1,"quantity":1})");
   EXPECT_EQ(later.status, 503);
   EXPECT_EQ(ErrorCode(later), "persistence_failed");
 }

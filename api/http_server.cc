@@ -124,16 +124,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRead(beast::error_code ec, size_t) {
     reading_ = false;
     if (ec == http::error::body_limit) {
-      return Finish(ErrorResponse(
-          413, "body_too_large",
-          "the request body exceeds " + std::to_string(server_->options.max_body_bytes) +
-              " bytes"));
+      return Finish(ErrorResponse(413, "body_too_large",
+                                  "the request body exceeds " +
+                                      std::to_string(server_->options.max_body_bytes) + " bytes"));
     }
     if (ec == http::error::header_limit) {
-      return Finish(ErrorResponse(
-          431, "headers_too_large",
-          "the request headers exceed " + std::to_string(server_->options.max_header_bytes) +
-              " bytes"));
+      return Finish(ErrorResponse(431, "headers_too_large",
+                                  "the request headers exceed " +
+                                      std::to_string(server_->options.max_header_bytes) +
+                                      " bytes"));
     }
     if (ec && ec != http::error::end_of_stream &&
         ec.category() == http::make_error_code(http::error::bad_target).category()) {
@@ -165,9 +164,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void Dispatch(Request&& request, uint64_t id) {
     auto self = shared_from_this();
     server_->handler->Handle(std::move(request), Respond([self, id](Respond::Builder build) {
-      net::post(self->stream_.get_executor(),
-                [self, id, b = std::move(build)] { self->Complete(id, b()); });
-    }));
+                               net::post(
+                                   self->stream_.get_executor(),
+                                   [self, id, b = std::move(build)] { self->Complete(id, b()); });
+                             }));
   }
 
   // Hands over a deferred read once everything before it is answered.
@@ -223,9 +223,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     writing_ = true;
     ArmTimer();
-    net::async_write(stream_, net::buffer(out_),
-                     beast::bind_front_handler(&Session::OnWrite, shared_from_this(), count,
-                                               close_after));
+    net::async_write(
+        stream_, net::buffer(out_),
+        beast::bind_front_handler(&Session::OnWrite, shared_from_this(), count, close_after));
   }
 
   void OnWrite(size_t count, bool close_after, beast::error_code ec, size_t) {
@@ -256,14 +256,14 @@ class Session : public std::enable_shared_from_this<Session> {
   bool over_limit_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::deque<Slot> slots_;  // requests read and not yet answered, in order
+  std::deque<Slot> slots_;           // requests read and not yet answered, in order
   std::optional<Request> deferred_;  // a read waiting for the commands before it
   uint64_t deferred_id_ = 0;
   uint64_t next_id_ = 0;
-  std::string out_;         // the bytes being written
+  std::string out_;  // the bytes being written
   bool reading_ = false;
   bool writing_ = false;
-  bool closing_ = false;    // no more requests will be read
+  bool closing_ = false;  // no more requests will be read
 };
 
 }  // namespace

@@ -42,7 +42,8 @@ int NestingDepth(std::string_view text) {
 }  // namespace
 
 std::optional<ApiError> ParseObject(std::string_view text, nlohmann::json* out) {
-  if (text.empty()) return ApiError::Malformed("the request body is empty; a JSON object is required");
+  if (text.empty())
+    return ApiError::Malformed("the request body is empty; a JSON object is required");
   if (NestingDepth(text) > kMaxJsonDepth) {
     return ApiError::Malformed("JSON nested deeper than " + std::to_string(kMaxJsonDepth));
   }

@@ -16,8 +16,8 @@ Histogram::Histogram(std::vector<double> bounds)
 }
 
 void Histogram::Observe(double v) {
-  const size_t i = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) -
-                                       bounds_.begin());
+  const size_t i =
+      static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(v, std::memory_order_relaxed);
@@ -115,8 +115,7 @@ Counter* MetricsRegistry::AddCounter(const std::string& name, const std::string&
   return series.counter;
 }
 
-Gauge* MetricsRegistry::AddGauge(const std::string& name, const std::string& help,
-                                 Labels labels) {
+Gauge* MetricsRegistry::AddGauge(const std::string& name, const std::string& help, Labels labels) {
   std::lock_guard<std::mutex> guard(mu_);
   Series series;
   series.labels = std::move(labels);

@@ -6,9 +6,8 @@
 // family share name, help and type and differ by their labels.
 //
 //   MetricsRegistry m;
-//   Counter* orders = m.AddCounter("dreichor_commands_total", "Commands...", {{"type", "place_order"}});
-//   orders->Add();
-//   std::string text = m.Render();
+//   Counter* orders = m.AddCounter("dreichor_commands_total", "Commands...", {{"type",
+//   "place_order"}}); orders->Add(); std::string text = m.Render();
 #pragma once
 
 #include <atomic>
@@ -95,7 +94,7 @@ class MetricsRegistry {
   };
   Family& FamilyFor(const std::string& name, const std::string& help, Kind kind);
 
-  mutable std::mutex mu_;       // guards the structure (registration vs rendering)
+  mutable std::mutex mu_;        // guards the structure (registration vs rendering)
   std::deque<Family> families_;  // in registration order
   std::deque<Counter> counters_;
   std::deque<Gauge> gauges_;

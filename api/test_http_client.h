@@ -129,8 +129,8 @@ class TestHttpClient {
     size_t pos = head.find("\r\n");
     while (pos != std::string::npos && pos < head.size()) {
       const size_t next = head.find("\r\n", pos + 2);
-      const std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos
-                                                                               : next - pos - 2);
+      const std::string line =
+          head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
       const size_t colon = line.find(':');
       if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
@@ -141,9 +141,8 @@ class TestHttpClient {
       }
       pos = next;
     }
-    const size_t length = r.headers.count("content-length")
-                              ? std::stoul(r.headers["content-length"])
-                              : 0;
+    const size_t length =
+        r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
     while (buffer_.size() < length) {
       if (!Fill()) return Failure("connection closed inside a body");
     }

@@ -55,9 +55,8 @@ std::vector<std::string> BuildRequests(const std::string& host) {
     const int account = i % kAccounts + 1;
     const bool sell = i % 2 == 0;
     const std::string body = std::string(R"({"account":)") + std::to_string(account) +
-                             R"(,"market":1,"side":")" + (sell ? "sell" : "buy") +
-                             R"(","kind":")" + (sell ? "limit" : "ioc") +
-                             R"(","price":100,"quantity":1})";
+                             R"(,"market":1,"side":")" + (sell ? "sell" : "buy") + R"(","kind":")" +
+                             (sell ? "limit" : "ioc") + R"(","price":100,"quantity":1})";
     out.push_back("POST /v1/orders HTTP/1.1\r\nHost: " + host +
                   "\r\nContent-Type: application/json\r\nContent-Length: " +
                   std::to_string(body.size()) + "\r\n\r\n" + body);
@@ -135,7 +134,8 @@ int main(int argc, char** argv) {
   double duration_s = 10, warmup_s = 1, rate = 0;
   bool seed = false;
   app.add_option("--address", address, "Runtime host:port")->required();
-  app.add_option("--connections", connections, "Keep-alive connections")->check(CLI::Range(1, 4096));
+  app.add_option("--connections", connections, "Keep-alive connections")
+      ->check(CLI::Range(1, 4096));
   app.add_option("--duration", duration_s, "Measured seconds")->check(CLI::Range(0.1, 3600.0));
   app.add_option("--warmup", warmup_s, "Unmeasured seconds first")->check(CLI::Range(0.0, 600.0));
   app.add_option("--pipeline", pipeline, "Requests in flight per connection")
@@ -184,14 +184,14 @@ int main(int argc, char** argv) {
   }
 
   const Clock::time_point start = Clock::now();
-  const Clock::time_point measure_from = start + std::chrono::duration_cast<Nanos>(
-                                                     std::chrono::duration<double>(warmup_s));
-  const Clock::time_point end = measure_from + std::chrono::duration_cast<Nanos>(
-                                                   std::chrono::duration<double>(duration_s));
+  const Clock::time_point measure_from =
+      start + std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(warmup_s));
+  const Clock::time_point end =
+      measure_from + std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(duration_s));
   std::vector<int64_t> latencies;
   latencies.reserve(static_cast<size_t>(rate > 0 ? rate * duration_s * 1.1 : 4e6));
   std::deque<Clock::time_point> backlog;  // due times not yet sent (fixed rate)
-  std::vector<size_t> idle;  // one entry per free pipeline slot
+  std::vector<size_t> idle;               // one entry per free pipeline slot
   for (int d = 0; d < pipeline; ++d) {
     for (size_t i = 0; i < conns.size(); ++i) idle.push_back(i);
   }
@@ -209,7 +209,8 @@ int main(int argc, char** argv) {
   auto flush = [&] {
     for (Connection& c : conns) {
       if (c.out.empty()) continue;
-      if (send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(c.out.size())) {
+      if (send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(c.out.size())) {
         fprintf(stderr, "send failed: %s\n", strerror(errno));
         exit(1);
       }
@@ -270,7 +271,8 @@ int main(int argc, char** argv) {
   std::sort(latencies.begin(), latencies.end());
   const double throughput = static_cast<double>(measured_ok) / duration_s;
   printf(
-      "{\"mode\":\"%s\",\"offered_rate\":%.0f,\"connections\":%d,\"pipeline\":%d,\"duration_s\":%.1f,"
+      "{\"mode\":\"%s\",\"offered_rate\":%.0f,\"connections\":%d,\"pipeline\":%d,\"duration_s\":%."
+      "1f,"
       "\"completed\":%llu,\"errors\":%llu,\"throughput_per_s\":%.0f,\"latency_ms\":{\"p50\":%.3f,"
       "\"p90\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f},\"backlog_at_end\":%zu}\n",
       rate > 0 ? "fixed_rate" : "closed_loop", rate, connections, pipeline, duration_s,

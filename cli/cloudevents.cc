@@ -62,8 +62,7 @@ std::string CloudEventLine(const audit::Record& record, const std::string& sourc
   e["time"] = FormatUtcNanos(record.timestamp_ns);
   if (command.ok()) e["subject"] = Subject(command.value());
   char sequence[24];
-  snprintf(sequence, sizeof(sequence), "%020llu",
-           static_cast<unsigned long long>(record.sequence));
+  snprintf(sequence, sizeof(sequence), "%020llu", static_cast<unsigned long long>(record.sequence));
   if (command.ok()) {
     e["datacontenttype"] = "application/json";
     e["sequence"] = sequence;

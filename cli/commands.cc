@@ -1,7 +1,5 @@
 #include "cli/commands.h"
 
-#include "cli/cloudevents.h"
-
 #include <ctime>
 #include <deque>
 #include <fstream>
@@ -9,6 +7,7 @@
 
 #include "audit/file_log.h"
 #include "audit/verify.h"
+#include "cli/cloudevents.h"
 #include "cli/describe.h"
 #include "config/env_config.h"
 #include "engine/command_codec.h"

@@ -33,8 +33,8 @@ std::string Fields(const Withdraw& c) {
 std::string Fields(const SetRiskLimits& c) { return "account=" + std::to_string(c.account); }
 std::string Fields(const PlaceOrder& c) {
   std::string s = "account=" + std::to_string(c.account) + " market=" + std::to_string(c.market) +
-                  " " + std::string(SideName(c.side)) + " " + std::string(OrderKindName(c.kind)) + " " +
-                  std::to_string(c.quantity) + "@" + std::to_string(c.price);
+                  " " + std::string(SideName(c.side)) + " " + std::string(OrderKindName(c.kind)) +
+                  " " + std::to_string(c.quantity) + "@" + std::to_string(c.price);
   if (c.client_order_id != 0) s += " client_order_id=" + std::to_string(c.client_order_id);
   if (c.quote_budget != 0) s += " budget=" + std::to_string(c.quote_budget);
   return s;

@@ -27,8 +27,9 @@ int main(int argc, char** argv) {
   uint64_t from = 1, until = std::numeric_limits<uint64_t>::max();
   auto* exp = audit->add_subcommand("export", "Write records as CloudEvents JSON lines");
   exp->add_option("dir", audit_dir, "Audit log directory")->required();
-  exp->add_option("--format", format, "Output format")->required()->check(
-      CLI::IsMember({"cloudevents"}));
+  exp->add_option("--format", format, "Output format")
+      ->required()
+      ->check(CLI::IsMember({"cloudevents"}));
   exp->add_option("--from", from, "First sequence number");
   exp->add_option("--until", until, "Last sequence number");
   exp->callback([&] { code = AuditExport(audit_dir, from, until, std::cout, std::cerr); });

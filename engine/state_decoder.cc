@@ -106,6 +106,7 @@ class StateDecoder {
   }
 
   // Oldest first; ids and market sequence numbers strictly ascending, none past the counters.
+  // Timestamps are not checked: the engine takes whatever timestamps it is given.
   Status RecentTradesOf(Market& m, const std::string& where) {
     const uint32_t n = r_.U8();
     if (!r_.ok()) return Truncated("markets");
@@ -120,9 +121,8 @@ class StateDecoder {
       t.price = r_.I64();
       t.quantity = r_.I64();
       if (!r_.ok()) return Truncated("markets");
-      const bool ordered = i == 0 || (t.trade_id > previous.trade_id &&
-                                      t.market_seq > previous.market_seq &&
-                                      t.timestamp >= previous.timestamp);
+      const bool ordered =
+          i == 0 || (t.trade_id > previous.trade_id && t.market_seq > previous.market_seq);
       if (!ordered || !IsValid(t.taker_side) || t.price <= 0 || t.quantity <= 0 ||
           t.trade_id >= e_->next_trade_id_ || t.market_seq > m.market_seq) {
         return Fail(where + ": recent trade " + std::to_string(i) + " out of range");

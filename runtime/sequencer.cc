@@ -195,9 +195,9 @@ Status Sequencer::WriteSnapshot(const snapshot::SnapshotMeta& meta, std::string_
     stats_.snapshots_failed++;
   }
   if (options_.observer != nullptr) {
-    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                           std::chrono::steady_clock::now() - t0)
-                           .count();
+    const int64_t ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     options_.observer->OnSnapshot(written.ok(), meta.sequence, ns);
   }
   return written;

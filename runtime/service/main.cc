@@ -34,8 +34,8 @@ int Healthcheck(const std::string& address_flag, int timeout_ms) {
     std::cerr << "healthcheck: not host:port with a non-zero port: " << address << "\n";
     return 1;
   }
-  const runtime::ProbeResult r =
-      runtime::ProbeHttp(hp->host, hp->port, "/health/ready", std::chrono::milliseconds(timeout_ms));
+  const runtime::ProbeResult r = runtime::ProbeHttp(hp->host, hp->port, "/health/ready",
+                                                    std::chrono::milliseconds(timeout_ms));
   if (r.http_status == 200) {
     std::cout << "ready\n";
     return 0;

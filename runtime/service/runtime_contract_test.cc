@@ -68,12 +68,15 @@ class RuntimeContractTest : public ::testing::Test {
         {"Authorization", std::string("Bearer ") + kToken}};
     ASSERT_EQ(c.Post("/v1/admin/markets", R"({"market":1,"symbol":"BTC-USD","base_asset":"BTC",
         "quote_asset":"USD","tick_size":1,"lot_size":1,"min_quantity":1,"max_quantity":1000000,
-        "maker_fee_bps":1,"taker_fee_bps":2})", admin).status, 200);
+        "maker_fee_bps":1,"taker_fee_bps":2})",
+                     admin)
+                  .status,
+              200);
     for (int account = 1; account <= 4; ++account) {
       for (const char* asset : {"USD", "BTC"}) {
-        ASSERT_EQ(c.Post("/v1/admin/deposits", R"({"account":)" + std::to_string(account) +
-                                                   R"(,"asset":")" + asset +
-                                                   R"(","amount":1000000000000})",
+        ASSERT_EQ(c.Post("/v1/admin/deposits",
+                         R"({"account":)" + std::to_string(account) + R"(,"asset":")" + asset +
+                             R"(","amount":1000000000000})",
                          admin)
                       .status,
                   200);
@@ -118,10 +121,10 @@ class RuntimeContractTest : public ::testing::Test {
         const uint64_t cid = static_cast<uint64_t>(client) * 1'000'000'000 + n;
         const int account = client % 4 + 1;
         const bool buy = n % 2 == 0;
-        const std::string body =
-            R"({"account":)" + std::to_string(account) + R"(,"market":1,"side":")" +
-            (buy ? "buy" : "sell") + R"(","kind":"ioc","price":)" + (buy ? "101" : "99") +
-            R"(,"quantity":1,"client_order_id":)" + std::to_string(cid) + "}";
+        const std::string body = R"({"account":)" + std::to_string(account) +
+                                 R"(,"market":1,"side":")" + (buy ? "buy" : "sell") +
+                                 R"(","kind":"ioc","price":)" + (buy ? "101" : "99") +
+                                 R"(,"quantity":1,"client_order_id":)" + std::to_string(cid) + "}";
         api::TestResponse r = c.Post("/v1/orders", body);
         if (r.status == 200) {
           json j = json::parse(r.body);
@@ -144,7 +147,8 @@ class RuntimeContractTest : public ::testing::Test {
     std::map<uint64_t, json> records;
     uint64_t from = 1;
     for (;;) {
-      json page = json::parse(c.Get("/v1/audit/records?limit=1000&from=" + std::to_string(from)).body);
+      json page =
+          json::parse(c.Get("/v1/audit/records?limit=1000&from=" + std::to_string(from)).body);
       if (page["records"].empty()) break;
       for (const json& r : page["records"]) records[r["sequence"]] = r;
       from = page["records"].back()["sequence"].get<uint64_t>() + 1;
@@ -247,8 +251,7 @@ TEST_F(RuntimeContractTest, CorruptionBeforeTheTailFailsReplayAndNamesThePlace) 
   const auto code = p->Wait(kPatience);
   ASSERT_EQ(code, kExitReplay) << p->Text();
   const std::string reason = (*FailedPhase(*p))["reason"];
-  EXPECT_NE(reason.find(std::filesystem::path(segments[0]).filename().string()),
-            std::string::npos)
+  EXPECT_NE(reason.find(std::filesystem::path(segments[0]).filename().string()), std::string::npos)
       << reason;
 }
 
@@ -287,7 +290,8 @@ TEST_F(RuntimeContractTest, ReadinessIsFalseUntilReplayHasFinished) {
   bool saw_replay_unready = false;
   for (;;) {
     api::TestResponse ready = c.Get("/health/ready");
-    const bool logged_ready = p->WaitForLine(RuntimeProcess::Phase("ready"), milliseconds(0)).has_value();
+    const bool logged_ready =
+        p->WaitForLine(RuntimeProcess::Phase("ready"), milliseconds(0)).has_value();
     if (ready.status == 200) {
       EXPECT_TRUE(logged_ready || p->WaitForLine(RuntimeProcess::Phase("ready"), kPatience))
           << "ready was answered before the ready phase";
@@ -314,8 +318,8 @@ TEST_F(RuntimeContractTest, SigtermUnderLoadExitsZeroAndTheNextStartHasTheSameSt
   p->Signal(SIGTERM);
   EXPECT_EQ(p->Wait(seconds(25)), kExitOk) << p->Text();
   load.Stop();
-  auto stopped =
-      p->WaitForLine([](const json& j) { return j.value("msg", "") == "stopped"; }, milliseconds(0));
+  auto stopped = p->WaitForLine([](const json& j) { return j.value("msg", "") == "stopped"; },
+                                milliseconds(0));
   ASSERT_TRUE(stopped) << p->Text();
   const std::vector<Ack> acks = load.acks();
   uint64_t highest = 0;
@@ -364,7 +368,8 @@ TEST_F(RuntimeContractTest, MetricsPassPromtool) {
   }
   const std::string file = dir_.Sub("metrics.txt");
   std::ofstream(file) << m.body;
-  const std::string cmd = "promtool check metrics < " + file + " > " + dir_.Sub("promtool.out") + " 2>&1";
+  const std::string cmd =
+      "promtool check metrics < " + file + " > " + dir_.Sub("promtool.out") + " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::ifstream out(dir_.Sub("promtool.out"));
   EXPECT_EQ(rc, 0) << std::string(std::istreambuf_iterator<char>(out), {});
@@ -373,7 +378,8 @@ TEST_F(RuntimeContractTest, MetricsPassPromtool) {
 TEST_F(RuntimeContractTest, HealthcheckSubcommandFollowsReadiness) {
   uint16_t port;
   auto p = StartReady(&port);
-  const std::string check = std::string(DREICHOR_RUNTIME_PATH) + " healthcheck --address 127.0.0.1:";
+  const std::string check =
+      std::string(DREICHOR_RUNTIME_PATH) + " healthcheck --address 127.0.0.1:";
   EXPECT_EQ(WEXITSTATUS(std::system((check + std::to_string(port) + " >/dev/null").c_str())), 0);
   p->Signal(SIGTERM);
   ASSERT_EQ(p->Wait(kPatience), kExitOk);
@@ -383,7 +389,8 @@ TEST_F(RuntimeContractTest, HealthcheckSubcommandFollowsReadiness) {
 TEST_F(RuntimeContractTest, EnvSchemaSubcommandPrintsTheCommittedDocument) {
   const std::string out = dir_.Sub("schema.md");
   ASSERT_EQ(std::system((std::string(DREICHOR_RUNTIME_PATH) + " env-schema > " + out).c_str()), 0);
-  std::ifstream generated(out), committed(std::string(DREICHOR_SOURCE_DIR) + "/infra/env/ENV_SCHEMA.md");
+  std::ifstream generated(out),
+      committed(std::string(DREICHOR_SOURCE_DIR) + "/infra/env/ENV_SCHEMA.md");
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(generated), {}),
             std::string(std::istreambuf_iterator<char>(committed), {}))
       << "regenerate with: dreichor-runtime env-schema > infra/env/ENV_SCHEMA.md";

@@ -2,8 +2,8 @@
 
 namespace dreichor::runtime {
 
-RuntimeMetrics::RuntimeMetrics(api::MetricsRegistry* registry, const HealthState* health,
-                               Env* env, uint64_t initial_snapshot_sequence)
+RuntimeMetrics::RuntimeMetrics(api::MetricsRegistry* registry, const HealthState* health, Env* env,
+                               uint64_t initial_snapshot_sequence)
     : health_(health),
       env_(env),
       snapshot_sequence_(initial_snapshot_sequence),
@@ -14,11 +14,10 @@ RuntimeMetrics::RuntimeMetrics(api::MetricsRegistry* registry, const HealthState
   fsync_ = registry->AddHistogram("dreichor_fsync_latency_seconds",
                                   "Time to write and fsync one audit-log batch.",
                                   api::ExponentialBuckets(25e-6, 2, 16));
-  registry->AddGaugeFunction("dreichor_last_sequence", "Sequence number of the last durable record.",
-                             [this] {
+  registry->AddGaugeFunction("dreichor_last_sequence",
+                             "Sequence number of the last durable record.", [this] {
                                Sequencer* s = health_->sequencer();
-                               return s == nullptr ? 0.0
-                                                   : static_cast<double>(s->last_sequence());
+                               return s == nullptr ? 0.0 : static_cast<double>(s->last_sequence());
                              });
   registry->AddGaugeFunction("dreichor_replay_records", "Records replayed at startup so far.",
                              [this] { return static_cast<double>(health_->replay_done()); });
@@ -30,19 +29,17 @@ RuntimeMetrics::RuntimeMetrics(api::MetricsRegistry* registry, const HealthState
   registry->AddGaugeFunction("dreichor_snapshot_last_sequence",
                              "Sequence number of the newest snapshot written or loaded.",
                              [this] { return static_cast<double>(snapshot_sequence_.load()); });
-  registry->AddGaugeFunction(
-      "dreichor_snapshot_age_records", "Records made durable since the newest snapshot.", [this] {
-        Sequencer* s = health_->sequencer();
-        const uint64_t last = s == nullptr ? 0 : s->last_sequence();
-        const uint64_t snap = snapshot_sequence_.load();
-        return last > snap ? static_cast<double>(last - snap) : 0.0;
-      });
-  registry->AddGaugeFunction("dreichor_snapshot_age_seconds",
-                             "Seconds since the newest snapshot was written (or since start).",
-                             [this] {
-                               return static_cast<double>(env_->NowNanos() - snapshot_at_ns_.load()) /
-                                      1e9;
+  registry->AddGaugeFunction("dreichor_snapshot_age_records",
+                             "Records made durable since the newest snapshot.", [this] {
+                               Sequencer* s = health_->sequencer();
+                               const uint64_t last = s == nullptr ? 0 : s->last_sequence();
+                               const uint64_t snap = snapshot_sequence_.load();
+                               return last > snap ? static_cast<double>(last - snap) : 0.0;
                              });
+  registry->AddGaugeFunction(
+      "dreichor_snapshot_age_seconds",
+      "Seconds since the newest snapshot was written (or since start).",
+      [this] { return static_cast<double>(env_->NowNanos() - snapshot_at_ns_.load()) / 1e9; });
   snapshot_duration_ = registry->AddHistogram("dreichor_snapshot_duration_seconds",
                                               "Time to compress, write and sync one snapshot.",
                                               api::ExponentialBuckets(1e-3, 2, 16));

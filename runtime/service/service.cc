@@ -41,9 +41,7 @@ class PhaseRun {
     health->SetPhase(phase);
   }
   void Ok(json fields = json::object()) { Line(LogLevel::kInfo, "ok", std::move(fields)); }
-  void Skipped(const std::string& why) {
-    Line(LogLevel::kInfo, "skipped", json{{"reason", why}});
-  }
+  void Skipped(const std::string& why) { Line(LogLevel::kInfo, "skipped", json{{"reason", why}}); }
   int Fail(int exit_code, const std::string& reason) {
     Line(LogLevel::kError, "failed", json{{"reason", reason}, {"exit_code", exit_code}});
     return exit_code;
@@ -51,10 +49,10 @@ class PhaseRun {
 
  private:
   void Line(LogLevel level, const char* outcome, json fields) {
-    json line{{"phase", PhaseName(phase_)},
-              {"outcome", outcome},
-              {"duration_ms", std::chrono::duration<double, std::milli>(Clock::now() - start_)
-                                  .count()}};
+    json line{
+        {"phase", PhaseName(phase_)},
+        {"outcome", outcome},
+        {"duration_ms", std::chrono::duration<double, std::milli>(Clock::now() - start_).count()}};
     for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
     log_->Log(level, "phase", line);
   }
@@ -118,8 +116,8 @@ int RunService(const config::EnvMap& env_map) {
       }
       return phase.Fail(kExitConfiguration,
                         std::to_string(validation.problems.size()) +
-                            " configuration problem(s); the first: " +
-                            validation.problems[0].var + " " + validation.problems[0].problem);
+                            " configuration problem(s); the first: " + validation.problems[0].var +
+                            " " + validation.problems[0].problem);
     }
     phase.Ok({{"config", RedactedConfig(env_map)}});
   }
@@ -164,8 +162,8 @@ int RunService(const config::EnvMap& env_map) {
     audit::RecoveryReport report;
     auto opened = audit::FileLog::Open(env, audit_dir, options, &report);
     if (!opened.ok()) {
-      return phase.Fail(kExitPersistence, "audit log " + audit_dir + ": " +
-                                              opened.status().message());
+      return phase.Fail(kExitPersistence,
+                        "audit log " + audit_dir + ": " + opened.status().message());
     }
     s.log = std::move(opened).value();
     if (report.truncated_tail) {
@@ -174,8 +172,8 @@ int RunService(const config::EnvMap& env_map) {
                                        {"bytes_dropped", report.bytes_dropped}});
     }
     if (Status w = CheckWritable(env, snapshot_dir); !w.ok()) {
-      return phase.Fail(kExitPersistence, "snapshot directory " + snapshot_dir +
-                                              " is not writable: " + w.message());
+      return phase.Fail(kExitPersistence,
+                        "snapshot directory " + snapshot_dir + " is not writable: " + w.message());
     }
     snapshot::SnapshotOptions snapshot_options;
     snapshot_options.retain = static_cast<size_t>(config.Integer("DREICHOR_SNAPSHOT_RETAIN"));
@@ -280,13 +278,13 @@ int RunService(const config::EnvMap& env_map) {
   const std::string state_hash =
       ToHex(s.sequencer->Read([](const engine::Engine& e) { return e.StateHash(); }));
   const bool healthy = s.sequencer->healthy();
-  log.Info("stopped", {{"exit_code", kExitOk},
-                       {"last_sequence", s.sequencer->last_sequence()},
-                       {"state_hash", state_hash},
-                       {"persistence_healthy", healthy},
-                       {"duration_ms", std::chrono::duration<double, std::milli>(
-                                           Clock::now() - stop_started)
-                                           .count()}});
+  log.Info("stopped",
+           {{"exit_code", kExitOk},
+            {"last_sequence", s.sequencer->last_sequence()},
+            {"state_hash", state_hash},
+            {"persistence_healthy", healthy},
+            {"duration_ms",
+             std::chrono::duration<double, std::milli>(Clock::now() - stop_started).count()}});
   signals.Done();
   return kExitOk;
 }
