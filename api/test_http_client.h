@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/socket_address.h"
+
 namespace dreichor::api {
 
 struct TestResponse {
@@ -58,29 +60,16 @@ class TestHttpClient {
   TestResponse ReadNext() { return ReadResponse(); }
   bool Connect() {
     if (fd_ >= 0) return true;
-    sockaddr_storage addr{};
-    socklen_t len;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
-    if (inet_pton(AF_INET, host_.c_str(), &v4->sin_addr) == 1) {
-      v4->sin_family = AF_INET;
-      v4->sin_port = htons(port_);
-      len = sizeof(*v4);
-    } else if (inet_pton(AF_INET6, host_.c_str(), &v6->sin6_addr) == 1) {
-      v6->sin6_family = AF_INET6;
-      v6->sin6_port = htons(port_);
-      len = sizeof(*v6);
-    } else {
-      return false;
-    }
-    fd_ = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    SocketAddress addr;
+    if (!ParseSocketAddress(host_, port_, &addr)) return false;
+    fd_ = socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) return false;
     timeval tv{timeout_ms_ / 1000, (timeout_ms_ % 1000) * 1000};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+    if (connect(fd_, addr.get(), addr.length) != 0) {
       Close();
       return false;
     }

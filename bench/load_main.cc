@@ -31,9 +31,12 @@
 
 #include "api/test_http_client.h"
 #include "config/env_config.h"
+#include "util/socket_address.h"
 
 namespace {
 
+using dreichor::ParseSocketAddress;
+using dreichor::SocketAddress;
 using Clock = std::chrono::steady_clock;
 using Nanos = std::chrono::nanoseconds;
 
@@ -97,9 +100,9 @@ bool Seed(const std::string& host, uint16_t port) {
   return true;
 }
 
-int Connect(const sockaddr_storage& addr, socklen_t len) {
-  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr*>(&addr), len) != 0) return -1;
+int Connect(const SocketAddress& addr) {
+  int fd = socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || connect(fd, addr.get(), addr.length) != 0) return -1;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   return fd;
@@ -149,19 +152,8 @@ int main(int argc, char** argv) {
     fprintf(stderr, "--address: not host:port: %s\n", address.c_str());
     return 2;
   }
-  sockaddr_storage addr{};
-  socklen_t len = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
-  if (inet_pton(AF_INET, hp->host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(hp->port);
-    len = sizeof(*v4);
-  } else if (inet_pton(AF_INET6, hp->host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(hp->port);
-    len = sizeof(*v6);
-  } else {
+  SocketAddress addr;
+  if (!ParseSocketAddress(hp->host, hp->port, &addr)) {
     fprintf(stderr, "--address: not an IP address: %s\n", hp->host.c_str());
     return 2;
   }
@@ -171,7 +163,7 @@ int main(int argc, char** argv) {
   std::vector<Connection> conns(static_cast<size_t>(connections));
   const int ep = epoll_create1(EPOLL_CLOEXEC);
   for (size_t i = 0; i < conns.size(); ++i) {
-    conns[i].fd = Connect(addr, len);
+    conns[i].fd = Connect(addr);
     if (conns[i].fd < 0) {
       fprintf(stderr, "connect %s: %s\n", address.c_str(), strerror(errno));
       return 1;

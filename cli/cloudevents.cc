@@ -3,11 +3,11 @@
 #include <openssl/evp.h>
 
 #include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "api/command_json.h"
 #include "engine/command_codec.h"
+#include "util/json_log.h"
 #include "util/sha256.h"
 
 namespace dreichor::cli {
@@ -39,17 +39,6 @@ std::string Base64(const std::string& bytes) {
 
 }  // namespace
 
-std::string FormatUtcNanos(int64_t unix_nanos) {
-  const time_t seconds = static_cast<time_t>(unix_nanos / 1'000'000'000);
-  const long nanos = static_cast<long>(unix_nanos % 1'000'000'000);
-  struct tm utc;
-  gmtime_r(&seconds, &utc);
-  char buf[96];
-  snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", utc.tm_year + 1900,
-           utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, nanos);
-  return buf;
-}
-
 std::string CloudEventLine(const audit::Record& record, const std::string& source) {
   nlohmann::ordered_json e;
   e["specversion"] = "1.0";
@@ -59,7 +48,7 @@ std::string CloudEventLine(const audit::Record& record, const std::string& sourc
   e["type"] = command.ok() ? std::string("com.dreichor.command.") +
                                  engine::CommandTypeName(engine::TypeOf(command.value()))
                            : std::string("com.dreichor.record.undecodable");
-  e["time"] = FormatUtcNanos(record.timestamp_ns);
+  e["time"] = FormatUtc(record.timestamp_ns, 9);
   if (command.ok()) e["subject"] = Subject(command.value());
   char sequence[24];
   snprintf(sequence, sizeof(sequence), "%020llu", static_cast<unsigned long long>(record.sequence));

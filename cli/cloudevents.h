@@ -21,7 +21,4 @@ namespace dreichor::cli {
 
 std::string CloudEventLine(const audit::Record& record, const std::string& source);
 
-// RFC 3339 UTC with nanoseconds, e.g. "2026-11-22T10:15:30.123456789Z".
-std::string FormatUtcNanos(int64_t unix_nanos);
-
 }  // namespace dreichor::cli

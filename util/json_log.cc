@@ -26,14 +26,16 @@ const char* LogLevelName(LogLevel level) {
   return "info";
 }
 
-std::string FormatUtc(int64_t unix_nanos) {
+std::string FormatUtc(int64_t unix_nanos, int fraction_digits) {
   const time_t seconds = static_cast<time_t>(unix_nanos / 1'000'000'000);
-  const int millis = static_cast<int>((unix_nanos / 1'000'000) % 1000);
+  int fraction = static_cast<int>(unix_nanos % 1'000'000'000);
+  for (int d = 9; d > fraction_digits; --d) fraction /= 10;
   struct tm utc;
   gmtime_r(&seconds, &utc);
   char buf[96];
-  snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-           utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%0*dZ", utc.tm_year + 1900,
+           utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, fraction_digits,
+           fraction);
   return buf;
 }
 

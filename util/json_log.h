@@ -53,7 +53,7 @@ class JsonLog {
   std::mutex mu_;
 };
 
-// RFC 3339 UTC with milliseconds, e.g. "2026-11-22T10:15:30.123Z".
-std::string FormatUtc(int64_t unix_nanos);
+// RFC 3339 UTC with `fraction_digits` (1-9) of the second, e.g. "2026-11-22T10:15:30.123Z".
+std::string FormatUtc(int64_t unix_nanos, int fraction_digits = 3);
 
 }  // namespace dreichor

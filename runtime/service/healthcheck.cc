@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/socket_address.h"
+
 namespace dreichor::runtime {
 
 namespace {
@@ -41,27 +43,14 @@ bool WaitFor(int fd, short events, Clock::time_point deadline) {
 ProbeResult ProbeHttp(const std::string& host, uint16_t port, const std::string& path,
                       std::chrono::milliseconds timeout) {
   const Clock::time_point deadline = Clock::now() + timeout;
-  sockaddr_storage addr{};
-  socklen_t len = 0;
   std::string target = host;
   if (target == "0.0.0.0") target = "127.0.0.1";
   if (target == "::") target = "::1";
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
-  if (inet_pton(AF_INET, target.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    len = sizeof(*v4);
-  } else if (inet_pton(AF_INET6, target.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    len = sizeof(*v6);
-  } else {
-    return {0, "not an IP address: " + host};
-  }
-  Fd fd(socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  SocketAddress addr;
+  if (!ParseSocketAddress(target, port, &addr)) return {0, "not an IP address: " + host};
+  Fd fd(socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return {0, std::string("socket: ") + strerror(errno)};
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 && errno != EINPROGRESS) {
+  if (connect(fd.get(), addr.get(), addr.length) != 0 && errno != EINPROGRESS) {
     return {0, std::string("connect: ") + strerror(errno)};
   }
   if (!WaitFor(fd.get(), POLLOUT, deadline)) return {0, "connect: timed out"};
