@@ -216,7 +216,7 @@ void ApiHandler::Handle(Request&& request, Respond respond) {
     }
     return HandleCommand(info.route, request, std::move(respond));
   }
-  if (request.method() != http::verb::get && request.method() != http::verb::head) {
+  if (request.method() != http::verb::get) {
     Response r = Error(405, "method_not_allowed", std::string(path) + " accepts GET only");
     r.set(http::field::allow, "GET");
     return send(std::move(r));
