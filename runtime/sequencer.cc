@@ -120,6 +120,7 @@ void Sequencer::Process(std::vector<Pending>& batch) {
       failed_ = appended;
     }
     healthy_.store(false);
+    if (options_.observer != nullptr) options_.observer->OnLogFailed(appended);
     FailAll(batch, appended);
     return;
   }

@@ -60,6 +60,8 @@ class SequencerObserver {
   virtual void OnBatchDurable(size_t records, int64_t append_ns) = 0;
   // A snapshot at `sequence` was written (or failed) and took `duration_ns`.
   virtual void OnSnapshot(bool ok, uint64_t sequence, int64_t duration_ns) = 0;
+  // The audit log failed (once; the sequencer accepts nothing durable afterwards).
+  virtual void OnLogFailed(const Status& why) = 0;
 };
 
 struct SequencerOptions {

@@ -127,8 +127,25 @@ TEST_F(SequencerTest, TimestampsNeverGoBackwards) {
   EXPECT_EQ(Call(*seq, CommandForSequence(3)).timestamp_ns, 9'000);
 }
 
+// Records what the sequencer reports to its observer.
+class RecordingObserver final : public SequencerObserver {
+ public:
+  void OnBatchDurable(size_t records, int64_t) override { durable += records; }
+  void OnSnapshot(bool, uint64_t, int64_t) override {}
+  void OnLogFailed(const Status& why) override {
+    ++failures;
+    failure = why.message();
+  }
+  std::atomic<size_t> durable{0};
+  std::atomic<int> failures{0};
+  std::string failure;
+};
+
 TEST_F(SequencerTest, ALogFailureIsFinalAndNothingUndurableIsApplied) {
-  auto seq = Start();
+  RecordingObserver observer;
+  SequencerOptions options;
+  options.observer = &observer;
+  auto seq = Start(options);
   ASSERT_TRUE(Call(*seq, CommandForSequence(1)).status.ok());
   const auto before = seq->Read([](const engine::Engine& e) { return e.StateHash(); });
   env_.FailSyncs(EIO);
@@ -140,6 +157,10 @@ TEST_F(SequencerTest, ALogFailureIsFinalAndNothingUndurableIsApplied) {
   CommandResult later = Call(*seq, CommandForSequence(2));
   EXPECT_FALSE(later.status.ok()) << "a failed log must stay failed";
   EXPECT_EQ(seq->Read([](const engine::Engine& e) { return e.StateHash(); }), before);
+  seq->Stop();
+  EXPECT_EQ(observer.durable.load(), 1u);
+  EXPECT_EQ(observer.failures.load(), 1) << "the failure is reported once";
+  EXPECT_FALSE(observer.failure.empty());
 }
 
 TEST_F(SequencerTest, StopFinishesWhatIsQueuedAndRefusesNewCommands) {

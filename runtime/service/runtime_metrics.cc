@@ -3,9 +3,10 @@
 namespace dreichor::runtime {
 
 RuntimeMetrics::RuntimeMetrics(api::MetricsRegistry* registry, const HealthState* health, Env* env,
-                               uint64_t initial_snapshot_sequence)
+                               JsonLog* log, uint64_t initial_snapshot_sequence)
     : health_(health),
       env_(env),
+      log_(log),
       snapshot_sequence_(initial_snapshot_sequence),
       snapshot_at_ns_(env->NowNanos()) {
   batch_size_ = registry->AddHistogram("dreichor_append_batch_size",
@@ -55,11 +56,19 @@ void RuntimeMetrics::OnBatchDurable(size_t records, int64_t append_ns) {
 void RuntimeMetrics::OnSnapshot(bool ok, uint64_t sequence, int64_t duration_ns) {
   if (!ok) {
     snapshot_failures_->Add();
+    log_->Warn("snapshot failed", {{"sequence", sequence}});
     return;
   }
   snapshot_duration_->Observe(static_cast<double>(duration_ns) / 1e9);
   snapshot_sequence_.store(sequence);
   snapshot_at_ns_.store(env_->NowNanos());
+}
+
+void RuntimeMetrics::OnLogFailed(const Status& why) {
+  log_->Error("audit log failed: not ready until restarted",
+              {{"reason", why.ToString()},
+               {"last_durable_sequence",
+                health_->sequencer() ? health_->sequencer()->last_sequence() : 0}});
 }
 
 }  // namespace dreichor::runtime

@@ -1,5 +1,6 @@
 // RuntimeMetrics: the runtime's own metrics (the API registers per-command ones), fed by the
-// sequencer as an observer and read from the health state when scraped.
+// sequencer as an observer and read from the health state when scraped. It also logs the
+// sequencer's events an operator must see: a snapshot that failed, the audit log failing.
 //
 //   dreichor_append_batch_size            histogram  records per durable batch
 //   dreichor_fsync_latency_seconds        histogram  write + fsync time of a batch
@@ -19,22 +20,26 @@
 #include "runtime/health.h"
 #include "runtime/sequencer.h"
 #include "util/env.h"
+#include "util/json_log.h"
 
 namespace dreichor::runtime {
 
 class RuntimeMetrics final : public SequencerObserver {
  public:
   // `initial_snapshot_sequence` is the snapshot startup loaded (0: none).
-  RuntimeMetrics(api::MetricsRegistry* registry, const HealthState* health, Env* env,
+  RuntimeMetrics(api::MetricsRegistry* registry, const HealthState* health, Env* env, JsonLog* log,
                  uint64_t initial_snapshot_sequence);
 
   void OnBatchDurable(size_t records, int64_t append_ns) override;
   void OnSnapshot(bool ok, uint64_t sequence, int64_t duration_ns) override;
+  // Logs the failure (once) at error level: readiness is false from now on.
+  void OnLogFailed(const Status& why) override;
   uint64_t newest_snapshot_sequence() const { return snapshot_sequence_.load(); }
 
  private:
   const HealthState* health_;
   Env* env_;
+  JsonLog* log_;
   api::Histogram* batch_size_;
   api::Histogram* fsync_;
   api::Histogram* snapshot_duration_;

@@ -233,7 +233,7 @@ int RunService(const config::EnvMap& env_map) {
   // ---- listen ----
   {
     PhaseRun phase(&log, &health, Phase::kListen);
-    s.metrics = std::make_unique<RuntimeMetrics>(&registry, &health, env, snapshot_sequence);
+    s.metrics = std::make_unique<RuntimeMetrics>(&registry, &health, env, &log, snapshot_sequence);
     SequencerOptions options;
     options.snapshot_every = static_cast<uint64_t>(config.Integer("DREICHOR_SNAPSHOT_EVERY"));
     options.snapshots = s.snapshots.get();
