@@ -16,7 +16,8 @@ const std::regex kMigrationName(R"(^(\d{4})_(expand|contract)_([a-z0-9_]+)\.sql$
 const std::regex kRollbackName(R"(^(\d{4})_contract_([a-z0-9_]+)\.rollback\.sql$)");
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string Trim(const std::string& s) {
@@ -55,8 +56,9 @@ Result<Migration> ParseMigration(const std::string& file, const std::string& con
   std::smatch match;
   if (!std::regex_match(file, match, kMigrationName)) {
     return Status::InvalidArgument(
-        file + ": not a migration name (NNNN_expand_<name>.sql or NNNN_contract_<name>.sql, "
-               "<name> of a-z 0-9 _)");
+        file +
+        ": not a migration name (NNNN_expand_<name>.sql or NNNN_contract_<name>.sql, "
+        "<name> of a-z 0-9 _)");
   }
   Migration m;
   m.version = static_cast<uint32_t>(std::stoul(match[1]));
@@ -105,9 +107,8 @@ Result<std::vector<Migration>> LoadMigrations(Env* env, const std::string& dir) 
     auto it = rollbacks.find(std::string(key) + "_" + m.name);
     if (m.phase == Phase::kContract) {
       if (it == rollbacks.end()) {
-        return Status::InvalidArgument(m.file + ": a contract migration needs " +
-                                       std::string(key) + "_contract_" + m.name +
-                                       ".rollback.sql beside it");
+        return Status::InvalidArgument(m.file + ": a contract migration needs " + std::string(key) +
+                                       "_contract_" + m.name + ".rollback.sql beside it");
       }
       m.rollback_file = it->second;
       if (Status s = env->ReadFile(dir + "/" + it->second, &m.rollback_sql); !s.ok()) {

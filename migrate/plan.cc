@@ -38,9 +38,9 @@ TargetStatus Compare(const std::vector<const Migration*>& migrations,
     applied.erase(it);
   }
   for (const auto& [version, e] : applied) {
-    status.drifted.push_back(Drift{version, e->name,
-                                   "applied (version " + std::to_string(version) +
-                                       ") but its file is missing"});
+    status.drifted.push_back(
+        Drift{version, e->name,
+              "applied (version " + std::to_string(version) + ") but its file is missing"});
   }
   return status;
 }
@@ -49,8 +49,10 @@ Result<Plan> MakePlan(const TargetStatus& status, bool allow_contract) {
   if (!status.drifted.empty()) {
     std::string all;
     for (const Drift& d : status.drifted) all += "\n  " + d.file + ": " + d.why;
-    return Status::FailedPrecondition("drift: applied migrations differ from their files; "
-                                      "nothing will be applied until this is resolved:" + all);
+    return Status::FailedPrecondition(
+        "drift: applied migrations differ from their files; "
+        "nothing will be applied until this is resolved:" +
+        all);
   }
   uint32_t highest = 0;
   for (const Migration* m : status.applied) highest = std::max(highest, m->version);

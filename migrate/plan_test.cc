@@ -23,7 +23,8 @@ class MigrationSetTest : public ::testing::Test {
 
 TEST_F(MigrationSetTest, LoadsInVersionOrderWithChecksumsAndDirectives) {
   Write("0002_expand_index.sql",
-        "-- Adds an index.\n-- dreichor: non-transactional\n\nCREATE INDEX CONCURRENTLY i ON t(x);\n");
+        "-- Adds an index.\n-- dreichor: non-transactional\n\nCREATE INDEX CONCURRENTLY i ON "
+        "t(x);\n");
   Write("0001_expand_tables.sql", "CREATE TABLE t (x int);\n");
   Write("0003_contract_drop.sql", "-- dreichor: per-tenant\nDROP TABLE old;\n");
   Write("0003_contract_drop.rollback.sql", "CREATE TABLE old (x int);\n");
@@ -88,7 +89,9 @@ JournalEntry Applied(const Migration& m) {
   return JournalEntry{m.version, m.name, m.phase, m.checksum, "sha256", "", "", 0};
 }
 
-std::vector<const Migration*> Ptrs(const std::vector<Migration>& all) { return ForTarget(all, false); }
+std::vector<const Migration*> Ptrs(const std::vector<Migration>& all) {
+  return ForTarget(all, false);
+}
 
 TEST(PlanTest, PendingRunInOrderAndStopBeforeAContractWithoutOptIn) {
   std::vector<Migration> all = {Make(1, Phase::kExpand, "A"), Make(2, Phase::kExpand, "B"),

@@ -9,6 +9,7 @@ packages=(
   libssl-dev libzstd-dev libcli11-dev libboost-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   prometheus curl
+  postgresql libpq-dev
 )
 
 missing=()
