@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "migrate/pg.h"
 #include "migrate/plan.h"
+#include "util/pg_connection.h"
 
 namespace dreichor::migrate {
 

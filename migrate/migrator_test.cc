@@ -7,8 +7,8 @@
 
 #include <fstream>
 
-#include "migrate/test_postgres.h"
 #include "util/temp_dir.h"
+#include "util/test_postgres.h"
 
 namespace dreichor::migrate {
 namespace {

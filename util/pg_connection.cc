@@ -1,8 +1,8 @@
-#include "migrate/pg.h"
+#include "util/pg_connection.h"
 
 #include <cstdlib>
 
-namespace dreichor::migrate {
+namespace dreichor {
 
 std::string RedactUrl(const std::string& url) {
   const size_t scheme = url.find("://");
@@ -60,13 +60,20 @@ std::string StatementAt(const std::string& sql, long position) {
 
 }  // namespace
 
-Result<PgRows> PgConnection::Collect(PGresult* result, const std::string& sql) {
+Result<PgRows> PgConnection::Collect(PGresult* result, const std::string& sql, bool binary) {
   const ExecStatusType status = PQresultStatus(result);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     PgRows rows;
     for (int r = 0; r < PQntuples(result); ++r) {
       std::vector<std::string> row;
-      for (int c = 0; c < PQnfields(result); ++c) row.emplace_back(PQgetvalue(result, r, c));
+      for (int c = 0; c < PQnfields(result); ++c) {
+        if (binary) {
+          row.emplace_back(PQgetvalue(result, r, c),
+                           static_cast<size_t>(PQgetlength(result, r, c)));
+        } else {
+          row.emplace_back(PQgetvalue(result, r, c));
+        }
+      }
       rows.rows.push_back(std::move(row));
     }
     PQclear(result);
@@ -97,4 +104,36 @@ Result<PgRows> PgConnection::Exec(const std::string& sql, const std::vector<std:
                  sql);
 }
 
-}  // namespace dreichor::migrate
+Result<PgRows> PgConnection::ExecBinary(const std::string& sql,
+                                        const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  for (const std::string& p : params) values.push_back(p.c_str());
+  return Collect(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                              values.data(), nullptr, nullptr, 1),
+                 sql, /*binary=*/true);
+}
+
+Status PgConnection::CopyIn(const std::string& copy_sql, const std::string& data) {
+  PGresult* start = PQexec(conn_, copy_sql.c_str());
+  if (PQresultStatus(start) != PGRES_COPY_IN) {
+    auto failed = Collect(start, copy_sql);
+    return failed.ok() ? Status::IoError("COPY did not start: " + copy_sql) : failed.status();
+  }
+  PQclear(start);
+  if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1 ||
+      PQputCopyEnd(conn_, nullptr) != 1) {
+    return Status::IoError(std::string("COPY failed: ") + PQerrorMessage(conn_));
+  }
+  Status result = Status::Ok();
+  while (PGresult* r = PQgetResult(conn_)) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && result.ok()) {
+      auto failed = Collect(r, copy_sql);
+      result = failed.ok() ? Status::IoError("COPY failed") : failed.status();
+    } else {
+      PQclear(r);
+    }
+  }
+  return result;
+}
+
+}  // namespace dreichor

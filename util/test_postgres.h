@@ -19,7 +19,7 @@
 #include "util/status.h"
 #include "util/temp_dir.h"
 
-namespace dreichor::migrate {
+namespace dreichor {
 
 class TestPostgres {
  public:
@@ -110,4 +110,4 @@ class TestPostgres {
   bool started_ = false;
 };
 
-}  // namespace dreichor::migrate
+}  // namespace dreichor

@@ -12,9 +12,9 @@
 
 #include "util/status.h"
 
-namespace dreichor::migrate {
+namespace dreichor {
 
-// Rows of text values (NULL as nullopt would be overkill here: NULL reads as "").
+// Rows of values (text, or raw bytes for binary results); NULL reads as "".
 struct PgRows {
   std::vector<std::vector<std::string>> rows;
 };
@@ -31,12 +31,18 @@ class PgConnection {
   // Runs one statement with $1.. parameters (text).
   Result<PgRows> Exec(const std::string& sql, const std::vector<std::string>& params);
 
+  // Runs one statement with text parameters and returns the rows in binary form (integers
+  // big-endian, bytea raw); `binary_params` marks parameters already in binary form.
+  Result<PgRows> ExecBinary(const std::string& sql, const std::vector<std::string>& params);
+  // COPY ... FROM STDIN with `data` (e.g. the binary COPY format).
+  Status CopyIn(const std::string& copy_sql, const std::string& data);
+
   // The user the server knows this session as.
   std::string user() const;
 
  private:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
-  Result<PgRows> Collect(PGresult* result, const std::string& sql);
+  Result<PgRows> Collect(PGresult* result, const std::string& sql, bool binary = false);
   PGconn* conn_;
 };
 
@@ -46,4 +52,4 @@ std::string RedactUrl(const std::string& url);
 // Quotes an identifier (schema or table name) for SQL.
 std::string QuoteIdent(const std::string& name);
 
-}  // namespace dreichor::migrate
+}  // namespace dreichor

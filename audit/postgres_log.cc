@@ -1,0 +1,225 @@
+#include "audit/postgres_log.h"
+
+#include <cstring>
+
+#include "audit/log_format.h"
+#include "audit/segment_format.h"
+
+namespace dreichor::audit {
+
+namespace {
+
+std::string Table(const PostgresLogOptions& o, const char* name) {
+  return QuoteIdent(o.schema) + "." + name;
+}
+
+uint64_t BigEndian64(const std::string& bytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) {
+    v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  }
+  return v;
+}
+
+void PutBE16(std::string* out, uint16_t v) {
+  out->push_back(static_cast<char>(v >> 8));
+  out->push_back(static_cast<char>(v));
+}
+void PutBE32(std::string* out, uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) out->push_back(static_cast<char>(v >> s));
+}
+void PutBE64(std::string* out, uint64_t v) {
+  for (int s = 56; s >= 0; s -= 8) out->push_back(static_cast<char>(v >> s));
+}
+void PutField(std::string* out, const void* data, size_t n) {
+  PutBE32(out, static_cast<uint32_t>(n));
+  out->append(static_cast<const char*>(data), n);
+}
+void PutInt64Field(std::string* out, uint64_t v) {
+  PutBE32(out, 8);
+  PutBE64(out, v);
+}
+
+// The batch in PostgreSQL's binary COPY format, columns as in audit_events.
+std::string CopyData(const std::vector<PendingRecord>& batch, const std::vector<Digest>& chains) {
+  std::string out("PGCOPY\n\377\r\n\0", 11);
+  PutBE32(&out, 0);  // flags
+  PutBE32(&out, 0);  // header extension length
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const PendingRecord& r = batch[i];
+    PutBE16(&out, 6);
+    PutInt64Field(&out, r.sequence);
+    PutInt64Field(&out, static_cast<uint64_t>(r.timestamp_ns));
+    PutField(&out, r.event_id.data(), r.event_id.size());
+    PutBE32(&out, 4);
+    PutBE32(&out, r.type);
+    PutField(&out, r.payload.data(), r.payload.size());
+    PutField(&out, chains[i].data(), chains[i].size());
+  }
+  PutBE16(&out, 0xFFFF);  // trailer
+  return out;
+}
+
+class PostgresRecordReader final : public RecordReader {
+ public:
+  PostgresRecordReader(std::unique_ptr<PgConnection> conn, PostgresLogOptions options,
+                       uint64_t from, uint64_t until)
+      : conn_(std::move(conn)), options_(std::move(options)), next_(from), until_(until) {}
+
+  Result<bool> Next(Record* record) override {
+    if (index_ >= page_.rows.size()) {
+      if (next_ > until_) return false;
+      auto page = conn_->ExecBinary(
+          "SELECT sequence, timestamp_ns, event_id, type, payload, chain_hash FROM " +
+              Table(options_, "audit_events") +
+              " WHERE sequence >= $1 AND sequence <= $2 ORDER BY sequence LIMIT " +
+              std::to_string(options_.page_records),
+          {std::to_string(next_), std::to_string(until_)});
+      if (!page.ok()) return Status::IoError(Where() + ": " + page.status().message());
+      page_ = std::move(page).value();
+      index_ = 0;
+      if (page_.rows.empty()) {
+        return Status::Corruption(Where() + ": record " + std::to_string(next_) +
+                                  " is missing (the log ends at " + std::to_string(until_) + ")");
+      }
+    }
+    const auto& row = page_.rows[index_++];
+    Record r;
+    r.sequence = BigEndian64(row[0]);
+    if (r.sequence != next_) {
+      return Status::Corruption(Where() + ": expected record " + std::to_string(next_) +
+                                ", found " + std::to_string(r.sequence));
+    }
+    if (row[2].size() != r.event_id.size() || row[5].size() != r.chain.size() ||
+        row[3].size() != 4) {
+      return Status::Corruption(Where() + ": a column has the wrong size");
+    }
+    r.timestamp_ns = static_cast<int64_t>(BigEndian64(row[1]));
+    std::memcpy(r.event_id.data(), row[2].data(), r.event_id.size());
+    r.type = static_cast<uint16_t>(BigEndian64(std::string(4, '\0') + row[3]));
+    r.payload = row[4];
+    std::memcpy(r.chain.data(), row[5].data(), r.chain.size());
+    *record = std::move(r);
+    last_ = next_++;
+    return true;
+  }
+
+  std::string Where() const override {
+    return options_.schema + ".audit_events sequence " + std::to_string(last_ ? last_ : next_);
+  }
+
+ private:
+  std::unique_ptr<PgConnection> conn_;
+  PostgresLogOptions options_;
+  uint64_t next_;
+  uint64_t until_;
+  uint64_t last_ = 0;
+  PgRows page_;
+  size_t index_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PostgresLog>> PostgresLog::Open(const std::string& url,
+                                                       const PostgresLogOptions& options) {
+  auto conn = PgConnection::Connect(url);
+  if (!conn.ok()) return conn.status();
+  std::unique_ptr<PostgresLog> log(new PostgresLog(url, options, std::move(conn).value()));
+  PgConnection& c = *log->conn_;
+  if (options.lock) {
+    auto locked =
+        c.Exec("SELECT pg_try_advisory_lock(hashtext($1))", {"dreichor-runtime:" + options.schema});
+    if (!locked.ok()) return locked.status();
+    if (locked.value().rows[0][0] != "t") {
+      return Status::FailedPrecondition("the audit log " + options.schema +
+                                        ".audit_events is locked by another runtime");
+    }
+  }
+  auto meta =
+      c.ExecBinary("SELECT log_id, created_at_ns FROM " + Table(options, "audit_log_meta"), {});
+  if (!meta.ok()) return meta.status();
+  if (meta.value().rows.size() != 1 || meta.value().rows[0][0].size() != 16) {
+    return Status::Corruption(options.schema + ".audit_log_meta must hold exactly one log id");
+  }
+  LogHeader header;
+  std::memcpy(header.log_id.data(), meta.value().rows[0][0].data(), 16);
+  header.created_at_ns = static_cast<int64_t>(BigEndian64(meta.value().rows[0][1]));
+  log->genesis_ = GenesisHash(header);
+  auto last = c.ExecBinary("SELECT sequence, chain_hash FROM " + Table(options, "audit_events") +
+                               " ORDER BY sequence DESC LIMIT 1",
+                           {});
+  if (!last.ok()) return last.status();
+  log->last_chain_ = log->genesis_;
+  if (!last.value().rows.empty()) {
+    const auto& row = last.value().rows[0];
+    if (row[1].size() != log->last_chain_.size()) {
+      return Status::Corruption(options.schema + ".audit_events: a chain hash of the wrong size");
+    }
+    log->last_sequence_ = BigEndian64(row[0]);
+    std::memcpy(log->last_chain_.data(), row[1].data(), log->last_chain_.size());
+  }
+  return log;
+}
+
+Status PostgresLog::Append(const std::vector<PendingRecord>& batch) {
+  std::lock_guard<std::mutex> guard(mu_);
+  if (!failed_.ok()) return failed_;
+  if (batch.empty()) return Status::Ok();
+  std::vector<Digest> chains;
+  Digest chain = last_chain_;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const PendingRecord& r = batch[i];
+    if (r.sequence != last_sequence_ + 1 + i) {
+      return Status::FailedPrecondition("batch does not continue the log: record " +
+                                        std::to_string(r.sequence) + " after " +
+                                        std::to_string(last_sequence_ + i));
+    }
+    if (r.payload.size() > kMaxPayloadSize) {
+      return Status::InvalidArgument("payload of record " + std::to_string(r.sequence) +
+                                     " exceeds " + std::to_string(kMaxPayloadSize) + " bytes");
+    }
+    chain = ChainHash(chain, r);
+    chains.push_back(chain);
+  }
+  auto fail = [&](const Status& s) {
+    failed_ = Status::IoError("postgres append failed: " + s.message());
+    return failed_;
+  };
+  if (auto begun = conn_->Exec("BEGIN"); !begun.ok()) return fail(begun.status());
+  Status copied = conn_->CopyIn("COPY " + Table(options_, "audit_events") +
+                                    " (sequence, timestamp_ns, event_id, type, payload, "
+                                    "chain_hash) FROM STDIN (FORMAT binary)",
+                                CopyData(batch, chains));
+  if (!copied.ok()) {
+    (void)conn_->Exec("ROLLBACK");
+    return fail(copied);
+  }
+  if (auto committed = conn_->Exec("COMMIT"); !committed.ok()) return fail(committed.status());
+  last_sequence_ = batch.back().sequence;
+  last_chain_ = chain;
+  return Status::Ok();
+}
+
+uint64_t PostgresLog::last_sequence() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  return last_sequence_;
+}
+
+Digest PostgresLog::last_chain() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  return last_chain_;
+}
+
+Result<std::unique_ptr<RecordReader>> PostgresLog::ReadFrom(uint64_t from) {
+  const uint64_t until = last_sequence();
+  auto conn = PgConnection::Connect(url_);
+  if (!conn.ok()) return conn.status();
+  return std::unique_ptr<RecordReader>(
+      new PostgresRecordReader(std::move(conn).value(), options_, from < 1 ? 1 : from, until));
+}
+
+std::string PostgresLog::Describe() const {
+  return "postgres:" + RedactUrl(url_) + "#" + options_.schema;
+}
+
+}  // namespace dreichor::audit

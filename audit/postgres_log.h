@@ -1,0 +1,58 @@
+// PostgresLog: the audit log in PostgreSQL, in the table `<schema>.audit_events` that the
+// migrations create (infra/db/schema.md), with the log's identity in `<schema>.audit_log_meta`.
+//
+// - Open takes a session advisory lock for the schema, so a second runtime on the same log
+//   refuses; it reads the last record to continue the chain (the chain of the whole log is
+//   checked by replay and `dreichor audit verify`).
+// - Append writes a batch in one transaction with binary COPY; the COMMIT is the durability
+//   point (synchronous_commit must be on, the server's default). After a failed append the log
+//   refuses every later one, like the file backend: whether the COMMIT reached the disk is
+//   unknown until a restart reads the table.
+// - Readers use their own connection and read keyset pages (sequence > last, LIMIT n) up to the
+//   last sequence durable when the reader was created.
+// The database enforces append-only (triggers refuse UPDATE, DELETE, TRUNCATE), and the
+// runtime's role may only SELECT and INSERT.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "audit/audit_log.h"
+#include "util/pg_connection.h"
+
+namespace dreichor::audit {
+
+struct PostgresLogOptions {
+  std::string schema = "public";
+  size_t page_records = 4096;  // rows per reader page
+  bool lock = true;            // false for read-only tools beside a live runtime
+};
+
+class PostgresLog final : public AuditLog {
+ public:
+  static Result<std::unique_ptr<PostgresLog>> Open(const std::string& url,
+                                                   const PostgresLogOptions& options);
+
+  Status Append(const std::vector<PendingRecord>& batch) override;
+  uint64_t last_sequence() const override;
+  Digest last_chain() const override;
+  Digest genesis() const override { return genesis_; }
+  Result<std::unique_ptr<RecordReader>> ReadFrom(uint64_t from) override;
+  std::string Describe() const override;
+
+ private:
+  PostgresLog(std::string url, PostgresLogOptions options, std::unique_ptr<PgConnection> conn)
+      : url_(std::move(url)), options_(std::move(options)), conn_(std::move(conn)) {}
+
+  std::string url_;
+  PostgresLogOptions options_;
+  std::unique_ptr<PgConnection> conn_;  // GUARDED_BY(mu_)
+  Digest genesis_{};
+  mutable std::mutex mu_;
+  uint64_t last_sequence_ = 0;  // GUARDED_BY(mu_)
+  Digest last_chain_{};         // GUARDED_BY(mu_)
+  Status failed_;               // GUARDED_BY(mu_)
+};
+
+}  // namespace dreichor::audit

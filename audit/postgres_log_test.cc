@@ -1,0 +1,144 @@
+// The PostgreSQL audit backend against a real server started by the test: the shared
+// conformance suite, append-only enforced by the database, the runtime role's rights, and one
+// runtime per log.
+#include "audit/postgres_log.h"
+
+#include "audit/audit_log_conformance.h"
+#include "migrate/migrator.h"
+#include "util/test_postgres.h"
+
+namespace dreichor::audit {
+namespace {
+
+// One server per test process, stopped at exit; a fresh database per backend object (per test).
+TestPostgres* Server() {
+  static std::unique_ptr<TestPostgres> server = [] {
+    auto pg = TestPostgres::Start();
+    EXPECT_TRUE(pg.ok()) << pg.status().ToString();
+    return pg.ok() ? std::move(pg).value() : nullptr;
+  }();
+  return server.get();
+}
+
+// Creates a database and migrates `schemas` in it with the project's migrations.
+std::string MigratedDatabase(const std::vector<std::string>& schemas) {
+  static int databases = 0;
+  TestPostgres* pg = Server();
+  if (pg == nullptr) return "";
+  const std::string name = "audit_" + std::to_string(getpid()) + "_" + std::to_string(++databases);
+  auto admin = PgConnection::Connect(pg->Url());
+  EXPECT_TRUE(admin.ok() && admin.value()->Exec("CREATE DATABASE " + name).ok());
+  auto migrations = migrate::LoadMigrations(
+      Env::Default(), std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations");
+  EXPECT_TRUE(migrations.ok()) << migrations.status().ToString();
+  auto conn = PgConnection::Connect(pg->Url(name));
+  EXPECT_TRUE(conn.ok());
+  migrate::Migrator m(conn.value().get(), &migrations.value());
+  for (const std::string& schema : schemas) {
+    auto applied = m.Apply(schema, false, false);
+    EXPECT_TRUE(applied.ok()) << applied.status().ToString();
+  }
+  return pg->Url(name);
+}
+
+class PostgresBackend {
+ public:
+  PostgresBackend() : url_(MigratedDatabase({"audit", "other"})) {}
+  std::unique_ptr<AuditLog> Open() { return OpenSchema("audit"); }
+  std::unique_ptr<AuditLog> OpenOther() { return OpenSchema("other"); }
+
+ private:
+  std::unique_ptr<AuditLog> OpenSchema(const std::string& schema) {
+    PostgresLogOptions options;
+    options.schema = schema;
+    options.page_records = 7;  // readers cross many pages
+    auto log = PostgresLog::Open(url_, options);
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    return log.ok() ? std::unique_ptr<AuditLog>(std::move(log).value()) : nullptr;
+  }
+  std::string url_;
+};
+
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, AuditLogConformance, PostgresBackend);
+
+class PostgresLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    url_ = MigratedDatabase({"audit"});
+    ASSERT_FALSE(url_.empty());
+    PostgresLogOptions options;
+    options.schema = "audit";
+    auto log = PostgresLog::Open(url_, options);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    log_ = std::move(log).value();
+    ASSERT_TRUE(log_->Append(TestBatch(1, 5)).ok());
+    auto conn = PgConnection::Connect(url_);
+    ASSERT_TRUE(conn.ok());
+    conn_ = std::move(conn).value();
+  }
+  std::string url_;
+  std::unique_ptr<PostgresLog> log_;
+  std::unique_ptr<PgConnection> conn_;
+};
+
+TEST_F(PostgresLogTest, TheDatabaseRefusesUpdateDeleteAndTruncateEvenToTheOwner) {
+  for (const char* sql :
+       {"UPDATE audit.audit_events SET type = 9 WHERE sequence = 1",
+        "DELETE FROM audit.audit_events WHERE sequence = 5", "TRUNCATE audit.audit_events",
+        "UPDATE audit.audit_log_meta SET created_at_ns = 0"}) {
+    auto r = conn_->Exec(sql);
+    ASSERT_FALSE(r.ok()) << sql;
+    EXPECT_NE(r.status().message().find("append-only"), std::string::npos) << r.status().message();
+  }
+  auto count = conn_->Exec("SELECT count(*) FROM audit.audit_events");
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(count.value().rows[0][0], "5");
+}
+
+TEST_F(PostgresLogTest, TheRuntimeRoleMayOnlySelectAndInsert) {
+  ASSERT_TRUE(conn_->Exec("ALTER ROLE dreichor_runtime LOGIN").ok());
+  const std::string runtime_url = url_.substr(0, url_.find("postgres@")) + "dreichor_runtime@" +
+                                  url_.substr(url_.find("postgres@") + 9);
+  auto runtime = PgConnection::Connect(runtime_url);
+  ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
+  EXPECT_TRUE(runtime.value()->Exec("SELECT count(*) FROM audit.audit_events").ok());
+  auto drop = runtime.value()->Exec("DROP TABLE audit.audit_events");
+  EXPECT_FALSE(drop.ok());
+  auto update = runtime.value()->Exec("UPDATE audit.audit_events SET type = 1");
+  ASSERT_FALSE(update.ok());
+  EXPECT_NE(update.status().message().find("permission denied"), std::string::npos)
+      << update.status().message();
+  // And the runtime's own append path works under that role.
+  log_.reset();
+  PostgresLogOptions options;
+  options.schema = "audit";
+  auto as_runtime = PostgresLog::Open(runtime_url, options);
+  ASSERT_TRUE(as_runtime.ok()) << as_runtime.status().ToString();
+  EXPECT_TRUE(as_runtime.value()->Append(TestBatch(6, 3)).ok());
+  EXPECT_EQ(as_runtime.value()->last_sequence(), 8u);
+}
+
+TEST_F(PostgresLogTest, ASecondRuntimeOnTheSameLogRefuses) {
+  PostgresLogOptions options;
+  options.schema = "audit";
+  auto second = PostgresLog::Open(url_, options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("locked by another runtime"), std::string::npos);
+  options.lock = false;  // read-only tools may look beside it
+  EXPECT_TRUE(PostgresLog::Open(url_, options).ok());
+}
+
+TEST_F(PostgresLogTest, DescribeNeverShowsThePassword) {
+  PostgresLogOptions options;
+  options.schema = "audit";
+  options.lock = false;
+  const std::string with_password = url_.substr(0, url_.find("postgres@")) +
+                                    "postgres:not-the-password@" +
+                                    url_.substr(url_.find("postgres@") + 9);
+  auto log = PostgresLog::Open(with_password, options);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ(log.value()->Describe().find("not-the-password"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dreichor::audit
