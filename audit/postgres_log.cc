@@ -122,6 +122,14 @@ class PostgresRecordReader final : public RecordReader {
 
 Result<std::unique_ptr<PostgresLog>> PostgresLog::Open(const std::string& url,
                                                        const PostgresLogOptions& options) {
+  auto log = Connect(url, options);
+  if (!log.ok()) return log;
+  if (Status s = log.value()->Load(); !s.ok()) return s;
+  return log;
+}
+
+Result<std::unique_ptr<PostgresLog>> PostgresLog::Connect(const std::string& url,
+                                                          const PostgresLogOptions& options) {
   auto conn = PgConnection::Connect(url);
   if (!conn.ok()) return conn.status();
   std::unique_ptr<PostgresLog> log(new PostgresLog(url, options, std::move(conn).value()));
@@ -135,30 +143,37 @@ Result<std::unique_ptr<PostgresLog>> PostgresLog::Open(const std::string& url,
                                         ".audit_events is locked by another runtime");
     }
   }
-  auto meta =
-      c.ExecBinary("SELECT log_id, created_at_ns FROM " + Table(options, "audit_log_meta"), {});
+  return log;
+}
+
+Status PostgresLog::Load() {
+  std::lock_guard<std::mutex> guard(mu_);
+  auto meta = conn_->ExecBinary(
+      "SELECT log_id, created_at_ns FROM " + Table(options_, "audit_log_meta"), {});
   if (!meta.ok()) return meta.status();
   if (meta.value().rows.size() != 1 || meta.value().rows[0][0].size() != 16) {
-    return Status::Corruption(options.schema + ".audit_log_meta must hold exactly one log id");
+    return Status::Corruption(options_.schema + ".audit_log_meta must hold exactly one log id");
   }
   LogHeader header;
   std::memcpy(header.log_id.data(), meta.value().rows[0][0].data(), 16);
   header.created_at_ns = static_cast<int64_t>(BigEndian64(meta.value().rows[0][1]));
-  log->genesis_ = GenesisHash(header);
-  auto last = c.ExecBinary("SELECT sequence, chain_hash FROM " + Table(options, "audit_events") +
-                               " ORDER BY sequence DESC LIMIT 1",
-                           {});
+  genesis_ = GenesisHash(header);
+  auto last =
+      conn_->ExecBinary("SELECT sequence, chain_hash FROM " + Table(options_, "audit_events") +
+                            " ORDER BY sequence DESC LIMIT 1",
+                        {});
   if (!last.ok()) return last.status();
-  log->last_chain_ = log->genesis_;
+  last_sequence_ = 0;
+  last_chain_ = genesis_;
   if (!last.value().rows.empty()) {
     const auto& row = last.value().rows[0];
-    if (row[1].size() != log->last_chain_.size()) {
-      return Status::Corruption(options.schema + ".audit_events: a chain hash of the wrong size");
+    if (row[1].size() != last_chain_.size()) {
+      return Status::Corruption(options_.schema + ".audit_events: a chain hash of the wrong size");
     }
-    log->last_sequence_ = BigEndian64(row[0]);
-    std::memcpy(log->last_chain_.data(), row[1].data(), log->last_chain_.size());
+    last_sequence_ = BigEndian64(row[0]);
+    std::memcpy(last_chain_.data(), row[1].data(), last_chain_.size());
   }
-  return log;
+  return Status::Ok();
 }
 
 Status PostgresLog::Append(const std::vector<PendingRecord>& batch) {

@@ -31,8 +31,16 @@ struct PostgresLogOptions {
 
 class PostgresLog final : public AuditLog {
  public:
+  // Connects, takes the lock and loads the log (Connect, then Load).
   static Result<std::unique_ptr<PostgresLog>> Open(const std::string& url,
                                                    const PostgresLogOptions& options);
+  // Connects and takes the lock only; Load() must succeed before any other call.
+  static Result<std::unique_ptr<PostgresLog>> Connect(const std::string& url,
+                                                      const PostgresLogOptions& options);
+  // Reads the log's identity and its last record.
+  Status Load();
+  // The connection, for checks before Load (the runtime's schema phase).
+  PgConnection& connection() { return *conn_; }
 
   Status Append(const std::vector<PendingRecord>& batch) override;
   uint64_t last_sequence() const override;

@@ -59,6 +59,13 @@ const std::vector<VarSpec>& RuntimeSchema() {
                   "secret.",
        .example = "postgres://dreichor_runtime:PASSWORD@127.0.0.1:5432/dreichor_dev",
        .required = {"DREICHOR_AUDIT_BACKEND", "postgres"}},
+      {.name = "DREICHOR_DATABASE_SCHEMA",
+       .type = VarType::kString,
+       .meaning = "PostgreSQL schema holding the audit tables and the migration journal (a "
+                  "target of dreichor-migrate).",
+       .example = "dreichor",
+       .min_length = 1,
+       .required = {"DREICHOR_AUDIT_BACKEND", "postgres"}},
       {.name = "DREICHOR_SNAPSHOT_DIR",
        .type = VarType::kPath,
        .meaning = "Directory of snapshots (the snapshots volume).",

@@ -13,10 +13,13 @@
 #include "api/test_http_client.h"
 #include "audit/file_log.h"
 #include "audit/test_records.h"
+#include "migrate/migrator.h"
 #include "runtime/service/exit_codes.h"
+#include "runtime/service/required_schema.h"
 #include "runtime/service/test_runtime_process.h"
 #include "runtime/test_commands.h"
 #include "util/temp_dir.h"
+#include "util/test_postgres.h"
 
 namespace dreichor::runtime {
 namespace {
@@ -349,6 +352,102 @@ TEST_F(RuntimeContractTest, SigkillUnderLoadLosesNoAcknowledgedCommand) {
   uint16_t port2;
   auto again = StartReady(&port2);
   ExpectEveryAckDurable(port2, acks);
+}
+
+// ---- the postgres audit backend ----
+
+TestPostgres* Server() {
+  static std::unique_ptr<TestPostgres> server = [] {
+    auto pg = TestPostgres::Start();
+    EXPECT_TRUE(pg.ok()) << pg.status().ToString();
+    return pg.ok() ? std::move(pg).value() : nullptr;
+  }();
+  return server.get();
+}
+
+// A fresh database; with `migrate`, the schema "dreichor" is migrated with the project's files.
+std::string Database(bool migrate) {
+  static int n = 0;
+  TestPostgres* pg = Server();
+  if (pg == nullptr) return "";
+  const std::string name = "runtime_" + std::to_string(++n);
+  auto admin = PgConnection::Connect(pg->Url());
+  EXPECT_TRUE(admin.ok() && admin.value()->Exec("CREATE DATABASE " + name).ok());
+  if (migrate) {
+    auto files = migrate::LoadMigrations(Env::Default(),
+                                         std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations");
+    EXPECT_TRUE(files.ok());
+    auto conn = PgConnection::Connect(pg->Url(name));
+    EXPECT_TRUE(conn.ok());
+    migrate::Migrator m(conn.value().get(), &files.value());
+    EXPECT_TRUE(m.Apply("dreichor", false, false).ok());
+  }
+  return pg->Url(name);
+}
+
+config::EnvMap PostgresEnv(config::EnvMap env, const std::string& url) {
+  env.erase("DREICHOR_AUDIT_DIR");
+  env.erase("DREICHOR_AUDIT_SEGMENT_BYTES");
+  env["DREICHOR_AUDIT_BACKEND"] = "postgres";
+  env["DREICHOR_DATABASE_URL"] = url;
+  env["DREICHOR_DATABASE_SCHEMA"] = "dreichor";
+  return env;
+}
+
+TEST_F(RuntimeContractTest, TheRequiredMigrationsAreTheExpandMigrationsInTheRepository) {
+  auto files = migrate::LoadMigrations(Env::Default(),
+                                       std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations");
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  std::vector<std::pair<uint32_t, std::string>> expected, required;
+  for (const auto& m : files.value()) {
+    if (m.phase == migrate::Phase::kExpand && !m.per_tenant)
+      expected.emplace_back(m.version, m.name);
+  }
+  for (const RequiredMigration& m : kRequiredMigrations) required.emplace_back(m.version, m.name);
+  EXPECT_EQ(required, expected) << "update runtime/service/required_schema.h";
+}
+
+TEST_F(RuntimeContractTest, ASchemaBehindTheBuildIsRefusedWithThePendingVersions) {
+  const std::string url = Database(/*migrate=*/false);
+  ASSERT_FALSE(url.empty());
+  auto p = Start(PostgresEnv(Env(), url));
+  ASSERT_EQ(p->Wait(kPatience), kExitSchema) << p->Text();
+  auto failed = FailedPhase(*p);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ((*failed)["phase"], "schema");
+  EXPECT_NE((*failed)["reason"].get<std::string>().find("pending 0001_audit_events"),
+            std::string::npos)
+      << (*failed)["reason"];
+}
+
+TEST_F(RuntimeContractTest, PostgresBackendStartsOnAMatchingSchemaAndSigkillLosesNoAck) {
+  std::string url = Database(/*migrate=*/true);
+  ASSERT_FALSE(url.empty());
+  // Trust authentication ignores the password; it is here to prove it is never printed.
+  url.insert(url.find("@"), ":sekrit-database-password");
+  const config::EnvMap env = PostgresEnv(Env(), url);
+  auto p = Start(env);
+  const uint16_t port = p->WaitForPort(kPatience);
+  ASSERT_NE(port, 0) << p->Text();
+  ASSERT_TRUE(p->WaitForLine(RuntimeProcess::Phase("ready", "ok"), kPatience)) << p->Text();
+  EXPECT_TRUE(p->WaitForLine(RuntimeProcess::Phase("schema", "ok"), milliseconds(0)));
+  Seed(port);
+  std::vector<Ack> acks;
+  {
+    Load load(port, 8);
+    while (load.count() < 1000) std::this_thread::sleep_for(milliseconds(5));
+    p->Signal(SIGKILL);
+    EXPECT_EQ(p->Wait(seconds(25)), 128 + SIGKILL);
+    load.Stop();
+    acks = load.acks();
+  }
+  auto again = Start(env);
+  const uint16_t port2 = again->WaitForPort(kPatience);
+  ASSERT_TRUE(again->WaitForLine(RuntimeProcess::Phase("ready", "ok"), kPatience)) << again->Text();
+  ExpectEveryAckDurable(port2, acks);
+  EXPECT_EQ(p->Text().find("sekrit-database-password"), std::string::npos);
+  EXPECT_EQ(again->Text().find("sekrit-database-password"), std::string::npos);
+  EXPECT_NE(again->Text().find("postgresql://postgres:<redacted>@"), std::string::npos);
 }
 
 TEST_F(RuntimeContractTest, MetricsPassPromtool) {

@@ -4,17 +4,20 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "api/api_handler.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "audit/file_log.h"
+#include "audit/postgres_log.h"
 #include "config/env_schema.h"
 #include "runtime/health.h"
 #include "runtime/replay.h"
 #include "runtime/sequencer.h"
 #include "runtime/service/exit_codes.h"
+#include "runtime/service/required_schema.h"
 #include "runtime/service/runtime_metrics.h"
 #include "runtime/service/signal_watcher.h"
 #include "snapshot/snapshot_store.h"
@@ -84,9 +87,32 @@ Status CheckWritable(Env* env, const std::string& dir) {
   return s.ok() ? removed : s;
 }
 
+// The required migrations missing from `schema`'s journal, as "0001_audit_events, ..."; empty
+// when none is missing.
+Result<std::string> MissingMigrations(PgConnection& conn, const std::string& schema) {
+  auto exists = conn.Exec("SELECT to_regclass($1) IS NOT NULL",
+                          {QuoteIdent(schema) + ".dreichor_migrations"});
+  if (!exists.ok()) return exists.status();
+  std::set<uint32_t> applied;
+  if (exists.value().rows[0][0] == "t") {
+    auto rows = conn.Exec("SELECT version FROM " + QuoteIdent(schema) + ".dreichor_migrations");
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : rows.value().rows) applied.insert(static_cast<uint32_t>(std::stoul(r[0])));
+  }
+  std::string missing;
+  for (const RequiredMigration& m : kRequiredMigrations) {
+    if (applied.count(m.version) != 0) continue;
+    char name[96];
+    snprintf(name, sizeof(name), "%04u_%s", m.version, m.name);
+    missing += (missing.empty() ? "" : ", ") + std::string(name);
+  }
+  return missing;
+}
+
 // Everything the serving runtime owns, in construction order (destroyed in reverse).
 struct Services {
-  std::unique_ptr<audit::FileLog> log;
+  std::unique_ptr<audit::AuditLog> log;
+  audit::PostgresLog* postgres = nullptr;  // the same log, when the backend is postgres
   std::unique_ptr<snapshot::SnapshotStore> snapshots;
   std::unique_ptr<RuntimeMetrics> metrics;
   std::unique_ptr<Sequencer> sequencer;
@@ -151,25 +177,38 @@ int RunService(const config::EnvMap& env_map) {
   // ---- persistence ----
   {
     PhaseRun phase(&log, &health, Phase::kPersistence);
-    if (config.String("DREICHOR_AUDIT_BACKEND") != "file") {
-      return phase.Fail(kExitPersistence,
-                        "the postgres audit backend is not part of this build; use file");
-    }
-    const std::string audit_dir = config.String("DREICHOR_AUDIT_DIR");
     const std::string snapshot_dir = config.String("DREICHOR_SNAPSHOT_DIR");
-    audit::FileLogOptions options;
-    options.segment_bytes = static_cast<uint64_t>(config.Integer("DREICHOR_AUDIT_SEGMENT_BYTES"));
-    audit::RecoveryReport report;
-    auto opened = audit::FileLog::Open(env, audit_dir, options, &report);
-    if (!opened.ok()) {
-      return phase.Fail(kExitPersistence,
-                        "audit log " + audit_dir + ": " + opened.status().message());
-    }
-    s.log = std::move(opened).value();
-    if (report.truncated_tail) {
-      log.Warn("torn tail truncated", {{"segment", report.segment},
-                                       {"offset", report.offset},
-                                       {"bytes_dropped", report.bytes_dropped}});
+    LogFields facts;
+    if (config.String("DREICHOR_AUDIT_BACKEND") == "postgres") {
+      audit::PostgresLogOptions options;
+      options.schema = config.String("DREICHOR_DATABASE_SCHEMA");
+      auto connected = audit::PostgresLog::Connect(config.String("DREICHOR_DATABASE_URL"), options);
+      if (!connected.ok()) {
+        return phase.Fail(kExitPersistence, "audit log: " + connected.status().message());
+      }
+      s.postgres = connected.value().get();
+      s.log = std::move(connected).value();
+      facts["audit"] = s.log->Describe();
+    } else {
+      const std::string audit_dir = config.String("DREICHOR_AUDIT_DIR");
+      audit::FileLogOptions options;
+      options.segment_bytes = static_cast<uint64_t>(config.Integer("DREICHOR_AUDIT_SEGMENT_BYTES"));
+      audit::RecoveryReport report;
+      auto opened = audit::FileLog::Open(env, audit_dir, options, &report);
+      if (!opened.ok()) {
+        return phase.Fail(kExitPersistence,
+                          "audit log " + audit_dir + ": " + opened.status().message());
+      }
+      s.log = std::move(opened).value();
+      if (report.truncated_tail) {
+        log.Warn("torn tail truncated", {{"segment", report.segment},
+                                         {"offset", report.offset},
+                                         {"bytes_dropped", report.bytes_dropped}});
+      }
+      facts["audit"] = s.log->Describe();
+      facts["created"] = report.created;
+      facts["segments"] = report.segments;
+      facts["last_sequence"] = s.log->last_sequence();
     }
     if (Status w = CheckWritable(env, snapshot_dir); !w.ok()) {
       return phase.Fail(kExitPersistence,
@@ -178,15 +217,29 @@ int RunService(const config::EnvMap& env_map) {
     snapshot::SnapshotOptions snapshot_options;
     snapshot_options.retain = static_cast<size_t>(config.Integer("DREICHOR_SNAPSHOT_RETAIN"));
     s.snapshots = std::make_unique<snapshot::SnapshotStore>(env, snapshot_dir, snapshot_options);
-    phase.Ok({{"audit", s.log->Describe()},
-              {"snapshots", snapshot_dir},
-              {"created", report.created},
-              {"segments", report.segments},
-              {"last_sequence", s.log->last_sequence()}});
+    facts["snapshots"] = snapshot_dir;
+    phase.Ok(facts);
   }
 
   // ---- schema ----
-  PhaseRun(&log, &health, Phase::kSchema).Skipped("file audit backend: no database schema");
+  if (s.postgres == nullptr) {
+    PhaseRun(&log, &health, Phase::kSchema).Skipped("file audit backend: no database schema");
+  } else {
+    PhaseRun phase(&log, &health, Phase::kSchema);
+    const std::string schema = config.String("DREICHOR_DATABASE_SCHEMA");
+    auto missing = MissingMigrations(s.postgres->connection(), schema);
+    if (!missing.ok()) return phase.Fail(kExitSchema, missing.status().message());
+    if (!missing.value().empty()) {
+      return phase.Fail(kExitSchema, "schema " + schema + " is behind this build: pending " +
+                                         missing.value() + " (run dreichor-migrate apply)");
+    }
+    if (Status loaded = s.postgres->Load(); !loaded.ok()) {
+      return phase.Fail(kExitSchema, "audit tables of " + schema + ": " + loaded.message());
+    }
+    phase.Ok({{"schema", schema},
+              {"required_migrations", std::size(kRequiredMigrations)},
+              {"last_sequence", s.log->last_sequence()}});
+  }
 
   // ---- snapshot ----
   VerifiedSnapshot start;
