@@ -1,6 +1,7 @@
 // TestPostgres: a real PostgreSQL server for tests, in a temporary directory on a free loopback
 // port, started with initdb and pg_ctl and stopped (immediately) when destroyed. Trust
-// authentication for the superuser "postgres" on 127.0.0.1 only; fsync off (test data).
+// authentication for the superuser "postgres" on 127.0.0.1 only; fsync off (test data) unless
+// `durable` (benchmarks measure real commits).
 // As root, the server runs as the "postgres" system user (PostgreSQL refuses to run as root).
 #pragma once
 
@@ -23,8 +24,9 @@ namespace dreichor {
 
 class TestPostgres {
  public:
-  static Result<std::unique_ptr<TestPostgres>> Start() {
+  static Result<std::unique_ptr<TestPostgres>> Start(bool durable = false) {
     auto pg = std::unique_ptr<TestPostgres>(new TestPostgres());
+    pg->durable_ = durable;
     if (Status s = pg->Init(); !s.ok()) return s;
     return pg;
   }
@@ -94,7 +96,8 @@ class TestPostgres {
     for (int attempt = 0; attempt < 5 && !started_; ++attempt) {
       port_ = FreePort();
       const std::string options = "-p " + std::to_string(port_) + " -k " + dir_.path() +
-                                  " -c listen_addresses=127.0.0.1 -c fsync=off";
+                                  " -c listen_addresses=127.0.0.1" +
+                                  (durable_ ? "" : " -c fsync=off");
       started_ = Run(bin_ + "/pg_ctl -D " + data_ + " -o \"" + options + "\" -l " + dir_.path() +
                      "/server.log -w -t 60 start >/dev/null 2>&1") == 0;
     }
@@ -108,6 +111,7 @@ class TestPostgres {
   uint16_t port_ = 0;
   bool as_postgres_ = false;
   bool started_ = false;
+  bool durable_ = false;
 };
 
 }  // namespace dreichor
