@@ -114,7 +114,11 @@ void BM_BackendReplay(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kRecords));
   state.SetLabel(state.range(0) == 1 ? "postgres" : "file");
 }
-BENCHMARK(BM_BackendReplay)->ArgsProduct({{0, 1}})->ArgNames({"postgres"})->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BackendReplay)
+    ->ArgsProduct({{0, 1}})
+    ->ArgNames({"postgres"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace dreichor::bench
