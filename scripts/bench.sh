@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Release configuration and runs the benchmarks of docs/benchmarks.md: the engine
 # workload (throughput, latency percentiles, memory), the engine microbenchmarks, durable append
-# and replay, startup on a 10-million-record log, and both audit backends side by side. Extra arguments go to
-# dreichor-engine-bench, e.g. --commands 10000000.
+# and replay, startup on a 10-million-record log, and both audit backends side by side. Extra
+# arguments go to dreichor-engine-bench, e.g. --commands 10000000. (The service: load.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
