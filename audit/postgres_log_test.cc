@@ -4,41 +4,14 @@
 #include "audit/postgres_log.h"
 
 #include "audit/audit_log_conformance.h"
-#include "migrate/migrator.h"
-#include "util/test_postgres.h"
+#include "migrate/test_database.h"
 
 namespace dreichor::audit {
 namespace {
 
-// One server per test process, stopped at exit; a fresh database per backend object (per test).
-TestPostgres* Server() {
-  static std::unique_ptr<TestPostgres> server = [] {
-    auto pg = TestPostgres::Start();
-    EXPECT_TRUE(pg.ok()) << pg.status().ToString();
-    return pg.ok() ? std::move(pg).value() : nullptr;
-  }();
-  return server.get();
-}
-
-// Creates a database and migrates `schemas` in it with the project's migrations.
 std::string MigratedDatabase(const std::vector<std::string>& schemas) {
-  static int databases = 0;
-  TestPostgres* pg = Server();
-  if (pg == nullptr) return "";
-  const std::string name = "audit_" + std::to_string(getpid()) + "_" + std::to_string(++databases);
-  auto admin = PgConnection::Connect(pg->Url());
-  EXPECT_TRUE(admin.ok() && admin.value()->Exec("CREATE DATABASE " + name).ok());
-  auto migrations = migrate::LoadMigrations(
-      Env::Default(), std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations");
-  EXPECT_TRUE(migrations.ok()) << migrations.status().ToString();
-  auto conn = PgConnection::Connect(pg->Url(name));
-  EXPECT_TRUE(conn.ok());
-  migrate::Migrator m(conn.value().get(), &migrations.value());
-  for (const std::string& schema : schemas) {
-    auto applied = m.Apply(schema, false, false);
-    EXPECT_TRUE(applied.ok()) << applied.status().ToString();
-  }
-  return pg->Url(name);
+  return migrate::MigratedTestDatabase(std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations",
+                                       schemas);
 }
 
 class PostgresBackend {

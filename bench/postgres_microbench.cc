@@ -7,36 +7,17 @@
 
 #include "audit/file_log.h"
 #include "audit/postgres_log.h"
-#include "migrate/migrator.h"
+#include "migrate/test_database.h"
 #include "runtime/replay.h"
 #include "runtime/test_commands.h"
 #include "util/temp_dir.h"
-#include "util/test_postgres.h"
 
 namespace dreichor::bench {
 namespace {
 
-TestPostgres* Server() {
-  static std::unique_ptr<TestPostgres> server = [] {
-    auto pg = TestPostgres::Start(/*durable=*/true);
-    return pg.ok() ? std::move(pg).value() : nullptr;
-  }();
-  return server.get();
-}
-
-// A fresh database with the audit tables, as the migrations make them.
+// A fresh database with the audit tables, on a server with fsync on.
 std::string MigratedDatabase() {
-  static int n = 0;
-  TestPostgres* pg = Server();
-  if (pg == nullptr) return "";
-  const std::string name = "bench_" + std::to_string(++n);
-  auto admin = PgConnection::Connect(pg->Url());
-  if (!admin.ok() || !admin.value()->Exec("CREATE DATABASE " + name).ok()) return "";
-  auto files = migrate::LoadMigrations(Env::Default(), DREICHOR_MIGRATIONS_DIR);
-  auto conn = PgConnection::Connect(pg->Url(name));
-  if (!files.ok() || !conn.ok()) return "";
-  migrate::Migrator m(conn.value().get(), &files.value());
-  return m.Apply("audit", false, false).ok() ? pg->Url(name) : "";
+  return migrate::MigratedTestDatabase(DREICHOR_MIGRATIONS_DIR, {"audit"}, /*durable=*/true);
 }
 
 struct Backend {

@@ -114,4 +114,18 @@ class TestPostgres {
   bool durable_ = false;
 };
 
+// One server per process, started on first use and stopped at exit; null (with the reason
+// printed to stderr) if it cannot start.
+inline TestPostgres* SharedTestPostgres(bool durable = false) {
+  static std::unique_ptr<TestPostgres> server = [durable]() -> std::unique_ptr<TestPostgres> {
+    auto pg = TestPostgres::Start(durable);
+    if (!pg.ok()) {
+      fprintf(stderr, "test PostgreSQL: %s\n", pg.status().ToString().c_str());
+      return nullptr;
+    }
+    return std::move(pg).value();
+  }();
+  return server.get();
+}
+
 }  // namespace dreichor

@@ -13,13 +13,12 @@
 #include "api/test_http_client.h"
 #include "audit/file_log.h"
 #include "audit/test_records.h"
-#include "migrate/migrator.h"
+#include "migrate/test_database.h"
 #include "runtime/service/exit_codes.h"
 #include "runtime/service/required_schema.h"
 #include "runtime/service/test_runtime_process.h"
 #include "runtime/test_commands.h"
 #include "util/temp_dir.h"
-#include "util/test_postgres.h"
 
 namespace dreichor::runtime {
 namespace {
@@ -356,33 +355,11 @@ TEST_F(RuntimeContractTest, SigkillUnderLoadLosesNoAcknowledgedCommand) {
 
 // ---- the postgres audit backend ----
 
-TestPostgres* Server() {
-  static std::unique_ptr<TestPostgres> server = [] {
-    auto pg = TestPostgres::Start();
-    EXPECT_TRUE(pg.ok()) << pg.status().ToString();
-    return pg.ok() ? std::move(pg).value() : nullptr;
-  }();
-  return server.get();
-}
-
 // A fresh database; with `migrate`, the schema "dreichor" is migrated with the project's files.
 std::string Database(bool migrate) {
-  static int n = 0;
-  TestPostgres* pg = Server();
-  if (pg == nullptr) return "";
-  const std::string name = "runtime_" + std::to_string(++n);
-  auto admin = PgConnection::Connect(pg->Url());
-  EXPECT_TRUE(admin.ok() && admin.value()->Exec("CREATE DATABASE " + name).ok());
-  if (migrate) {
-    auto files = migrate::LoadMigrations(Env::Default(),
-                                         std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations");
-    EXPECT_TRUE(files.ok());
-    auto conn = PgConnection::Connect(pg->Url(name));
-    EXPECT_TRUE(conn.ok());
-    migrate::Migrator m(conn.value().get(), &files.value());
-    EXPECT_TRUE(m.Apply("dreichor", false, false).ok());
-  }
-  return pg->Url(name);
+  return migrate::MigratedTestDatabase(
+      std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations",
+      migrate ? std::vector<std::string>{"dreichor"} : std::vector<std::string>{});
 }
 
 config::EnvMap PostgresEnv(config::EnvMap env, const std::string& url) {
