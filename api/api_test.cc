@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "api/api_handler.h"
 #include "api/http_server.h"
@@ -351,6 +352,12 @@ TEST_F(ApiTest, LimitsOnBodyHeadersAndConnections) {
   EXPECT_EQ(garbage.status, 400);
   EXPECT_EQ(ErrorCode(garbage), "malformed_http");
 
+  // The connections closed above are counted until the server has finished with them.
+  client_->Close();
+  for (int i = 0; i < 5000 && server_->open_connections() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(server_->open_connections(), 0u);
   std::vector<std::unique_ptr<TestHttpClient>> held;
   for (int i = 0; i < 8; ++i) {
     held.push_back(std::make_unique<TestHttpClient>("127.0.0.1", server_->port()));
