@@ -1,6 +1,7 @@
 #include "audit/postgres_log.h"
 
 #include <cstring>
+#include <thread>
 
 #include "audit/log_format.h"
 #include "audit/segment_format.h"
@@ -135,13 +136,19 @@ Result<std::unique_ptr<PostgresLog>> PostgresLog::Connect(const std::string& url
   std::unique_ptr<PostgresLog> log(new PostgresLog(url, options, std::move(conn).value()));
   PgConnection& c = *log->conn_;
   if (options.lock) {
-    auto locked =
-        c.Exec("SELECT pg_try_advisory_lock(hashtext($1))", {"dreichor-runtime:" + options.schema});
-    if (!locked.ok()) return locked.status();
-    if (locked.value().rows[0][0] != "t") {
-      return Status::FailedPrecondition("the audit log " + options.schema +
-                                        ".audit_events is locked by another runtime");
+    const auto deadline = std::chrono::steady_clock::now() + options.lock_wait;
+    for (;;) {
+      auto locked = c.Exec("SELECT pg_try_advisory_lock(hashtext($1))",
+                           {"dreichor-runtime:" + options.schema});
+      if (!locked.ok()) return locked.status();
+      if (locked.value().rows[0][0] == "t") break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return Status::FailedPrecondition("the audit log " + options.schema +
+                                          ".audit_events is locked by another runtime");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    log->locked_ = true;
   }
   return log;
 }
@@ -174,6 +181,13 @@ Status PostgresLog::Load() {
     std::memcpy(last_chain_.data(), row[1].data(), last_chain_.size());
   }
   return Status::Ok();
+}
+
+PostgresLog::~PostgresLog() {
+  if (locked_) {
+    (void)conn_->Exec("SELECT pg_advisory_unlock(hashtext($1))",
+                      {"dreichor-runtime:" + options_.schema});
+  }
 }
 
 Status PostgresLog::Append(const std::vector<PendingRecord>& batch) {

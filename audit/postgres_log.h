@@ -1,7 +1,8 @@
 // PostgresLog: the audit log in PostgreSQL, in the table `<schema>.audit_events` that the
 // migrations create (infra/db/schema.md), with the log's identity in `<schema>.audit_log_meta`.
 //
-// - Open takes a session advisory lock for the schema, so a second runtime on the same log
+// - Open takes a session advisory lock for the schema (waiting up to `lock_wait`, as a crashed
+//   runtime's session can outlive it briefly), so a second runtime on the same log
 //   refuses; it reads the last record to continue the chain (the chain of the whole log is
 //   checked by replay and `dreichor audit verify`).
 // - Append writes a batch in one transaction with binary COPY; the COMMIT is the durability
@@ -14,6 +15,7 @@
 // runtime's role may only SELECT and INSERT.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +29,9 @@ struct PostgresLogOptions {
   std::string schema = "public";
   size_t page_records = 4096;  // rows per reader page
   bool lock = true;            // false for read-only tools beside a live runtime
+  // How long Connect waits for the lock: a previous runtime's session may take a moment to end
+  // after its process did.
+  std::chrono::milliseconds lock_wait{5000};
 };
 
 class PostgresLog final : public AuditLog {
@@ -41,6 +46,9 @@ class PostgresLog final : public AuditLog {
   Status Load();
   // The connection, for checks before Load (the runtime's schema phase).
   PgConnection& connection() { return *conn_; }
+
+  // Releases the lock before closing, so the next runtime can take it at once.
+  ~PostgresLog() override;
 
   Status Append(const std::vector<PendingRecord>& batch) override;
   uint64_t last_sequence() const override;
@@ -61,6 +69,7 @@ class PostgresLog final : public AuditLog {
   uint64_t last_sequence_ = 0;  // GUARDED_BY(mu_)
   Digest last_chain_{};         // GUARDED_BY(mu_)
   Status failed_;               // GUARDED_BY(mu_)
+  bool locked_ = false;
 };
 
 }  // namespace dreichor::audit

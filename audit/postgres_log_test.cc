@@ -94,6 +94,7 @@ TEST_F(PostgresLogTest, TheRuntimeRoleMayOnlySelectAndInsert) {
 TEST_F(PostgresLogTest, ASecondRuntimeOnTheSameLogRefuses) {
   PostgresLogOptions options;
   options.schema = "audit";
+  options.lock_wait = std::chrono::milliseconds(200);
   auto second = PostgresLog::Open(url_, options);
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("locked by another runtime"), std::string::npos);
