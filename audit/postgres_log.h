@@ -2,9 +2,8 @@
 // migrations create (infra/db/schema.md), with the log's identity in `<schema>.audit_log_meta`.
 //
 // - Open takes a session advisory lock for the schema (waiting up to `lock_wait`, as a crashed
-//   runtime's session can outlive it briefly), so a second runtime on the same log
-//   refuses; it reads the last record to continue the chain (the chain of the whole log is
-//   checked by replay and `dreichor audit verify`).
+//   runtime's session can outlive it briefly), so a second runtime on the same log refuses;
+//   it reads the last record to continue the chain (replay checks the whole chain).
 // - Append writes a batch in one transaction with binary COPY; the COMMIT is the durability
 //   point (synchronous_commit must be on, the server's default). After a failed append the log
 //   refuses every later one, like the file backend: whether the COMMIT reached the disk is
