@@ -92,12 +92,12 @@ int AuditVerify(const std::string& audit_dir, std::ostream& out, std::ostream& e
   return kOk;
 }
 
-int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, std::ostream& err) {
-  int code = kOk;
-  auto log = OpenLog(audit_dir, out, err, &code);
-  if (!log) return code;
-  const uint64_t last = log->last_sequence();
-  auto reader = log->ReadFrom(last > count ? last - count + 1 : 1);
+namespace {
+
+// Calls write(record) for each record from `from` while write returns true; the exit code.
+template <typename Write>
+int ForEachRecord(audit::AuditLog& log, uint64_t from, std::ostream& err, Write write) {
+  auto reader = log.ReadFrom(std::max<uint64_t>(from, 1));
   if (!reader.ok()) {
     err << reader.status().ToString() << "\n";
     return kCannotRead;
@@ -109,15 +109,26 @@ int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, s
       err << "damaged: " << more.status().message() << "\n";
       return kProblemFound;
     }
-    if (!more.value()) break;
+    if (!more.value() || !write(r)) return kOk;
+  }
+}
+
+}  // namespace
+
+int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, std::ostream& err) {
+  int code = kOk;
+  auto log = OpenLog(audit_dir, out, err, &code);
+  if (!log) return code;
+  const uint64_t last = log->last_sequence();
+  return ForEachRecord(*log, last > count ? last - count + 1 : 1, err, [&](const audit::Record& r) {
     auto command = engine::DecodeCommand(r.payload);
     out << r.sequence << " " << FormatTime(r.timestamp_ns) << " "
         << audit::EventIdToString(r.event_id) << " "
         << (command.ok() ? DescribeCommand(command.value())
                          : "undecodable: " + command.status().message())
         << "\n";
-  }
-  return kOk;
+    return true;
+  });
 }
 
 int AuditExport(const std::string& audit_dir, uint64_t from, uint64_t until, std::ostream& out,
@@ -125,23 +136,12 @@ int AuditExport(const std::string& audit_dir, uint64_t from, uint64_t until, std
   int code = kOk;
   auto log = OpenLog(audit_dir, out, err, &code);
   if (!log) return code;
-  auto reader = log->ReadFrom(std::max<uint64_t>(from, 1));
-  if (!reader.ok()) {
-    err << reader.status().ToString() << "\n";
-    return kCannotRead;
-  }
   const std::string source = "urn:dreichor:audit:" + log->Describe();
-  audit::Record r;
-  for (;;) {
-    auto more = reader.value()->Next(&r);
-    if (!more.ok()) {
-      err << "damaged: " << more.status().message() << "\n";
-      return kProblemFound;
-    }
-    if (!more.value() || r.sequence > until) break;
+  return ForEachRecord(*log, from, err, [&](const audit::Record& r) {
+    if (r.sequence > until) return false;
     out << CloudEventLine(r, source) << "\n";
-  }
-  return kOk;
+    return true;
+  });
 }
 
 int Replay(const std::string& audit_dir, const std::string& snapshot_dir, uint64_t until_sequence,
