@@ -2,16 +2,6 @@
 
 namespace dreichor::api {
 
-std::string ErrorBody(const ApiError& e) {
-  nlohmann::ordered_json inner;
-  inner["code"] = e.code;
-  inner["message"] = e.message;
-  if (!e.field.empty()) inner["field"] = e.field;
-  nlohmann::ordered_json body;
-  body["error"] = std::move(inner);
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 namespace {
 
 // Deepest nesting of arrays and objects, counted outside strings. Run before parsing so that a

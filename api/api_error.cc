@@ -1,0 +1,17 @@
+#include "api/api_error.h"
+
+#include <nlohmann/json.hpp>
+
+namespace dreichor::api {
+
+std::string ErrorBody(const ApiError& e) {
+  nlohmann::ordered_json inner;
+  inner["code"] = e.code;
+  inner["message"] = e.message;
+  if (!e.field.empty()) inner["field"] = e.field;
+  nlohmann::ordered_json body;
+  body["error"] = std::move(inner);
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace dreichor::api

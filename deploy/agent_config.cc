@@ -1,0 +1,244 @@
+#include "deploy/agent_config.h"
+
+#include <arpa/inet.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace dreichor::deploy {
+
+using config::VarSpec;
+using config::VarType;
+
+const std::vector<VarSpec>& AgentSchema() {
+  static const std::vector<VarSpec> kSchema = {
+      {.name = "DREICHOR_AGENT_ENV",
+       .type = VarType::kEnum,
+       .meaning = "The environment this agent deploys; it touches nothing of the other one.",
+       .example = "dev",
+       .choices = {"dev", "prod"}},
+      {.name = "DREICHOR_AGENT_LISTEN",
+       .type = VarType::kHostPort,
+       .meaning = "Loopback address and port of the agent's API (dev 127.0.0.1:3005, prod "
+                  "127.0.0.1:3006); any other address is refused.",
+       .example = "127.0.0.1:3005"},
+      {.name = "DREICHOR_AGENT_ENGINE_SOCKET",
+       .type = VarType::kPath,
+       .meaning = "Unix socket of the Docker Engine API (Docker, or Podman's API service).",
+       .example = "/run/docker.sock"},
+      {.name = "DREICHOR_AGENT_IMAGE_REPOSITORY",
+       .type = VarType::kString,
+       .meaning = "Repository of the runtime image, without a tag; deploys name only the tag.",
+       .example = "ghcr.io/example/dreichor/runtime",
+       .min_length = 1},
+      {.name = "DREICHOR_AGENT_MIGRATIONS_REPOSITORY",
+       .type = VarType::kString,
+       .meaning = "Repository of the migrations image, run once with the deployed tag before the "
+                  "runtime is replaced; `none` skips the step.",
+       .example = "ghcr.io/example/dreichor/migrations",
+       .min_length = 1},
+      {.name = "DREICHOR_AGENT_BASE_DIR",
+       .type = VarType::kPath,
+       .meaning = "The environment's directory; its last component is the environment's name. "
+                  "Holds volumes/ and deploy-agent/history/.",
+       .example = "/opt/dreichor/dev"},
+      {.name = "DREICHOR_AGENT_RUNTIME_ENV_FILE",
+       .type = VarType::kPath,
+       .meaning = "The runtime's env file (KEY=VALUE lines), under the base directory; checked "
+                  "against the runtime's schema before every deploy.",
+       .example = "/opt/dreichor/dev/runtime.env"},
+      {.name = "DREICHOR_AGENT_RUNTIME_PUBLISH",
+       .type = VarType::kHostPort,
+       .meaning = "Loopback address and port on which the runtime container's API is published.",
+       .example = "127.0.0.1:8080"},
+      {.name = "DREICHOR_AGENT_READINESS_DEADLINE",
+       .type = VarType::kDuration,
+       .meaning = "How long a new runtime container may take to become ready before the deploy "
+                  "fails.",
+       .example = "120s",
+       .min = 1000,
+       .max = 3'600'000},
+      {.name = "DREICHOR_AGENT_STOP_TIMEOUT",
+       .type = VarType::kDuration,
+       .meaning = "How long the engine waits after SIGTERM before SIGKILL when stopping the "
+                  "runtime; at least the runtime's DREICHOR_SHUTDOWN_DEADLINE.",
+       .example = "30s",
+       .min = 1000,
+       .max = 600'000},
+      {.name = "DREICHOR_AGENT_MIGRATIONS_DEADLINE",
+       .type = VarType::kDuration,
+       .meaning = "How long the migrations container may run.",
+       .example = "300s",
+       .min = 1000,
+       .max = 3'600'000},
+      {.name = "DREICHOR_AGENT_ACCESS_TEAM_DOMAIN",
+       .type = VarType::kUrl,
+       .meaning = "The Cloudflare Access team domain; tokens must name it as their issuer.",
+       .example = "https://example.cloudflareaccess.com"},
+      {.name = "DREICHOR_AGENT_ACCESS_AUDIENCE",
+       .type = VarType::kString,
+       .meaning = "The Access application's audience tag for this environment's agent.",
+       .example = "4714c1358e65fe4b408ad6d432a5f878f08194bdb4752441fd56faefa9b2b6f2",
+       .min_length = 8},
+      {.name = "DREICHOR_AGENT_ACCESS_ALLOWED",
+       .type = VarType::kString,
+       .meaning = "Comma-separated identities allowed to act: e-mail addresses, or service "
+                  "tokens' common names.",
+       .example = "alice@example.com,deploy-bot.access",
+       .min_length = 1},
+      {.name = "DREICHOR_AGENT_ACCESS_KEYS",
+       .type = VarType::kString,
+       .meaning = "Where the signing keys come from: the team's certs URL "
+                  "(<team domain>/cdn-cgi/access/certs), or file:/path to a JWKS file.",
+       .example = "https://example.cloudflareaccess.com/cdn-cgi/access/certs",
+       .min_length = 1},
+      {.name = "DREICHOR_AGENT_LOG_LEVEL",
+       .type = VarType::kEnum,
+       .meaning = "Least severe log level written.",
+       .example = "info",
+       .choices = {"debug", "info", "warn", "error"}},
+  };
+  return kSchema;
+}
+
+namespace {
+
+bool IsLoopback(const std::string& host) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return host == "::1";
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const size_t b = item.find_first_not_of(" \t");
+    const size_t e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+bool UnderDir(const std::string& path, const std::string& dir) {
+  return path.size() > dir.size() + 1 && path.compare(0, dir.size(), dir) == 0 &&
+         path[dir.size()] == '/' && path.find("/../") == std::string::npos;
+}
+
+std::string LastComponent(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path.substr(path.rfind('/') + 1);
+}
+
+// "registry:5000/team/runtime" yes; "team/runtime:latest" or "...@sha256:..." no. A colon may
+// appear only in the registry's host:port, before the first slash.
+bool IsBareRepository(const std::string& repo) {
+  const size_t last_slash = repo.rfind('/');
+  const size_t name_start = last_slash == std::string::npos ? 0 : last_slash + 1;
+  return repo.find('@') == std::string::npos &&
+         repo.find(':', name_start) == std::string::npos && name_start < repo.size();
+}
+
+std::string TrimSlash(std::string s) {
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+// Checks across variables; each problem is one line.
+void CheckCoherence(const AgentConfig& c, std::vector<std::string>* problems) {
+  const std::string other = c.env == "dev" ? "prod" : "dev";
+  if (!IsLoopback(c.listen.host)) {
+    problems->push_back("DREICHOR_AGENT_LISTEN: must be a loopback address (127.0.0.0/8 or ::1)");
+  }
+  const uint16_t other_port = c.env == "dev" ? kProdAgentPort : kDevAgentPort;
+  if (c.listen.port == other_port) {
+    problems->push_back("DREICHOR_AGENT_LISTEN: port " + std::to_string(other_port) +
+                        " belongs to the " + other + " agent");
+  }
+  if (!IsLoopback(c.runtime_publish.host) || c.runtime_publish.port == 0) {
+    problems->push_back(
+        "DREICHOR_AGENT_RUNTIME_PUBLISH: must be a loopback address with a non-zero port");
+  }
+  if (LastComponent(c.base_dir) != c.env) {
+    problems->push_back("DREICHOR_AGENT_BASE_DIR: its last component must be '" + c.env +
+                        "', the agent's environment");
+  }
+  if (!UnderDir(c.runtime_env_file, c.base_dir)) {
+    problems->push_back("DREICHOR_AGENT_RUNTIME_ENV_FILE: must be under DREICHOR_AGENT_BASE_DIR");
+  }
+  if (c.access_allowed.empty()) {
+    problems->push_back("DREICHOR_AGENT_ACCESS_ALLOWED: names no identity");
+  }
+  if (c.access_team_domain.rfind("https://", 0) != 0) {
+    problems->push_back("DREICHOR_AGENT_ACCESS_TEAM_DOMAIN: must be an https:// URL");
+  }
+  const bool file_keys = c.access_keys.rfind("file:/", 0) == 0;
+  if (!file_keys && c.access_keys != c.access_team_domain + "/cdn-cgi/access/certs") {
+    problems->push_back(
+        "DREICHOR_AGENT_ACCESS_KEYS: must be the team domain's /cdn-cgi/access/certs or file:/path");
+  }
+  for (const std::string* repo : {&c.image_repository, &c.migrations_repository}) {
+    if (!repo->empty() && !IsBareRepository(*repo)) {
+      problems->push_back("DREICHOR_AGENT_*_REPOSITORY: '" + *repo +
+                          "' must name a repository without a tag or digest");
+    }
+  }
+}
+
+}  // namespace
+
+Result<AgentConfig> LoadAgentConfig(const config::EnvMap& env) {
+  const config::Validation v = config::Validate(AgentSchema(), env);
+  std::vector<std::string> problems;
+  for (const config::ConfigProblem& p : v.problems) problems.push_back(p.var + ": " + p.problem);
+  if (problems.empty()) {
+    const config::Config& c = v.config;
+    AgentConfig a;
+    a.env = c.String("DREICHOR_AGENT_ENV");
+    a.listen = *config::ParseHostPort(c.String("DREICHOR_AGENT_LISTEN"));
+    a.engine_socket = c.String("DREICHOR_AGENT_ENGINE_SOCKET");
+    a.image_repository = c.String("DREICHOR_AGENT_IMAGE_REPOSITORY");
+    a.migrations_repository = c.String("DREICHOR_AGENT_MIGRATIONS_REPOSITORY");
+    if (a.migrations_repository == "none") a.migrations_repository.clear();
+    a.base_dir = TrimSlash(c.String("DREICHOR_AGENT_BASE_DIR"));
+    a.runtime_env_file = c.String("DREICHOR_AGENT_RUNTIME_ENV_FILE");
+    a.runtime_publish = *config::ParseHostPort(c.String("DREICHOR_AGENT_RUNTIME_PUBLISH"));
+    a.readiness_deadline =
+        std::chrono::milliseconds(c.DurationMs("DREICHOR_AGENT_READINESS_DEADLINE"));
+    a.stop_timeout = std::chrono::milliseconds(c.DurationMs("DREICHOR_AGENT_STOP_TIMEOUT"));
+    a.migrations_deadline =
+        std::chrono::milliseconds(c.DurationMs("DREICHOR_AGENT_MIGRATIONS_DEADLINE"));
+    a.access_team_domain = TrimSlash(c.String("DREICHOR_AGENT_ACCESS_TEAM_DOMAIN"));
+    a.access_audience = c.String("DREICHOR_AGENT_ACCESS_AUDIENCE");
+    a.access_allowed = SplitList(c.String("DREICHOR_AGENT_ACCESS_ALLOWED"));
+    a.access_keys = c.String("DREICHOR_AGENT_ACCESS_KEYS");
+    a.log_level = c.String("DREICHOR_AGENT_LOG_LEVEL");
+    CheckCoherence(a, &problems);
+    if (problems.empty()) return a;
+  }
+  std::string message = std::to_string(problems.size()) + " configuration problem(s):";
+  for (const std::string& p : problems) message += "\n  " + p;
+  return Status::InvalidArgument(message);
+}
+
+std::string DescribeConfig(const AgentConfig& c) {
+  nlohmann::ordered_json j;
+  j["env"] = c.env;
+  j["listen"] = c.listen.host + ":" + std::to_string(c.listen.port);
+  j["engine_socket"] = c.engine_socket;
+  j["image_repository"] = c.image_repository;
+  j["migrations_repository"] = c.migrations_repository.empty() ? "none" : c.migrations_repository;
+  j["base_dir"] = c.base_dir;
+  j["runtime_env_file"] = c.runtime_env_file;
+  j["runtime_publish"] = c.runtime_publish.host + ":" + std::to_string(c.runtime_publish.port);
+  j["readiness_deadline_ms"] = c.readiness_deadline.count();
+  j["stop_timeout_ms"] = c.stop_timeout.count();
+  j["access_team_domain"] = c.access_team_domain;
+  j["access_audience"] = c.access_audience;
+  j["access_allowed"] = c.access_allowed;
+  j["access_keys"] = c.access_keys;
+  return j.dump();
+}
+
+}  // namespace dreichor::deploy

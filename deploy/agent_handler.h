@@ -1,0 +1,58 @@
+// AgentHandler: the deploy agent's HTTP routes (docs/deploy-agent.md).
+//
+//   GET  /health/live         no authentication: the agent's loop turns
+//   POST /v1/deploy {"tag"}   POST /v1/rollback   POST /v1/stop   POST /v1/start
+//   GET  /v1/status           GET  /v1/deployments[?limit=N]
+//
+// Every route but /health/live needs a valid Cloudflare Access token in
+// Cf-Access-Jwt-Assertion (401 or 403 otherwise, logged with the reason, never the token).
+// Mutating actions take the ActionLock: a second one at the same time gets 409 naming who holds
+// it. Actions and status run on worker threads, so a long deploy never blocks the I/O threads.
+#pragma once
+
+#include <atomic>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "api/http_server.h"
+#include "deploy/access/access_verifier.h"
+#include "deploy/deployer.h"
+#include "util/json_log.h"
+
+namespace dreichor::deploy {
+
+inline constexpr char kAccessHeader[] = "Cf-Access-Jwt-Assertion";
+inline constexpr size_t kMaxDeploymentsListed = 1000;
+
+class AgentHandler final : public api::Handler {
+ public:
+  AgentHandler(Deployer* deployer, AccessVerifier* verifier, Clock* clock, JsonLog* log);
+  // Waits for every running action.
+  ~AgentHandler() override;
+
+  void Handle(api::Request&& request, api::Respond respond) override;
+  // Waits for running actions to finish; later requests are answered 503.
+  void Drain();
+
+ private:
+  void RunAction(const std::string& action, const std::string& identity,
+                 std::function<ActionOutcome()> run, api::Respond respond);
+  void RunWorker(std::function<void()> work);
+
+  Deployer* const deployer_;
+  AccessVerifier* const verifier_;
+  Clock* const clock_;
+  JsonLog* const log_;
+  ActionLock lock_;
+  std::atomic<bool> draining_{false};
+  std::mutex workers_mu_;
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::list<Worker> workers_;  // GUARDED_BY(workers_mu_)
+};
+
+}  // namespace dreichor::deploy

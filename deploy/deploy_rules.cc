@@ -1,0 +1,94 @@
+#include "deploy/deploy_rules.h"
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "config/env_config.h"
+#include "config/env_schema.h"
+
+namespace dreichor::deploy {
+
+bool IsImmutableTag(const std::string& tag) {
+  static const std::regex kSha("sha-[0-9a-f]{7,64}");
+  static const std::regex kVersion(
+      "([a-z0-9]+(-[a-z0-9]+)*-)?v?[0-9]+(\\.[0-9]+){0,2}(-[0-9A-Za-z.]+)?");
+  return std::regex_match(tag, kSha) || std::regex_match(tag, kVersion);
+}
+
+Status CheckTag(const std::string& tag, const std::string& env) {
+  static const std::regex kSyntax("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+  if (!std::regex_match(tag, kSyntax)) {
+    return Status::InvalidArgument("tag: not a valid image tag");
+  }
+  if (env == "prod" && !IsImmutableTag(tag)) {
+    return Status::InvalidArgument("tag: '" + tag +
+                                   "' is not immutable (sha-<hex> or a version); prod refuses "
+                                   "moving tags such as latest");
+  }
+  return Status::Ok();
+}
+
+std::string DatabaseName(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (slash == std::string::npos) return "";
+  return url.substr(slash + 1, url.find('?', slash) - slash - 1);
+}
+
+Result<RuntimeEnv> LoadRuntimeEnv(const AgentConfig& config) {
+  const std::string& path = config.runtime_env_file;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("runtime env file " + path + " cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto parsed = config::ParseEnvFile(text.str());
+  if (!parsed.ok()) return Status::InvalidArgument(path + ": " + parsed.status().message());
+  const config::EnvMap& env = parsed.value();
+
+  std::vector<std::string> problems;
+  const config::Validation v = config::Validate(config::RuntimeSchema(), env);
+  for (const config::ConfigProblem& p : v.problems) problems.push_back(p.var + " " + p.problem);
+  RuntimeEnv out;
+  if (v.ok()) {
+    const config::Config& c = v.config;
+    if (c.String("DREICHOR_ENV") != config.env) {
+      problems.push_back("DREICHOR_ENV is '" + c.String("DREICHOR_ENV") + "', not this agent's '" +
+                         config.env + "'");
+    }
+    if (c.Has("DREICHOR_DATABASE_URL")) {
+      out.database_url = c.String("DREICHOR_DATABASE_URL");
+      out.database_schema = c.String("DREICHOR_DATABASE_SCHEMA");
+      if (DatabaseName(out.database_url) != config.database_name()) {
+        problems.push_back("DREICHOR_DATABASE_URL names database '" +
+                           DatabaseName(out.database_url) + "', not '" + config.database_name() +
+                           "'");
+      }
+    }
+    if (c.Has("DREICHOR_AUDIT_DIR") && c.String("DREICHOR_AUDIT_DIR") != kContainerAuditDir) {
+      problems.push_back(std::string("DREICHOR_AUDIT_DIR must be ") + kContainerAuditDir +
+                         ", the mounted audit-events volume");
+    }
+    if (c.String("DREICHOR_SNAPSHOT_DIR") != kContainerSnapshotDir) {
+      problems.push_back(std::string("DREICHOR_SNAPSHOT_DIR must be ") + kContainerSnapshotDir +
+                         ", the mounted snapshots volume");
+    }
+    const auto listen = config::ParseHostPort(c.String("DREICHOR_LISTEN"));
+    if ((listen->host != "0.0.0.0" && listen->host != "::") || listen->port == 0) {
+      problems.push_back(
+          "DREICHOR_LISTEN must be 0.0.0.0:<port> or [::]:<port> with a fixed port: the "
+          "container is reached only through its published loopback port");
+    }
+    out.container_port = listen->port;
+  }
+  if (!problems.empty()) {
+    std::string message = path + ": " + std::to_string(problems.size()) + " problem(s):";
+    for (const std::string& p : problems) message += " " + p + ";";
+    message.pop_back();
+    return Status::InvalidArgument(message);
+  }
+  for (const auto& [k, value] : env) out.variables.push_back(k + "=" + value);
+  return out;
+}
+
+}  // namespace dreichor::deploy

@@ -1,0 +1,43 @@
+// The rules a deploy must satisfy before anything is touched: what an acceptable image tag is,
+// and what the runtime env file must say for this environment.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "deploy/agent_config.h"
+#include "util/status.h"
+
+namespace dreichor::deploy {
+
+// Paths of the runtime's two volumes inside its container.
+inline constexpr char kContainerAuditDir[] = "/var/lib/dreichor/audit-events";
+inline constexpr char kContainerSnapshotDir[] = "/var/lib/dreichor/snapshots";
+
+// True for tags that are immutable by convention: "sha-<7 to 64 hex digits>", or a semantic
+// version with an optional name prefix ("1.4.2", "v1.4.2", "core-runtime-v1", "v2.0.0-rc.1").
+bool IsImmutableTag(const std::string& tag);
+
+// A tag's syntax (Docker's: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}); in prod it must also be
+// immutable. The error says which rule failed.
+Status CheckTag(const std::string& tag, const std::string& env);
+
+// The runtime env file, checked for this environment.
+struct RuntimeEnv {
+  std::vector<std::string> variables;  // KEY=VALUE, as given to the container
+  uint16_t container_port = 0;         // from DREICHOR_LISTEN
+  std::string database_url;            // empty on the file backend
+  std::string database_schema;
+};
+
+// Reads the file and checks it: the runtime's own schema (every problem listed); DREICHOR_ENV
+// is this environment; a database URL names this environment's database (dreichor_<env>); the
+// audit and snapshot directories are the two mounted volumes; DREICHOR_LISTEN is on all
+// addresses (0.0.0.0 or ::) with a fixed port, since only the published port reaches it. Secret
+// values never appear in the error.
+Result<RuntimeEnv> LoadRuntimeEnv(const AgentConfig& config);
+
+// "postgres://u:p@h:5432/dreichor_dev?sslmode=x" -> "dreichor_dev".
+std::string DatabaseName(const std::string& url);
+
+}  // namespace dreichor::deploy

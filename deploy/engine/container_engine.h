@@ -1,0 +1,93 @@
+// ContainerEngine: the few Docker Engine API operations the deploy agent needs, as an interface
+// so that the deploy steps can be tested against a fake (fake_engine.h) and run against Docker or
+// Podman (docker_engine.h).
+//
+// Containers are named or addressed by id; every call is bounded in time. Errors carry the
+// engine's own message.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace dreichor::deploy {
+
+using Labels = std::map<std::string, std::string>;
+
+struct BindMount {
+  std::string source;  // host path; must exist
+  std::string target;  // path in the container
+  bool operator==(const BindMount&) const = default;
+};
+
+struct PortPublish {
+  std::string host_ip;  // loopback only
+  uint16_t host_port = 0;
+  uint16_t container_port = 0;
+};
+
+struct ContainerSpec {
+  std::string name;
+  std::string image;             // "repo@sha256:..." (pinned) or an image id
+  std::vector<std::string> env;  // KEY=VALUE
+  std::vector<std::string> cmd;  // empty: the image's default
+  Labels labels;
+  std::vector<BindMount> mounts;
+  std::optional<PortPublish> publish;
+};
+
+struct ContainerState {
+  std::string id;
+  std::string name;   // without the leading '/'
+  std::string image;  // as created
+  std::string status;  // "created", "running", "exited", ...
+  bool running = false;
+  int exit_code = 0;
+  Labels labels;
+  std::vector<BindMount> mounts;
+  std::vector<std::string> healthcheck;  // Config.Healthcheck.Test, e.g. {"CMD", "bin", "arg"}
+  std::string health;                    // the engine's own health status, may be empty
+};
+
+struct PulledImage {
+  std::string reference;  // "repo:tag"
+  std::string digest;     // "sha256:..." of the registry's manifest
+  std::string id;         // the image id (config digest)
+};
+
+struct ExecResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, truncated to a few KiB
+};
+
+class ContainerEngine {
+ public:
+  virtual ~ContainerEngine() = default;
+
+  // Pulls repository:tag; an error anywhere in the pull (including inside a 200 progress stream)
+  // is an error.
+  virtual Result<PulledImage> Pull(const std::string& repository, const std::string& tag) = 0;
+  // Containers (running or not) carrying every one of `labels`.
+  virtual Result<std::vector<ContainerState>> List(const Labels& labels) = 0;
+  // nullopt when no such container exists.
+  virtual Result<std::optional<ContainerState>> Inspect(const std::string& name_or_id) = 0;
+  // Returns the new container's id.
+  virtual Result<std::string> Create(const ContainerSpec& spec) = 0;
+  virtual Status Start(const std::string& id) = 0;
+  // SIGTERM (the image's stop signal), then SIGKILL after `timeout`. Stopping a stopped
+  // container succeeds.
+  virtual Status Stop(const std::string& id, std::chrono::seconds timeout) = 0;
+  virtual Status Remove(const std::string& id) = 0;  // forced; a missing container is not an error
+  virtual Status Rename(const std::string& id, const std::string& new_name) = 0;
+  // Runs `cmd` inside the running container and waits for it (at most `timeout`).
+  virtual Result<ExecResult> Exec(const std::string& id, const std::vector<std::string>& cmd,
+                                  std::chrono::milliseconds timeout) = 0;
+  // The last `lines` lines of the container's output.
+  virtual Result<std::vector<std::string>> Logs(const std::string& id, int lines) = 0;
+};
+
+}  // namespace dreichor::deploy
