@@ -11,9 +11,10 @@ namespace dreichor::deploy {
 
 bool IsImmutableTag(const std::string& tag) {
   static const std::regex kSha("sha-[0-9a-f]{7,64}");
-  static const std::regex kVersion(
-      "([a-z0-9]+(-[a-z0-9]+)*-)?v?[0-9]+(\\.[0-9]+){0,2}(-[0-9A-Za-z.]+)?");
-  return std::regex_match(tag, kSha) || std::regex_match(tag, kVersion);
+  static const std::regex kSemver("v?[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.]+)?");
+  static const std::regex kNamedVersion("[a-z0-9]+(-[a-z0-9]+)*-v[0-9]+(\\.[0-9]+){0,2}");
+  return std::regex_match(tag, kSha) || std::regex_match(tag, kSemver) ||
+         std::regex_match(tag, kNamedVersion);
 }
 
 Status CheckTag(const std::string& tag, const std::string& env) {

@@ -14,8 +14,8 @@ namespace dreichor::deploy {
 inline constexpr char kContainerAuditDir[] = "/var/lib/dreichor/audit-events";
 inline constexpr char kContainerSnapshotDir[] = "/var/lib/dreichor/snapshots";
 
-// True for tags that are immutable by convention: "sha-<7 to 64 hex digits>", or a semantic
-// version with an optional name prefix ("1.4.2", "v1.4.2", "core-runtime-v1", "v2.0.0-rc.1").
+// True for tags that are immutable by convention: "sha-<7 to 64 hex digits>", a semantic version
+// ("1.4.2", "v1.4.2", "v2.0.0-rc.1"), or a named release ("core-runtime-v1", "runtime-v1.2").
 bool IsImmutableTag(const std::string& tag);
 
 // A tag's syntax (Docker's: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}); in prod it must also be

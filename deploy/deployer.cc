@@ -311,6 +311,12 @@ ActionOutcome Deployer::Finish(const std::string& action, const std::string& ide
 
 ActionOutcome Deployer::Deploy(const std::string& tag, const std::string& identity) {
   if (Status s = CheckTag(tag, config_.env); !s.ok()) {
+    auto seq = Record({{"action", "deploy"},
+                       {"outcome", "refused"},
+                       {"operator", identity},
+                       {"tag", tag},
+                       {"reason", s.message()}});
+    if (!seq.ok()) return Refuse(500, "history_failed", seq.status().message());
     return Refuse(400, "bad_tag", s.message());
   }
   const int64_t started_ns = clock_->NowUnixNanos();

@@ -1,0 +1,202 @@
+#include "deploy/agent_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "deploy/deploy_rules.h"
+#include "util/temp_dir.h"
+
+namespace dreichor::deploy {
+namespace {
+
+config::EnvMap DevEnv() {
+  return {{"DREICHOR_AGENT_ENV", "dev"},
+          {"DREICHOR_AGENT_LISTEN", "127.0.0.1:3005"},
+          {"DREICHOR_AGENT_ENGINE_SOCKET", "/run/docker.sock"},
+          {"DREICHOR_AGENT_IMAGE_REPOSITORY", "127.0.0.1:5000/dreichor/runtime"},
+          {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
+          {"DREICHOR_AGENT_BASE_DIR", "/opt/dreichor/dev"},
+          {"DREICHOR_AGENT_RUNTIME_ENV_FILE", "/opt/dreichor/dev/runtime.env"},
+          {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:8080"},
+          {"DREICHOR_AGENT_READINESS_DEADLINE", "60s"},
+          {"DREICHOR_AGENT_STOP_TIMEOUT", "30s"},
+          {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "300s"},
+          {"DREICHOR_AGENT_ACCESS_TEAM_DOMAIN", "https://example.cloudflareaccess.com"},
+          {"DREICHOR_AGENT_ACCESS_AUDIENCE", "aud-dev-0123456789"},
+          {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com, deploy-bot.access"},
+          {"DREICHOR_AGENT_ACCESS_KEYS",
+           "https://example.cloudflareaccess.com/cdn-cgi/access/certs"},
+          {"DREICHOR_AGENT_LOG_LEVEL", "info"}};
+}
+
+std::string Problems(const config::EnvMap& env) {
+  auto c = LoadAgentConfig(env);
+  return c.ok() ? "" : c.status().message();
+}
+
+TEST(AgentConfigTest, ValidDevConfigurationDerivesPathsAndNames) {
+  auto c = LoadAgentConfig(DevEnv());
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c.value().container_name(), "dreichor-runtime-dev");
+  EXPECT_EQ(c.value().audit_volume(), "/opt/dreichor/dev/volumes/audit-events");
+  EXPECT_EQ(c.value().snapshot_volume(), "/opt/dreichor/dev/volumes/snapshots");
+  EXPECT_EQ(c.value().history_dir(), "/opt/dreichor/dev/deploy-agent/history");
+  EXPECT_EQ(c.value().database_name(), "dreichor_dev");
+  EXPECT_TRUE(c.value().migrations_repository.empty());
+  EXPECT_EQ(c.value().access_allowed,
+            (std::vector<std::string>{"alice@example.com", "deploy-bot.access"}));
+}
+
+TEST(AgentConfigTest, EveryMissingVariableIsReportedAtOnce) {
+  const std::string p = Problems({});
+  EXPECT_NE(p.find("16 configuration problem(s)"), std::string::npos) << p;
+  EXPECT_NE(p.find("DREICHOR_AGENT_ACCESS_AUDIENCE"), std::string::npos);
+  EXPECT_NE(p.find("DREICHOR_AGENT_ENGINE_SOCKET"), std::string::npos);
+}
+
+TEST(AgentConfigTest, UnknownDreichorVariablesAreRefused) {
+  config::EnvMap env = DevEnv();
+  env["DREICHOR_ADMIN_TOKEN"] = "a-runtime-variable";
+  EXPECT_NE(Problems(env).find("DREICHOR_ADMIN_TOKEN"), std::string::npos);
+}
+
+TEST(AgentConfigTest, NonLoopbackListenAddressesAreRefused) {
+  for (const char* listen : {"0.0.0.0:3005", "10.0.0.5:3005", "[::]:3005"}) {
+    config::EnvMap env = DevEnv();
+    env["DREICHOR_AGENT_LISTEN"] = listen;
+    EXPECT_NE(Problems(env).find("must be a loopback address"), std::string::npos) << listen;
+  }
+  config::EnvMap env = DevEnv();
+  env["DREICHOR_AGENT_LISTEN"] = "[::1]:3005";
+  EXPECT_EQ(Problems(env), "");
+  env["DREICHOR_AGENT_RUNTIME_PUBLISH"] = "0.0.0.0:8080";
+  EXPECT_NE(Problems(env).find("DREICHOR_AGENT_RUNTIME_PUBLISH"), std::string::npos);
+}
+
+TEST(AgentConfigTest, MixedEnvironmentsAreRefused) {
+  config::EnvMap env = DevEnv();
+  env["DREICHOR_AGENT_LISTEN"] = "127.0.0.1:3006";
+  env["DREICHOR_AGENT_BASE_DIR"] = "/opt/dreichor/prod";
+  env["DREICHOR_AGENT_RUNTIME_ENV_FILE"] = "/opt/dreichor/prod/runtime.env";
+  const std::string p = Problems(env);
+  EXPECT_NE(p.find("port 3006 belongs to the prod agent"), std::string::npos) << p;
+  EXPECT_NE(p.find("its last component must be 'dev'"), std::string::npos) << p;
+
+  env = DevEnv();
+  env["DREICHOR_AGENT_RUNTIME_ENV_FILE"] = "/opt/dreichor/prod/runtime.env";
+  EXPECT_NE(Problems(env).find("must be under DREICHOR_AGENT_BASE_DIR"), std::string::npos);
+  env["DREICHOR_AGENT_RUNTIME_ENV_FILE"] = "/opt/dreichor/dev/../prod/runtime.env";
+  EXPECT_NE(Problems(env).find("must be under DREICHOR_AGENT_BASE_DIR"), std::string::npos);
+}
+
+TEST(AgentConfigTest, RepositoriesMayNotCarryATagAndKeysMustBeTheTeams) {
+  config::EnvMap env = DevEnv();
+  env["DREICHOR_AGENT_IMAGE_REPOSITORY"] = "ghcr.io/example/runtime:latest";
+  EXPECT_NE(Problems(env).find("without a tag or digest"), std::string::npos);
+  env = DevEnv();
+  env["DREICHOR_AGENT_ACCESS_KEYS"] = "https://evil.example.com/certs";
+  EXPECT_NE(Problems(env).find("DREICHOR_AGENT_ACCESS_KEYS"), std::string::npos);
+  env["DREICHOR_AGENT_ACCESS_KEYS"] = "file:/etc/dreichor/jwks.json";
+  EXPECT_EQ(Problems(env), "");
+}
+
+TEST(DeployRulesTest, ImmutableTags) {
+  for (const char* tag : {"sha-0123abc", "sha-" "0123456789abcdef0123456789abcdef01234567", "1.4.2",
+                          "v1.4.2", "core-runtime-v1", "v2.0.0-rc.1"}) {
+    EXPECT_TRUE(IsImmutableTag(tag)) << tag;
+    EXPECT_TRUE(CheckTag(tag, "prod").ok()) << tag;
+  }
+  for (const char* tag : {"latest", "main", "stable", "sha-xyz", "sha-12", "nightly", "1", "release-1.2"}) {
+    EXPECT_FALSE(IsImmutableTag(tag)) << tag;
+    EXPECT_FALSE(CheckTag(tag, "prod").ok()) << tag;
+  }
+  EXPECT_TRUE(CheckTag("latest", "dev").ok()) << "dev accepts moving tags (pinned by digest)";
+  EXPECT_FALSE(CheckTag("../etc", "dev").ok());
+  EXPECT_FALSE(CheckTag("", "dev").ok());
+  EXPECT_FALSE(CheckTag(std::string(129, 'a'), "dev").ok());
+}
+
+TEST(DeployRulesTest, DatabaseNameOfAUrl) {
+  EXPECT_EQ(DatabaseName("postgres://u:p@h:5432/dreichor_dev"), "dreichor_dev");
+  EXPECT_EQ(DatabaseName("postgres://u@h/dreichor_prod?sslmode=require"), "dreichor_prod");
+  EXPECT_EQ(DatabaseName("postgres://h"), "");
+}
+
+class RuntimeEnvTest : public ::testing::Test {
+ protected:
+  RuntimeEnvTest() {
+    config_.env = "dev";
+    config_.runtime_env_file = dir_.path() + "/runtime.env";
+  }
+  Result<RuntimeEnv> Load(const std::map<std::string, std::string>& changes) {
+    std::map<std::string, std::string> vars = {
+        {"DREICHOR_ENV", "dev"},
+        {"DREICHOR_LISTEN", "0.0.0.0:8080"},
+        {"DREICHOR_AUDIT_BACKEND", "file"},
+        {"DREICHOR_AUDIT_DIR", kContainerAuditDir},
+        {"DREICHOR_AUDIT_SEGMENT_BYTES", "67108864"},
+        {"DREICHOR_SNAPSHOT_DIR", kContainerSnapshotDir},
+        {"DREICHOR_SNAPSHOT_EVERY", "1000"},
+        {"DREICHOR_SNAPSHOT_RETAIN", "3"},
+        {"DREICHOR_ADMIN_TOKEN", "admin-token-secret-value-0123456789abcdef"},
+        {"DREICHOR_SHUTDOWN_DEADLINE", "10s"},
+        {"DREICHOR_MAX_BODY_BYTES", "65536"},
+        {"DREICHOR_MAX_CONNECTIONS", "64"},
+        {"DREICHOR_LOG_LEVEL", "info"}};
+    for (const auto& [k, v] : changes) {
+      if (v.empty()) vars.erase(k);
+      else vars[k] = v;
+    }
+    std::ofstream out(config_.runtime_env_file);
+    for (const auto& [k, v] : vars) out << k << "=" << v << "\n";
+    out.close();
+    return LoadRuntimeEnv(config_);
+  }
+  TempDir dir_;
+  AgentConfig config_;
+};
+
+TEST_F(RuntimeEnvTest, ValidFileGivesTheContainerPortAndVariables) {
+  auto env = Load({});
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  EXPECT_EQ(env.value().container_port, 8080);
+  EXPECT_EQ(env.value().variables.size(), 13u);
+}
+
+TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {
+  auto env = Load({{"DREICHOR_ENV", "prod"}});
+  EXPECT_NE(env.status().message().find("DREICHOR_ENV is 'prod', not this agent's 'dev'"),
+            std::string::npos);
+  env = Load({{"DREICHOR_AUDIT_BACKEND", "postgres"},
+              {"DREICHOR_AUDIT_DIR", ""},
+              {"DREICHOR_AUDIT_SEGMENT_BYTES", ""},
+              {"DREICHOR_DATABASE_URL", "postgres://rt:hunter2secret@10.0.0.1/dreichor_prod"},
+              {"DREICHOR_DATABASE_SCHEMA", "dreichor"}});
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.status().message().find("names database 'dreichor_prod', not 'dreichor_dev'"),
+            std::string::npos)
+      << env.status().message();
+  EXPECT_EQ(env.status().message().find("hunter2secret"), std::string::npos)
+      << "the password never appears";
+}
+
+TEST_F(RuntimeEnvTest, VolumesAndListenAddressMustFitTheContainer) {
+  auto env = Load({{"DREICHOR_SNAPSHOT_DIR", "/tmp/snapshots"}, {"DREICHOR_LISTEN", "127.0.0.1:8080"}});
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.status().message().find("DREICHOR_SNAPSHOT_DIR must be"), std::string::npos);
+  EXPECT_NE(env.status().message().find("DREICHOR_LISTEN must be 0.0.0.0"), std::string::npos);
+  env = Load({{"DREICHOR_ADMIN_TOKEN", ""}});
+  EXPECT_NE(env.status().message().find("DREICHOR_ADMIN_TOKEN"), std::string::npos)
+      << "the runtime's own schema is applied";
+}
+
+TEST_F(RuntimeEnvTest, MissingFileIsNamed) {
+  std::remove(config_.runtime_env_file.c_str());
+  EXPECT_NE(LoadRuntimeEnv(config_).status().message().find("runtime.env cannot be read"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace dreichor::deploy

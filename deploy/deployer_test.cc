@@ -1,0 +1,340 @@
+#include "deploy/deployer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "deploy/deploy_rules.h"
+#include "deploy/engine/fake_engine.h"
+#include "util/temp_dir.h"
+
+namespace dreichor::deploy {
+namespace {
+
+using testing::FakeEngine;
+using testing::FakeImage;
+
+constexpr char kRepo[] = "registry.test/dreichor/runtime";
+constexpr char kMigrationsRepo[] = "registry.test/dreichor/migrations";
+constexpr char kRuntime[] = "dreichor-runtime-dev";
+constexpr char kPrevious[] = "dreichor-runtime-dev-previous";
+
+class FakeClock final : public Clock {
+ public:
+  int64_t NowUnixNanos() override { return now_ns; }
+  void SleepFor(std::chrono::milliseconds d) override { now_ns += d.count() * 1'000'000; }
+  int64_t now_ns = 1'795'000'000'000'000'000;
+};
+
+class DeployerTest : public ::testing::Test {
+ protected:
+  DeployerTest() : log_(fopen("/dev/null", "w"), LogLevel::kDebug, Env::Default()) {
+    base_ = dir_.path() + "/dev";
+    std::filesystem::create_directories(base_ + "/volumes/audit-events");
+    std::filesystem::create_directories(base_ + "/volumes/snapshots");
+    config_.env = "dev";
+    config_.image_repository = kRepo;
+    config_.base_dir = base_;
+    config_.runtime_env_file = base_ + "/runtime.env";
+    config_.runtime_publish = {"127.0.0.1", 18080};
+    config_.readiness_deadline = std::chrono::milliseconds(10'000);
+    config_.stop_timeout = std::chrono::milliseconds(30'000);
+    config_.migrations_deadline = std::chrono::milliseconds(60'000);
+    WriteRuntimeEnv("dev", "");
+    engine_.AddImage(kRepo, "sha-aaaaaaa", {"sha256:aaaa"});
+    engine_.AddImage(kRepo, "sha-bbbbbbb", {"sha256:bbbb"});
+    Reopen();
+  }
+
+  void WriteRuntimeEnv(const std::string& env, const std::string& database_url) {
+    std::ofstream out(config_.runtime_env_file);
+    out << "DREICHOR_ENV=" << env << "\nDREICHOR_LISTEN=0.0.0.0:8080\n";
+    if (database_url.empty()) {
+      out << "DREICHOR_AUDIT_BACKEND=file\nDREICHOR_AUDIT_DIR=" << kContainerAuditDir
+          << "\nDREICHOR_AUDIT_SEGMENT_BYTES=67108864\n";
+    } else {
+      out << "DREICHOR_AUDIT_BACKEND=postgres\nDREICHOR_DATABASE_URL=" << database_url
+          << "\nDREICHOR_DATABASE_SCHEMA=dreichor\n";
+    }
+    out << "DREICHOR_SNAPSHOT_DIR=" << kContainerSnapshotDir
+        << "\nDREICHOR_SNAPSHOT_EVERY=1000\nDREICHOR_SNAPSHOT_RETAIN=3\n"
+           "DREICHOR_ADMIN_TOKEN=admin-token-for-tests-0123456789abcdef\n"
+           "DREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
+           "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\n";
+  }
+
+  // A new Deployer over the same history and engine (as after an agent restart).
+  void Reopen() {
+    deployer_.reset();
+    history_.reset();
+    history_ = std::move(History::Open(config_.history_dir(), &clock_)).value();
+    deployer_ = std::make_unique<Deployer>(config_, &engine_, history_.get(), &clock_, &log_);
+    ASSERT_TRUE(deployer_->Load().ok());
+  }
+
+  nlohmann::ordered_json LastRecord() {
+    auto all = history_->ReadAll();
+    return all.value().back().fields;
+  }
+  std::vector<std::string> Outcomes() {
+    std::vector<std::string> out;
+    auto all = history_->ReadAll();
+    for (const HistoryEntry& e : all.value()) {
+      out.push_back(e.fields.value("action", "") + ":" + e.fields.value("outcome", ""));
+    }
+    return out;
+  }
+  std::string RunningDigest() {
+    auto c = engine_.ByName();
+    if (!c.count(kRuntime) || !c.at(kRuntime).running) return "";
+    return c.at(kRuntime).labels.at(kDigestLabel);
+  }
+  void DeployOk(const std::string& tag) {
+    ActionOutcome o = deployer_->Deploy(tag, "alice@example.com");
+    ASSERT_EQ(o.http_status, 200) << o.body.dump();
+  }
+
+  TempDir dir_;
+  std::string base_;
+  AgentConfig config_;
+  FakeEngine engine_;
+  FakeClock clock_;
+  JsonLog log_;
+  std::unique_ptr<History> history_;
+  std::unique_ptr<Deployer> deployer_;
+};
+
+TEST_F(DeployerTest, FirstDeployRunsAReadyContainerPinnedByDigest) {
+  DeployOk("sha-aaaaaaa");
+  const auto c = engine_.ByName();
+  ASSERT_TRUE(c.count(kRuntime));
+  const ContainerState& rt = c.at(kRuntime);
+  EXPECT_TRUE(rt.running);
+  EXPECT_EQ(rt.image, std::string(kRepo) + "@sha256:aaaa");
+  EXPECT_EQ(rt.labels.at(kEnvLabel), "dev");
+  EXPECT_EQ(rt.labels.at(kTagLabel), "sha-aaaaaaa");
+  EXPECT_EQ(rt.mounts, (std::vector<BindMount>{{base_ + "/volumes/audit-events", kContainerAuditDir},
+                                               {base_ + "/volumes/snapshots", kContainerSnapshotDir}}));
+  const ContainerSpec& spec = engine_.SpecOf(rt.id);
+  ASSERT_TRUE(spec.publish.has_value());
+  EXPECT_EQ(spec.publish->host_ip, "127.0.0.1");
+  EXPECT_EQ(spec.publish->container_port, 8080);
+  EXPECT_NE(std::find(spec.env.begin(), spec.env.end(), "DREICHOR_ENV=dev"), spec.env.end());
+  EXPECT_EQ(engine_.ExecCommands(), std::vector<std::string>{"/bin/ready"})
+      << "readiness is the image's own healthcheck, run inside the container";
+  const auto record = LastRecord();
+  EXPECT_EQ(record["outcome"], "succeeded");
+  EXPECT_EQ(record["digest"], "sha256:aaaa");
+  EXPECT_EQ(record["operator"], "alice@example.com");
+  EXPECT_TRUE(record.contains("duration_ms"));
+  EXPECT_EQ(Outcomes(), (std::vector<std::string>{"deploy:started", "deploy:succeeded"}));
+}
+
+TEST_F(DeployerTest, SecondDeployReplacesTheOldContainerAndRemovesIt) {
+  DeployOk("sha-aaaaaaa");
+  DeployOk("sha-bbbbbbb");
+  EXPECT_EQ(RunningDigest(), "sha256:bbbb");
+  EXPECT_EQ(engine_.ByName().size(), 1u) << "the previous container is removed once ready";
+  // The old one was stopped before the new one was created: they never run together.
+  const auto& calls = engine_.calls();
+  const auto stop = std::find_if(calls.begin(), calls.end(),
+                                 [](const std::string& c) { return c.rfind("stop", 0) == 0; });
+  const auto create = std::find(calls.rbegin(), calls.rend(), std::string("create ") + kRuntime);
+  ASSERT_NE(stop, calls.end());
+  EXPECT_LT(stop - calls.begin(), calls.rend() - create - 1);
+}
+
+TEST_F(DeployerTest, RedeployingWhatRunsIsARecordedNoOp) {
+  DeployOk("sha-aaaaaaa");
+  const std::string id = engine_.ByName().at(kRuntime).id;
+  DeployOk("sha-aaaaaaa");
+  EXPECT_EQ(engine_.ByName().at(kRuntime).id, id) << "the container was not touched";
+  EXPECT_EQ(LastRecord()["outcome"], "noop");
+}
+
+TEST_F(DeployerTest, MovingTagIsRefusedInProdAndRecorded) {
+  config_.env = "prod";
+  config_.base_dir = dir_.path() + "/prod";
+  Reopen();
+  ActionOutcome o = deployer_->Deploy("latest", "alice@example.com");
+  EXPECT_EQ(o.http_status, 400);
+  EXPECT_EQ(o.body["error"]["code"], "bad_tag");
+  EXPECT_EQ(LastRecord()["outcome"], "refused");
+  EXPECT_TRUE(engine_.calls().empty()) << "the engine was not asked anything";
+}
+
+TEST_F(DeployerTest, FailuresBeforeTheCutoverLeaveTheOldContainerRunningUntouched) {
+  DeployOk("sha-aaaaaaa");
+  const std::string id = engine_.ByName().at(kRuntime).id;
+  struct Case {
+    std::string step;
+    std::function<void()> arrange;
+    std::function<void()> restore;
+  };
+  const std::vector<Case> cases = {
+      {"env", [&] { WriteRuntimeEnv("prod", ""); }, [&] { WriteRuntimeEnv("dev", ""); }},
+      {"volumes",
+       [&] { std::filesystem::remove_all(base_ + "/volumes/snapshots"); },
+       [&] { std::filesystem::create_directories(base_ + "/volumes/snapshots"); }},
+      {"pull", [&] { engine_.FailNext("pull", "manifest unknown"); }, [] {}},
+  };
+  for (const Case& c : cases) {
+    c.arrange();
+    ActionOutcome o = deployer_->Deploy("sha-bbbbbbb", "alice@example.com");
+    c.restore();
+    EXPECT_EQ(o.http_status, 502) << c.step;
+    const auto record = LastRecord();
+    EXPECT_EQ(record["outcome"], "failed") << c.step;
+    EXPECT_EQ(record["step"], c.step);
+    EXPECT_EQ(record["old_stopped"], false);
+    EXPECT_EQ(record["left_running"], "unchanged");
+    EXPECT_EQ(engine_.ByName().at(kRuntime).id, id) << c.step;
+    EXPECT_EQ(RunningDigest(), "sha256:aaaa") << c.step;
+  }
+}
+
+TEST_F(DeployerTest, FailedMigrationsCostNoDowntimeAndKeepTheirLogs) {
+  WriteRuntimeEnv("dev", "postgres://rt:pw@127.0.0.1/dreichor_dev");
+  config_.migrations_repository = kMigrationsRepo;
+  Reopen();
+  engine_.AddImage(kMigrationsRepo, "sha-aaaaaaa", {"sha256:m-aaaa", false, 0, 0});
+  engine_.AddImage(kMigrationsRepo, "sha-bbbbbbb", {"sha256:m-bbbb", false, 0, 3});
+  DeployOk("sha-aaaaaaa");
+  ActionOutcome o = deployer_->Deploy("sha-bbbbbbb", "alice@example.com");
+  EXPECT_EQ(o.http_status, 502);
+  const auto record = LastRecord();
+  EXPECT_EQ(record["step"], "migrations");
+  EXPECT_EQ(record["reason"], "the migrations container exited with code 3");
+  EXPECT_EQ(record["logs"][0], "log of dreichor-migrations-dev");
+  EXPECT_EQ(RunningDigest(), "sha256:aaaa");
+  EXPECT_FALSE(engine_.ByName().count("dreichor-migrations-dev")) << "the one-shot is removed";
+}
+
+TEST_F(DeployerTest, MigrationsRunWithTheSameTagBeforeTheCutover) {
+  WriteRuntimeEnv("dev", "postgres://rt:pw@127.0.0.1/dreichor_dev");
+  config_.migrations_repository = kMigrationsRepo;
+  Reopen();
+  engine_.AddImage(kMigrationsRepo, "sha-aaaaaaa", {"sha256:m-aaaa", false, 0, 0});
+  DeployOk("sha-aaaaaaa");
+  const auto& calls = engine_.calls();
+  EXPECT_NE(std::find(calls.begin(), calls.end(), "create dreichor-migrations-dev"), calls.end());
+  EXPECT_EQ(RunningDigest(), "sha256:aaaa");
+}
+
+TEST_F(DeployerTest, FailuresAfterTheOldStoppedLeaveNothingRunningAndRollbackRestoresIt) {
+  for (const std::string step : {"create", "start", "readiness", "exited"}) {
+    SCOPED_TRACE(step);
+    DeployOk("sha-aaaaaaa");
+    FakeImage bad{"sha256:cccc-" + step};
+    if (step == "readiness") bad.ready_after_checks = 0;
+    if (step == "exited") bad.exit_at_start = 14;
+    const std::string tag = "sha-cccccc" + std::to_string(step.size());
+    engine_.AddImage(kRepo, tag, bad);
+    if (step == "create" || step == "start") engine_.FailNext(step, "engine said no");
+
+    ActionOutcome o = deployer_->Deploy(tag, "alice@example.com");
+    EXPECT_NE(o.http_status, 200);
+    const auto record = LastRecord();
+    EXPECT_EQ(record["outcome"], "failed");
+    EXPECT_EQ(record["step"], step == "exited" ? "readiness" : step);
+    EXPECT_EQ(record["old_stopped"], true);
+    EXPECT_EQ(record["left_running"], "nothing");
+    EXPECT_TRUE(engine_.Running().empty()) << "nothing is started automatically";
+    const auto containers = engine_.ByName();
+    EXPECT_FALSE(containers.count(kRuntime)) << "the new container is removed";
+    ASSERT_TRUE(containers.count(kPrevious)) << "the previous container is kept";
+    EXPECT_FALSE(containers.at(kPrevious).running);
+    if (step == "readiness") {
+      EXPECT_NE(record["reason"].get<std::string>().find("not ready within 10.0s"),
+                std::string::npos)
+          << record["reason"];
+      EXPECT_EQ(record["logs"][0], "log of dreichor-runtime-dev");
+    }
+    if (step == "exited") {
+      EXPECT_EQ(record["reason"], "the container exited with code 14 before it was ready");
+    }
+
+    ActionOutcome back = deployer_->Rollback("bob@example.com");
+    ASSERT_EQ(back.http_status, 200) << back.body.dump();
+    EXPECT_EQ(back.body["record"]["digest"], "sha256:aaaa");
+    EXPECT_EQ(RunningDigest(), "sha256:aaaa");
+    EXPECT_EQ(engine_.ByName().size(), 1u);
+  }
+}
+
+TEST_F(DeployerTest, ImageWithoutHealthcheckFailsReadiness) {
+  engine_.AddImage(kRepo, "sha-ddddddd", {"sha256:dddd", false});
+  ActionOutcome o = deployer_->Deploy("sha-ddddddd", "alice@example.com");
+  EXPECT_EQ(o.http_status, 503);
+  EXPECT_EQ(LastRecord()["reason"],
+            "the image declares no HEALTHCHECK; readiness cannot be known");
+  EXPECT_TRUE(engine_.ByName().empty());
+}
+
+TEST_F(DeployerTest, StopOfTheOldContainerFailingAbortsTheDeploy) {
+  DeployOk("sha-aaaaaaa");
+  engine_.FailNext("stop", "timeout talking to the engine");
+  ActionOutcome o = deployer_->Deploy("sha-bbbbbbb", "alice@example.com");
+  EXPECT_EQ(o.http_status, 502);
+  EXPECT_EQ(LastRecord()["step"], "stop-old");
+  EXPECT_FALSE(engine_.ByName().count(kPrevious)) << "nothing was renamed or created";
+}
+
+TEST_F(DeployerTest, RollbackGoesToThePreviousDigestAndSurvivesARestart) {
+  EXPECT_EQ(deployer_->Rollback("bob@example.com").http_status, 409);
+  DeployOk("sha-aaaaaaa");
+  EXPECT_EQ(deployer_->Rollback("bob@example.com").http_status, 409)
+      << "one deployment: nothing earlier";
+  DeployOk("sha-bbbbbbb");
+  Reopen();  // the target comes from the history
+  ActionOutcome o = deployer_->Rollback("bob@example.com");
+  ASSERT_EQ(o.http_status, 200) << o.body.dump();
+  EXPECT_EQ(RunningDigest(), "sha256:aaaa");
+  EXPECT_EQ(LastRecord()["action"], "rollback");
+  EXPECT_EQ(LastRecord()["operator"], "bob@example.com");
+}
+
+TEST_F(DeployerTest, StopAndStartAreRecorded) {
+  EXPECT_EQ(deployer_->Stop("alice@example.com").http_status, 409);
+  EXPECT_EQ(deployer_->Start("alice@example.com").http_status, 409);
+  DeployOk("sha-aaaaaaa");
+  EXPECT_EQ(deployer_->Stop("alice@example.com").http_status, 200);
+  EXPECT_TRUE(engine_.Running().empty());
+  EXPECT_EQ(LastRecord()["exit_code"], 0);
+  EXPECT_EQ(deployer_->Stop("alice@example.com").http_status, 409);
+  EXPECT_EQ(deployer_->Start("alice@example.com").http_status, 200);
+  EXPECT_EQ(RunningDigest(), "sha256:aaaa");
+  EXPECT_EQ(Outcomes().back(), "start:succeeded");
+}
+
+TEST_F(DeployerTest, ContainersOfAnotherEnvironmentAreNeverTouched) {
+  engine_.AddForeign(kRuntime, {{kEnvLabel, "prod"}}, true);
+  ActionOutcome o = deployer_->Deploy("sha-aaaaaaa", "alice@example.com");
+  EXPECT_EQ(o.http_status, 502);
+  EXPECT_NE(LastRecord()["reason"].get<std::string>().find("is not labelled dreichor.env=dev"),
+            std::string::npos);
+  EXPECT_EQ(deployer_->Stop("alice@example.com").http_status, 502);
+  EXPECT_TRUE(engine_.ByName().at(kRuntime).running) << "the foreign container still runs";
+  for (const std::string& call : engine_.calls()) {
+    EXPECT_TRUE(call.rfind("inspect", 0) == 0 || call.rfind("pull", 0) == 0) << call;
+  }
+}
+
+TEST_F(DeployerTest, StatusReportsContainerDeploymentAndRollbackTarget) {
+  DeployOk("sha-aaaaaaa");
+  DeployOk("sha-bbbbbbb");
+  ActionOutcome s = deployer_->CurrentStatus();
+  ASSERT_EQ(s.http_status, 200);
+  EXPECT_EQ(s.body["container"]["digest"], "sha256:bbbb");
+  EXPECT_EQ(s.body["container"]["ready"], true);
+  EXPECT_EQ(s.body["current_deployment"]["tag"], "sha-bbbbbbb");
+  EXPECT_EQ(s.body["rollback_target"]["digest"], "sha256:aaaa");
+  ActionOutcome d = deployer_->Deployments(2);
+  EXPECT_EQ(d.body["total"], 4);
+  EXPECT_EQ(d.body["entries"].size(), 2u);
+  EXPECT_EQ(d.body["entries"][0]["outcome"], "succeeded") << "newest first";
+}
+
+}  // namespace
+}  // namespace dreichor::deploy
