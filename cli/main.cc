@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "cli/commands.h"
+#include "cli/deploy_history.h"
 
 int main(int argc, char** argv) {
   using namespace dreichor::cli;
@@ -66,6 +67,21 @@ int main(int argc, char** argv) {
   auto* check = env->add_subcommand("check", "Validate an env file against the schema");
   check->add_option("file", env_file, "Env file (KEY=VALUE lines)")->required();
   check->callback([&] { code = EnvCheck(env_file, std::cout, std::cerr); });
+
+  auto* deploy = app.add_subcommand("deploy", "Deploy agent tools")->require_subcommand(1);
+  auto* history = deploy->add_subcommand("history", "The agent's hash-chained history")
+                      ->require_subcommand(1);
+  std::string history_dir;
+  size_t history_count = 20;
+  auto* hverify = history->add_subcommand("verify", "Check every entry and the whole chain");
+  hverify->add_option("dir", history_dir, "History directory (<base>/deploy-agent/history)")
+      ->required();
+  hverify->callback([&] { code = DeployHistoryVerify(history_dir, std::cout, std::cerr); });
+  auto* hshow = history->add_subcommand("show", "Print the last entries as JSON lines");
+  hshow->add_option("dir", history_dir, "History directory")->required();
+  hshow->add_option("-n,--count", history_count, "How many entries");
+  hshow->callback(
+      [&] { code = DeployHistoryShow(history_dir, history_count, std::cout, std::cerr); });
 
   try {
     app.parse(argc, argv);

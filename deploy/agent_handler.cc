@@ -131,6 +131,14 @@ void AgentHandler::Handle(api::Request&& request, api::Respond respond) {
     if (path == "/v1/status") {
       return RunWorker([this, respond] {
         ActionOutcome o = deployer_->CurrentStatus();
+        if (o.http_status == 200) {
+          const auto holder = lock_.holder();
+          o.body["action_in_progress"] =
+              holder ? ordered_json{{"action", holder->action},
+                                    {"operator", holder->identity},
+                                    {"since", FormatUtc(holder->since_ns)}}
+                     : ordered_json();
+        }
         respond(Json(o.http_status, o.body));
       });
     }

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "util/status.h"
+#include "util/test_ports.h"
 #include "util/temp_dir.h"
 
 namespace dreichor {
@@ -60,17 +61,6 @@ class TestPostgres {
     return std::system(full.c_str());
   }
 
-  static uint16_t FreePort() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    close(fd);
-    return ntohs(addr.sin_port);
-  }
 
   Status Init() {
     glob_t g;
@@ -94,7 +84,7 @@ class TestPostgres {
       return Status::IoError("initdb failed; see " + dir_.path() + "/initdb.log");
     }
     for (int attempt = 0; attempt < 5 && !started_; ++attempt) {
-      port_ = FreePort();
+      port_ = FreeLoopbackPort();
       const std::string options = "-p " + std::to_string(port_) + " -k " + dir_.path() +
                                   " -c listen_addresses=127.0.0.1" +
                                   (durable_ ? "" : " -c fsync=off");

@@ -93,6 +93,7 @@ ContainerState StateFromInspect(const json& j) {
   s.name = j.value("Name", "");
   if (!s.name.empty() && s.name[0] == '/') s.name.erase(0, 1);
   const json& state = j.contains("State") && j["State"].is_object() ? j["State"] : json::object();
+  s.image_id = j.value("Image", "");
   s.status = state.value("Status", "");
   s.running = state.value("Running", false);
   s.exit_code = state.value("ExitCode", 0);

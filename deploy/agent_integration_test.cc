@@ -1,0 +1,365 @@
+// The deploy agent binary against a real container engine (Podman's Docker-compatible API) and a
+// real registry (docker-registry), both on loopback. The images run the real dreichor-runtime
+// (a FROM scratch image holding the binary and its shared libraries), so "state intact" is the
+// runtime's own state hash.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <regex>
+
+#include "api/test_http_client.h"
+#include "deploy/access/test_tokens.h"
+#include "deploy/engine/docker_engine.h"
+#include "deploy/engine/test_container_host.h"
+#include "runtime/service/test_runtime_process.h"
+
+namespace dreichor::deploy {
+namespace {
+
+namespace fs = std::filesystem;
+using api::TestHttpClient;
+using api::TestResponse;
+using nlohmann::json;
+using testing::TestContainerHost;
+using testing::TestKey;
+
+constexpr char kIssuer[] = "https://dreichor-test.cloudflareaccess.com";
+constexpr char kDevAudience[] = "aud-dev-5b3f1c0e9a7d4e21";
+constexpr char kProdAudience[] = "aud-prod-91e0d7c4b2a84f36";
+constexpr char kAdminToken[] = "integration-admin-token-0123456789abcdef";
+constexpr char kRuntimeBinary[] = DREICHOR_BINARY_DIR "/runtime/service/dreichor-runtime";
+constexpr char kAgentBinary[] = DREICHOR_BINARY_DIR "/deploy/dreichor-deploy-agent";
+constexpr char kCliBinary[] = DREICHOR_BINARY_DIR "/cli/dreichor";
+
+// A build context whose rootfs/ holds the runtime binary and every shared library it loads.
+std::string RuntimeContext(const std::string& dir) {
+  const fs::path rootfs = fs::path(dir) / "rootfs";
+  fs::create_directories(rootfs / "usr/local/bin");
+  fs::copy_file(kRuntimeBinary, rootfs / "usr/local/bin/dreichor-runtime");
+  FILE* ldd = popen((std::string("ldd ") + kRuntimeBinary).c_str(), "r");
+  char line[1024];
+  const std::regex lib("(/[^ ]+) \\(0x");
+  while (fgets(line, sizeof(line), ldd) != nullptr) {
+    std::cmatch m;
+    if (std::regex_search(line, m, lib)) {
+      const fs::path path = m[1].str();
+      fs::create_directories(rootfs / path.relative_path().parent_path());
+      fs::copy_file(fs::canonical(path), rootfs / path.relative_path(),
+                    fs::copy_options::overwrite_existing);
+    }
+  }
+  pclose(ldd);
+  return dir;
+}
+
+class AgentIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    host_ = TestContainerHost::Start(&why);
+    if (!host_) {
+      if (getenv("CI") != nullptr && std::string(getenv("CI")) == "true") {
+        FAIL() << "containers cannot run here, and CI must run them: " << why;
+      }
+      GTEST_SKIP() << "containers cannot run on this machine: " << why;
+    }
+    repository_ = host_->registry() + "/dreichor/runtime";
+    context_ = RuntimeContext(host_->dir() + "/context");
+    const std::string healthcheck = R"(["/usr/local/bin/dreichor-runtime", "healthcheck")";
+    BuildAndPush("sha-aaaaaaa", "a", healthcheck + "]");
+    BuildAndPush("sha-bbbbbbb", "b", healthcheck + "]");
+    // Its healthcheck probes a port nothing listens on: it never becomes ready.
+    BuildAndPush("sha-ccccccc", "c", healthcheck + R"(, "--address", "127.0.0.1:1"])");
+    if (HasFatalFailure()) return;
+    std::ofstream(jwks_) << testing::Jwks({&key_});
+    dev_ = StartAgent("dev", kDevAudience);
+  }
+
+  void BuildAndPush(const std::string& tag, const std::string& variant,
+                    const std::string& healthcheck) {
+    const std::string file = context_ + "/Containerfile." + variant;
+    std::ofstream(file) << "FROM scratch\nCOPY rootfs/ /\nLABEL org.dreichor.test-variant=" << variant
+                        << "\nHEALTHCHECK --interval=2s CMD " << healthcheck
+                        << "\nENTRYPOINT [\"/usr/local/bin/dreichor-runtime\", \"serve\"]\n";
+    const std::string ref = repository_ + ":" + tag;
+    std::string out;
+    ASSERT_EQ(host_->Podman({"build", "--format", "docker", "-f", file, "-t", ref, context_}, &out),
+              0)
+        << out;
+    ASSERT_EQ(host_->Podman({"push", "--tls-verify=false", ref}, &out), 0) << out;
+    // Removed locally, so that the agent's pull really fetches it.
+    ASSERT_EQ(host_->Podman({"rmi", ref}, &out), 0) << out;
+  }
+
+  struct Agent {
+    std::unique_ptr<runtime::RuntimeProcess> process;
+    std::string base;
+    uint16_t port = 0;
+    uint16_t runtime_port = 0;
+    std::string audience;
+  };
+
+  std::unique_ptr<Agent> StartAgent(const std::string& env, const std::string& audience) {
+    auto agent = std::make_unique<Agent>();
+    agent->base = host_->dir() + "/" + env + "-root/" + env;
+    agent->audience = audience;
+    agent->runtime_port = FreeLoopbackPort();
+    fs::create_directories(agent->base + "/volumes/audit-events");
+    fs::create_directories(agent->base + "/volumes/snapshots");
+    std::ofstream(agent->base + "/runtime.env")
+        << "DREICHOR_ENV=" << env
+        << "\nDREICHOR_LISTEN=0.0.0.0:8080\nDREICHOR_AUDIT_BACKEND=file\n"
+           "DREICHOR_AUDIT_DIR=/var/lib/dreichor/audit-events\n"
+           "DREICHOR_AUDIT_SEGMENT_BYTES=67108864\nDREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/snapshots\n"
+           "DREICHOR_SNAPSHOT_EVERY=5\nDREICHOR_SNAPSHOT_RETAIN=3\nDREICHOR_ADMIN_TOKEN="
+        << kAdminToken
+        << "\nDREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
+           "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\n";
+    const config::EnvMap vars = {
+        {"DREICHOR_AGENT_ENV", env},
+        {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
+        {"DREICHOR_AGENT_ENGINE_SOCKET", host_->socket()},
+        {"DREICHOR_AGENT_IMAGE_REPOSITORY", repository_},
+        {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
+        {"DREICHOR_AGENT_BASE_DIR", agent->base},
+        {"DREICHOR_AGENT_RUNTIME_ENV_FILE", agent->base + "/runtime.env"},
+        {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:" + std::to_string(agent->runtime_port)},
+        {"DREICHOR_AGENT_READINESS_DEADLINE", "8s"},
+        {"DREICHOR_AGENT_STOP_TIMEOUT", "15s"},
+        {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "60s"},
+        {"DREICHOR_AGENT_ACCESS_TEAM_DOMAIN", kIssuer},
+        {"DREICHOR_AGENT_ACCESS_AUDIENCE", audience},
+        {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com,deploy-bot.access"},
+        {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + jwks_},
+        {"DREICHOR_AGENT_LOG_LEVEL", "info"},
+        {"PATH", "/usr/bin:/bin"}};
+    agent->process = std::make_unique<runtime::RuntimeProcess>(
+        kAgentBinary, vars, host_->dir() + "/agent-" + env + ".log");
+    for (int i = 0; i < 300 && agent->port == 0; ++i) {
+      for (const json& line : agent->process->Lines()) {
+        if (line.is_object() && line.value("msg", "") == "ready") {
+          const std::string address = line["address"];
+          agent->port = static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_NE(agent->port, 0) << "the " << env << " agent did not become ready";
+    return agent;
+  }
+
+  std::string Token(const std::string& audience, const std::string& email = "alice@example.com") {
+    return testing::SignedToken(key_, testing::AccessClaims(kIssuer, audience, email, time(nullptr)));
+  }
+  TestResponse Call(const Agent& agent, const std::string& method, const std::string& path,
+                    const std::string& body = "", const std::string& token = "") {
+    TestHttpClient client("127.0.0.1", agent.port, 120'000);
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Cf-Access-Jwt-Assertion", token.empty() ? Token(agent.audience) : token}};
+    if (method == "POST") headers.emplace_back("Content-Type", "application/json");
+    return client.Send(method, path, body, headers);
+  }
+  json Status(const Agent& agent) {
+    const TestResponse r = Call(agent, "GET", "/v1/status");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body);
+  }
+
+  // The runtime through its published loopback port.
+  TestResponse Runtime(const std::string& path, const std::string& body = "") {
+    TestHttpClient client("127.0.0.1", dev_->runtime_port, 10'000);
+    if (body.empty()) return client.Get(path);
+    return client.Post(path, body, {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  }
+  std::string StateHash() {
+    const TestResponse r = Runtime("/v1/state");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? json::parse(r.body)["state_hash"].get<std::string>() : "";
+  }
+
+  std::unique_ptr<TestContainerHost> host_;
+  std::string repository_, context_;
+  TestKey key_{"integration-key"};
+  std::string jwks_ = TempPath("jwks.json");
+  std::unique_ptr<Agent> dev_;
+
+ private:
+  std::string TempPath(const std::string& name) {
+    static TempDir dir;
+    return dir.path() + "/" + name;
+  }
+};
+
+TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndARegistry) {
+  const Agent& dev = *dev_;
+  ASSERT_NE(dev.port, 0);
+  auto engine = DockerEngine::Connect(host_->socket());
+  ASSERT_TRUE(engine.ok()) << engine.status().message();
+
+  {
+    SCOPED_TRACE("authentication");
+    TestHttpClient client("127.0.0.1", dev.port);
+    EXPECT_EQ(client.Get("/health/live").status, 200);
+    EXPECT_EQ(client.Get("/v1/status").status, 401);
+    const TestResponse prod_token = Call(dev, "GET", "/v1/status", "", Token(kProdAudience));
+    EXPECT_EQ(prod_token.status, 403) << "a prod token at the dev agent";
+    EXPECT_EQ(Call(dev, "GET", "/v1/status", "", Token(kDevAudience, "eve@example.com")).status,
+              403);
+  }
+
+  std::string hash;
+  {
+    SCOPED_TRACE("deploy A, trade on it");
+    const TestResponse r = Call(dev, "POST", "/v1/deploy", R"({"tag":"sha-aaaaaaa"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json s = Status(dev);
+    EXPECT_EQ(s["container"]["running"], true);
+    EXPECT_EQ(s["container"]["ready"], true);
+    EXPECT_EQ(s["container"]["tag"], "sha-aaaaaaa");
+    EXPECT_EQ(s["container"]["digest"], json::parse(r.body)["record"]["digest"]);
+
+    auto inspected = engine.value()->Inspect("dreichor-runtime-dev");
+    ASSERT_TRUE(inspected.ok() && inspected.value());
+    EXPECT_EQ(inspected.value()->mounts,
+              (std::vector<BindMount>{{dev.base + "/volumes/audit-events",
+                                       "/var/lib/dreichor/audit-events"},
+                                      {dev.base + "/volumes/snapshots", "/var/lib/dreichor/snapshots"}}));
+    EXPECT_EQ(inspected.value()->labels.at("dreichor.env"), "dev");
+    std::string pinned_id;
+    ASSERT_EQ(host_->Podman({"image", "inspect", "--format", "{{.Id}}",
+                             repository_ + "@" + s["container"]["digest"].get<std::string>()},
+                            &pinned_id),
+              0);
+    EXPECT_EQ("sha256:" + pinned_id.substr(0, pinned_id.find('\n')), inspected.value()->image_id)
+        << "the container runs the image the digest names";
+
+    ASSERT_EQ(Runtime("/v1/admin/markets",
+                      R"({"market":1,"symbol":"BTC-USD","base_asset":"BTC","quote_asset":"USD","tick_size":1,"lot_size":1,"min_quantity":1,"max_quantity":1000000,"maker_fee_bps":10,"taker_fee_bps":20})")
+                  .status,
+              200);
+    ASSERT_EQ(Runtime("/v1/admin/deposits", R"({"account":7,"asset":"USD","amount":1000000})").status, 200);
+    ASSERT_EQ(Runtime("/v1/admin/deposits", R"({"account":8,"asset":"BTC","amount":100})").status, 200);
+    ASSERT_EQ(Runtime("/v1/orders", R"({"account":8,"market":1,"side":"sell","kind":"limit","price":100,"quantity":5,"client_order_id":42})").status, 200);
+    ASSERT_EQ(Runtime("/v1/orders", R"({"account":7,"market":1,"side":"buy","kind":"ioc","price":101,"quantity":3})").status, 200);
+    hash = StateHash();
+    ASSERT_FALSE(hash.empty());
+  }
+  {
+    SCOPED_TRACE("redeploying A is a no-op");
+    const TestResponse r = Call(dev, "POST", "/v1/deploy", R"({"tag":"sha-aaaaaaa"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["record"]["outcome"], "noop");
+  }
+  {
+    SCOPED_TRACE("deploy B: same state, replayed");
+    const TestResponse r = Call(dev, "POST", "/v1/deploy", R"({"tag":"sha-bbbbbbb"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(Status(dev)["container"]["tag"], "sha-bbbbbbb");
+    EXPECT_EQ(StateHash(), hash);
+    auto all = engine.value()->List({{"dreichor.env", "dev"}});
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(all.value().size(), 1u) << "the old container is removed once B is ready";
+  }
+  {
+    SCOPED_TRACE("rollback to A");
+    const TestResponse r = Call(dev, "POST", "/v1/rollback");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(Status(dev)["container"]["tag"], "sha-aaaaaaa");
+    EXPECT_EQ(StateHash(), hash);
+  }
+  {
+    SCOPED_TRACE("stop, start");
+    ASSERT_EQ(Call(dev, "POST", "/v1/stop").status, 200);
+    const json stopped = Status(dev);
+    EXPECT_EQ(stopped["container"]["running"], false);
+    EXPECT_EQ(stopped["container"]["exit_code"], 0) << "the runtime's graceful shutdown";
+    ASSERT_EQ(Call(dev, "POST", "/v1/start").status, 200);
+    EXPECT_EQ(Status(dev)["container"]["ready"], true);
+    EXPECT_EQ(StateHash(), hash);
+  }
+  {
+    SCOPED_TRACE("an image that fails to pull leaves A running untouched");
+    const std::string id = Status(dev)["container"]["id"];
+    const TestResponse r = Call(dev, "POST", "/v1/deploy", R"({"tag":"sha-fffffff"})");
+    EXPECT_EQ(r.status, 502) << r.body;
+    EXPECT_EQ(json::parse(r.body)["record"]["step"], "pull");
+    const json s = Status(dev);
+    EXPECT_EQ(s["container"]["id"], id);
+    EXPECT_EQ(s["container"]["running"], true);
+  }
+  {
+    SCOPED_TRACE("two deploys at once: one 409");
+    auto first = std::async(std::launch::async, [&] {
+      return Call(dev, "POST", "/v1/deploy", R"({"tag":"sha-bbbbbbb"})");
+    });
+    bool busy = false;
+    for (int i = 0; i < 200 && !busy; ++i) {
+      busy = !Status(dev)["action_in_progress"].is_null();
+      if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_TRUE(busy);
+    const TestResponse second = Call(dev, "POST", "/v1/deploy", R"({"tag":"sha-bbbbbbb"})");
+    EXPECT_EQ(second.status, 409) << second.body;
+    EXPECT_EQ(json::parse(second.body)["error"]["holder"]["operator"], "alice@example.com");
+    EXPECT_EQ(first.get().status, 200);
+    EXPECT_EQ(StateHash(), hash);
+  }
+  {
+    SCOPED_TRACE("an image that never becomes ready: nothing runs, rollback restores B");
+    const TestResponse r = Call(dev, "POST", "/v1/deploy", R"({"tag":"sha-ccccccc"})");
+    EXPECT_EQ(r.status, 503) << r.body;
+    const json record = json::parse(r.body)["record"];
+    EXPECT_EQ(record["step"], "readiness");
+    EXPECT_EQ(record["left_running"], "nothing");
+    EXPECT_FALSE(record["logs"].empty());
+    auto all = engine.value()->List({{"dreichor.env", "dev"}});
+    ASSERT_TRUE(all.ok());
+    for (const ContainerState& c : all.value()) EXPECT_FALSE(c.running) << c.name;
+    EXPECT_EQ(Runtime("/v1/state").status, 0) << "nothing answers on the runtime's port";
+
+    const TestResponse back = Call(dev, "POST", "/v1/rollback");
+    ASSERT_EQ(back.status, 200) << back.body;
+    EXPECT_EQ(Status(dev)["container"]["tag"], "sha-bbbbbbb");
+    EXPECT_EQ(StateHash(), hash);
+  }
+  {
+    SCOPED_TRACE("the prod agent: latest refused, dev's container invisible");
+    auto prod = StartAgent("prod", kProdAudience);
+    ASSERT_NE(prod->port, 0);
+    const TestResponse latest = Call(*prod, "POST", "/v1/deploy", R"({"tag":"latest"})");
+    EXPECT_EQ(latest.status, 400) << latest.body;
+    EXPECT_TRUE(Status(*prod)["container"].is_null());
+    EXPECT_EQ(Call(*prod, "POST", "/v1/stop").status, 409) << "it cannot stop dev's runtime";
+    EXPECT_EQ(Call(*prod, "GET", "/v1/status", "", Token(kDevAudience)).status, 403);
+    prod->process->Signal(SIGTERM);
+    EXPECT_EQ(prod->process->Wait(std::chrono::seconds(30)), 0);
+  }
+  {
+    SCOPED_TRACE("history");
+    const TestResponse r = Call(dev, "GET", "/v1/deployments?limit=1000");
+    ASSERT_EQ(r.status, 200);
+    std::vector<std::string> outcomes;
+    const json body = json::parse(r.body);
+    for (const json& e : body["entries"]) {
+      outcomes.insert(outcomes.begin(), e["action"].get<std::string>() + ":" +
+                                            e["outcome"].get<std::string>());
+    }
+    EXPECT_EQ(outcomes,
+              (std::vector<std::string>{
+                  "deploy:started", "deploy:succeeded", "deploy:started", "deploy:noop",
+                  "deploy:started", "deploy:succeeded", "rollback:started", "rollback:succeeded",
+                  "stop:succeeded", "start:succeeded", "deploy:started", "deploy:failed",
+                  "deploy:started", "deploy:succeeded", "deploy:started", "deploy:failed",
+                  "rollback:started", "rollback:succeeded"}));
+    const std::string cli = std::string(kCliBinary) + " deploy history verify " + dev.base +
+                            "/deploy-agent/history > /dev/null";
+    EXPECT_EQ(std::system(cli.c_str()), 0);
+  }
+  dev_->process->Signal(SIGTERM);
+  EXPECT_EQ(dev_->process->Wait(std::chrono::seconds(30)), 0);
+}
+
+}  // namespace
+}  // namespace dreichor::deploy
