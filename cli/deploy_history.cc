@@ -21,7 +21,8 @@ int DeployHistoryVerify(const std::string& dir, std::ostream& out, std::ostream&
   }
   const auto& all = entries.value();
   out << "ok: " << all.size() << " entries";
-  if (!all.empty()) out << ", last sequence " << all.back().sequence << ", chain " << all.back().chain;
+  if (!all.empty())
+    out << ", last sequence " << all.back().sequence << ", chain " << all.back().chain;
   out << "\n";
   return kOk;
 }

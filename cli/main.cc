@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   check->callback([&] { code = EnvCheck(env_file, std::cout, std::cerr); });
 
   auto* deploy = app.add_subcommand("deploy", "Deploy agent tools")->require_subcommand(1);
-  auto* history = deploy->add_subcommand("history", "The agent's hash-chained history")
-                      ->require_subcommand(1);
+  auto* history =
+      deploy->add_subcommand("history", "The agent's hash-chained history")->require_subcommand(1);
   std::string history_dir;
   size_t history_count = 20;
   auto* hverify = history->add_subcommand("verify", "Check every entry and the whole chain");

@@ -220,14 +220,13 @@ std::string Redact(const VarSpec& spec, std::string_view value) {
   return "<redacted>";
 }
 
-std::string RenderSchemaDocument(const std::vector<VarSpec>& schema) {
+std::string RenderSchemaDocument(const std::vector<VarSpec>& schema, const SchemaHeading& heading) {
   std::string out =
-      "# Runtime environment schema\n\n"
-      "<!-- Generated from config/env_schema.cc by `dreichor-runtime env-schema`; do not edit. "
-      "-->\n\n"
-      "Every variable the runtime reads. There are no defaults: a required variable that is "
-      "missing stops startup, as does a malformed value or an unknown `DREICHOR_` variable; "
-      "all problems are reported together. Secret values are never printed.\n\n"
+      "# " + heading.title + "\n\n<!-- Generated from " + heading.source + " by `" +
+      heading.command + "`; do not edit. -->\n\n" + heading.who +
+      ". There are no defaults: a required variable that is missing stops startup, "
+      "as does a malformed value or an unknown `DREICHOR_` variable; all problems are "
+      "reported together. Secret values are never printed.\n\n"
       "| variable | type | required | secret | meaning | example |\n"
       "| --- | --- | --- | --- | --- | --- |\n";
   for (const VarSpec& s : schema) {

@@ -70,7 +70,7 @@ Validation Validate(const std::vector<VarSpec>& schema, const EnvMap& env);
 // password ("postgres://user:<redacted>@host/db").
 std::string Redact(const VarSpec& spec, std::string_view value);
 
-// The schema as a Markdown document (infra/env/ENV_SCHEMA.md).
-std::string RenderSchemaDocument(const std::vector<VarSpec>& schema);
+// The schema as a Markdown document (infra/env/ENV_SCHEMA.md, infra/deploy/AGENT_ENV_SCHEMA.md).
+std::string RenderSchemaDocument(const std::vector<VarSpec>& schema, const SchemaHeading& heading);
 
 }  // namespace dreichor::config

@@ -33,7 +33,8 @@ const VarSpec& Spec(std::string_view name) {
 }
 
 TEST(EnvConfigTest, CommittedSchemaDocumentIsCurrent) {
-  EXPECT_EQ(ReadRepoFile("infra/env/ENV_SCHEMA.md"), RenderSchemaDocument(RuntimeSchema()))
+  EXPECT_EQ(ReadRepoFile("infra/env/ENV_SCHEMA.md"),
+            RenderSchemaDocument(RuntimeSchema(), RuntimeSchemaHeading()))
       << "regenerate it: dreichor-runtime env-schema > infra/env/ENV_SCHEMA.md";
 }
 

@@ -116,4 +116,11 @@ const std::vector<VarSpec>& RuntimeSchema() {
   return kSchema;
 }
 
+const SchemaHeading& RuntimeSchemaHeading() {
+  static const SchemaHeading kHeading{"Runtime environment schema", "config/env_schema.cc",
+                                      "dreichor-runtime env-schema",
+                                      "Every variable the runtime reads"};
+  return kHeading;
+}
+
 }  // namespace dreichor::config

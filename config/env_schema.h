@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +39,15 @@ struct VarSpec {
 
 inline constexpr std::string_view kPrefix = "DREICHOR_";
 
+// What a generated schema document says about itself.
+struct SchemaHeading {
+  std::string title;    // "Runtime environment schema"
+  std::string source;   // "config/env_schema.cc"
+  std::string command;  // "dreichor-runtime env-schema"
+  std::string who;      // "Every variable the runtime reads"
+};
+
 const std::vector<VarSpec>& RuntimeSchema();
+const SchemaHeading& RuntimeSchemaHeading();
 
 }  // namespace dreichor::config

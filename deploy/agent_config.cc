@@ -101,6 +101,13 @@ const std::vector<VarSpec>& AgentSchema() {
   return kSchema;
 }
 
+const config::SchemaHeading& AgentSchemaHeading() {
+  static const config::SchemaHeading kHeading{
+      "Deploy agent environment schema", "deploy/agent_config.cc",
+      "dreichor-deploy-agent env-schema", "Every variable the deploy agent reads"};
+  return kHeading;
+}
+
 namespace {
 
 bool IsLoopback(const std::string& host) {
@@ -136,8 +143,8 @@ std::string LastComponent(std::string path) {
 bool IsBareRepository(const std::string& repo) {
   const size_t last_slash = repo.rfind('/');
   const size_t name_start = last_slash == std::string::npos ? 0 : last_slash + 1;
-  return repo.find('@') == std::string::npos &&
-         repo.find(':', name_start) == std::string::npos && name_start < repo.size();
+  return repo.find('@') == std::string::npos && repo.find(':', name_start) == std::string::npos &&
+         name_start < repo.size();
 }
 
 std::string TrimSlash(std::string s) {
@@ -176,7 +183,8 @@ void CheckCoherence(const AgentConfig& c, std::vector<std::string>* problems) {
   const bool file_keys = c.access_keys.rfind("file:/", 0) == 0;
   if (!file_keys && c.access_keys != c.access_team_domain + "/cdn-cgi/access/certs") {
     problems->push_back(
-        "DREICHOR_AGENT_ACCESS_KEYS: must be the team domain's /cdn-cgi/access/certs or file:/path");
+        "DREICHOR_AGENT_ACCESS_KEYS: must be the team domain's /cdn-cgi/access/certs or "
+        "file:/path");
   }
   for (const std::string* repo : {&c.image_repository, &c.migrations_repository}) {
     if (!repo->empty() && !IsBareRepository(*repo)) {

@@ -20,6 +20,7 @@
 namespace dreichor::deploy {
 
 const std::vector<config::VarSpec>& AgentSchema();
+const config::SchemaHeading& AgentSchemaHeading();
 
 struct AgentConfig {
   std::string env;  // "dev" or "prod"

@@ -12,23 +12,23 @@ namespace dreichor::deploy {
 namespace {
 
 config::EnvMap DevEnv() {
-  return {{"DREICHOR_AGENT_ENV", "dev"},
-          {"DREICHOR_AGENT_LISTEN", "127.0.0.1:3005"},
-          {"DREICHOR_AGENT_ENGINE_SOCKET", "/run/docker.sock"},
-          {"DREICHOR_AGENT_IMAGE_REPOSITORY", "127.0.0.1:5000/dreichor/runtime"},
-          {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
-          {"DREICHOR_AGENT_BASE_DIR", "/opt/dreichor/dev"},
-          {"DREICHOR_AGENT_RUNTIME_ENV_FILE", "/opt/dreichor/dev/runtime.env"},
-          {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:8080"},
-          {"DREICHOR_AGENT_READINESS_DEADLINE", "60s"},
-          {"DREICHOR_AGENT_STOP_TIMEOUT", "30s"},
-          {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "300s"},
-          {"DREICHOR_AGENT_ACCESS_TEAM_DOMAIN", "https://example.cloudflareaccess.com"},
-          {"DREICHOR_AGENT_ACCESS_AUDIENCE", "aud-dev-0123456789"},
-          {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com, deploy-bot.access"},
-          {"DREICHOR_AGENT_ACCESS_KEYS",
-           "https://example.cloudflareaccess.com/cdn-cgi/access/certs"},
-          {"DREICHOR_AGENT_LOG_LEVEL", "info"}};
+  return {
+      {"DREICHOR_AGENT_ENV", "dev"},
+      {"DREICHOR_AGENT_LISTEN", "127.0.0.1:3005"},
+      {"DREICHOR_AGENT_ENGINE_SOCKET", "/run/docker.sock"},
+      {"DREICHOR_AGENT_IMAGE_REPOSITORY", "127.0.0.1:5000/dreichor/runtime"},
+      {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
+      {"DREICHOR_AGENT_BASE_DIR", "/opt/dreichor/dev"},
+      {"DREICHOR_AGENT_RUNTIME_ENV_FILE", "/opt/dreichor/dev/runtime.env"},
+      {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:8080"},
+      {"DREICHOR_AGENT_READINESS_DEADLINE", "60s"},
+      {"DREICHOR_AGENT_STOP_TIMEOUT", "30s"},
+      {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "300s"},
+      {"DREICHOR_AGENT_ACCESS_TEAM_DOMAIN", "https://example.cloudflareaccess.com"},
+      {"DREICHOR_AGENT_ACCESS_AUDIENCE", "aud-dev-0123456789"},
+      {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com, deploy-bot.access"},
+      {"DREICHOR_AGENT_ACCESS_KEYS", "https://example.cloudflareaccess.com/cdn-cgi/access/certs"},
+      {"DREICHOR_AGENT_LOG_LEVEL", "info"}};
 }
 
 std::string Problems(const config::EnvMap& env) {
@@ -102,13 +102,24 @@ TEST(AgentConfigTest, RepositoriesMayNotCarryATagAndKeysMustBeTheTeams) {
   EXPECT_EQ(Problems(env), "");
 }
 
+TEST(AgentConfigTest, CommittedSchemaDocumentIsCurrent) {
+  std::ifstream in(std::string(DREICHOR_SOURCE_DIR) + "/infra/deploy/AGENT_ENV_SCHEMA.md");
+  std::stringstream committed;
+  committed << in.rdbuf();
+  EXPECT_EQ(committed.str(), config::RenderSchemaDocument(AgentSchema(), AgentSchemaHeading()))
+      << "regenerate: dreichor-deploy-agent env-schema > infra/deploy/AGENT_ENV_SCHEMA.md";
+}
+
 TEST(DeployRulesTest, ImmutableTags) {
-  for (const char* tag : {"sha-0123abc", "sha-" "0123456789abcdef0123456789abcdef01234567", "1.4.2",
-                          "v1.4.2", "core-runtime-v1", "v2.0.0-rc.1"}) {
+  for (const char* tag : {"sha-0123abc",
+                          "sha-"
+                          "0123456789abcdef0123456789abcdef01234567",
+                          "1.4.2", "v1.4.2", "core-runtime-v1", "v2.0.0-rc.1"}) {
     EXPECT_TRUE(IsImmutableTag(tag)) << tag;
     EXPECT_TRUE(CheckTag(tag, "prod").ok()) << tag;
   }
-  for (const char* tag : {"latest", "main", "stable", "sha-xyz", "sha-12", "nightly", "1", "release-1.2"}) {
+  for (const char* tag :
+       {"latest", "main", "stable", "sha-xyz", "sha-12", "nightly", "1", "release-1.2"}) {
     EXPECT_FALSE(IsImmutableTag(tag)) << tag;
     EXPECT_FALSE(CheckTag(tag, "prod").ok()) << tag;
   }
@@ -146,8 +157,10 @@ class RuntimeEnvTest : public ::testing::Test {
         {"DREICHOR_MAX_CONNECTIONS", "64"},
         {"DREICHOR_LOG_LEVEL", "info"}};
     for (const auto& [k, v] : changes) {
-      if (v.empty()) vars.erase(k);
-      else vars[k] = v;
+      if (v.empty())
+        vars.erase(k);
+      else
+        vars[k] = v;
     }
     std::ofstream out(config_.runtime_env_file);
     for (const auto& [k, v] : vars) out << k << "=" << v << "\n";
@@ -183,7 +196,8 @@ TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {
 }
 
 TEST_F(RuntimeEnvTest, VolumesAndListenAddressMustFitTheContainer) {
-  auto env = Load({{"DREICHOR_SNAPSHOT_DIR", "/tmp/snapshots"}, {"DREICHOR_LISTEN", "127.0.0.1:8080"}});
+  auto env =
+      Load({{"DREICHOR_SNAPSHOT_DIR", "/tmp/snapshots"}, {"DREICHOR_LISTEN", "127.0.0.1:8080"}});
   ASSERT_FALSE(env.ok());
   EXPECT_NE(env.status().message().find("DREICHOR_SNAPSHOT_DIR must be"), std::string::npos);
   EXPECT_NE(env.status().message().find("DREICHOR_LISTEN must be 0.0.0.0"), std::string::npos);

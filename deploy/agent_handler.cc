@@ -40,8 +40,7 @@ std::optional<size_t> LimitParam(std::string_view query, size_t fallback) {
 
 }  // namespace
 
-AgentHandler::AgentHandler(Deployer* deployer, AccessVerifier* verifier, Clock* clock,
-                           JsonLog* log)
+AgentHandler::AgentHandler(Deployer* deployer, AccessVerifier* verifier, Clock* clock, JsonLog* log)
     : deployer_(deployer), verifier_(verifier), clock_(clock), log_(log) {}
 
 AgentHandler::~AgentHandler() { Drain(); }
@@ -78,14 +77,15 @@ void AgentHandler::RunAction(const std::string& action, const std::string& ident
                              std::function<ActionOutcome()> run, api::Respond respond) {
   ActionLock::Holder holder{action, identity, clock_->NowUnixNanos()}, current;
   if (!lock_.TryAcquire(holder, &current)) {
-    respond(Json(409, {{"error",
-                        {{"code", "busy"},
-                         {"message", "another action is running: " + current.action + " by " +
-                                         current.identity},
-                         {"holder",
-                          {{"action", current.action},
-                           {"operator", current.identity},
-                           {"since", FormatUtc(current.since_ns)}}}}}}));
+    respond(Json(
+        409,
+        {{"error",
+          {{"code", "busy"},
+           {"message", "another action is running: " + current.action + " by " + current.identity},
+           {"holder",
+            {{"action", current.action},
+             {"operator", current.identity},
+             {"since", FormatUtc(current.since_ns)}}}}}}));
     return;
   }
   log_->Info("action", {{"action", action}, {"operator", identity}});
@@ -133,11 +133,11 @@ void AgentHandler::Handle(api::Request&& request, api::Respond respond) {
         ActionOutcome o = deployer_->CurrentStatus();
         if (o.http_status == 200) {
           const auto holder = lock_.holder();
-          o.body["action_in_progress"] =
-              holder ? ordered_json{{"action", holder->action},
-                                    {"operator", holder->identity},
-                                    {"since", FormatUtc(holder->since_ns)}}
-                     : ordered_json();
+          o.body["action_in_progress"] = holder
+                                             ? ordered_json{{"action", holder->action},
+                                                            {"operator", holder->identity},
+                                                            {"since", FormatUtc(holder->since_ns)}}
+                                             : ordered_json();
         }
         respond(Json(o.http_status, o.body));
       });
@@ -150,8 +150,7 @@ void AgentHandler::Handle(api::Request&& request, api::Respond respond) {
     return respond(Json(o.http_status, o.body));
   }
 
-  if (path == "/v1/deploy" || path == "/v1/rollback" || path == "/v1/stop" ||
-      path == "/v1/start") {
+  if (path == "/v1/deploy" || path == "/v1/rollback" || path == "/v1/stop" || path == "/v1/start") {
     if (method != http::verb::post) return respond(Error(405, "method_not_allowed", "use POST"));
     if (path == "/v1/deploy") {
       nlohmann::json body;
@@ -162,20 +161,22 @@ void AgentHandler::Handle(api::Request&& request, api::Respond respond) {
       api::FieldReader fields(body);
       fields.String("tag", &tag, api::Need::kRequired, 128);
       if (auto e = fields.Finish()) return respond(Error(e->status, e->code, e->message));
-      return RunAction("deploy", who, [this, tag, who] { return deployer_->Deploy(tag, who); },
-                       respond);
+      return RunAction(
+          "deploy", who, [this, tag, who] { return deployer_->Deploy(tag, who); }, respond);
     }
     if (!request.body().empty() && request.body() != "{}") {
       return respond(Error(400, "invalid_field", "this action takes no body"));
     }
     if (path == "/v1/rollback") {
-      return RunAction("rollback", who, [this, who] { return deployer_->Rollback(who); },
-                       respond);
+      return RunAction(
+          "rollback", who, [this, who] { return deployer_->Rollback(who); }, respond);
     }
     if (path == "/v1/stop") {
-      return RunAction("stop", who, [this, who] { return deployer_->Stop(who); }, respond);
+      return RunAction(
+          "stop", who, [this, who] { return deployer_->Stop(who); }, respond);
     }
-    return RunAction("start", who, [this, who] { return deployer_->Start(who); }, respond);
+    return RunAction(
+        "start", who, [this, who] { return deployer_->Start(who); }, respond);
   }
   respond(Error(404, "not_found", "no route " + path));
 }

@@ -80,8 +80,8 @@ class AgentIntegrationTest : public ::testing::Test {
   void BuildAndPush(const std::string& tag, const std::string& variant,
                     const std::string& healthcheck) {
     const std::string file = context_ + "/Containerfile." + variant;
-    std::ofstream(file) << "FROM scratch\nCOPY rootfs/ /\nLABEL org.dreichor.test-variant=" << variant
-                        << "\nHEALTHCHECK --interval=2s CMD " << healthcheck
+    std::ofstream(file) << "FROM scratch\nCOPY rootfs/ /\nLABEL org.dreichor.test-variant="
+                        << variant << "\nHEALTHCHECK --interval=2s CMD " << healthcheck
                         << "\nENTRYPOINT [\"/usr/local/bin/dreichor-runtime\", \"serve\"]\n";
     const std::string ref = repository_ + ":" + tag;
     std::string out;
@@ -112,7 +112,8 @@ class AgentIntegrationTest : public ::testing::Test {
         << "DREICHOR_ENV=" << env
         << "\nDREICHOR_LISTEN=0.0.0.0:8080\nDREICHOR_AUDIT_BACKEND=file\n"
            "DREICHOR_AUDIT_DIR=/var/lib/dreichor/audit-events\n"
-           "DREICHOR_AUDIT_SEGMENT_BYTES=67108864\nDREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/snapshots\n"
+           "DREICHOR_AUDIT_SEGMENT_BYTES=67108864\nDREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/"
+           "snapshots\n"
            "DREICHOR_SNAPSHOT_EVERY=5\nDREICHOR_SNAPSHOT_RETAIN=3\nDREICHOR_ADMIN_TOKEN="
         << kAdminToken
         << "\nDREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
@@ -151,7 +152,8 @@ class AgentIntegrationTest : public ::testing::Test {
   }
 
   std::string Token(const std::string& audience, const std::string& email = "alice@example.com") {
-    return testing::SignedToken(key_, testing::AccessClaims(kIssuer, audience, email, time(nullptr)));
+    return testing::SignedToken(key_,
+                                testing::AccessClaims(kIssuer, audience, email, time(nullptr)));
   }
   TestResponse Call(const Agent& agent, const std::string& method, const std::string& path,
                     const std::string& body = "", const std::string& token = "") {
@@ -223,9 +225,9 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
     auto inspected = engine.value()->Inspect("dreichor-runtime-dev");
     ASSERT_TRUE(inspected.ok() && inspected.value());
     EXPECT_EQ(inspected.value()->mounts,
-              (std::vector<BindMount>{{dev.base + "/volumes/audit-events",
-                                       "/var/lib/dreichor/audit-events"},
-                                      {dev.base + "/volumes/snapshots", "/var/lib/dreichor/snapshots"}}));
+              (std::vector<BindMount>{
+                  {dev.base + "/volumes/audit-events", "/var/lib/dreichor/audit-events"},
+                  {dev.base + "/volumes/snapshots", "/var/lib/dreichor/snapshots"}}));
     EXPECT_EQ(inspected.value()->labels.at("dreichor.env"), "dev");
     std::string pinned_id;
     ASSERT_EQ(host_->Podman({"image", "inspect", "--format", "{{.Id}}",
@@ -235,14 +237,28 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
     EXPECT_EQ("sha256:" + pinned_id.substr(0, pinned_id.find('\n')), inspected.value()->image_id)
         << "the container runs the image the digest names";
 
-    ASSERT_EQ(Runtime("/v1/admin/markets",
-                      R"({"market":1,"symbol":"BTC-USD","base_asset":"BTC","quote_asset":"USD","tick_size":1,"lot_size":1,"min_quantity":1,"max_quantity":1000000,"maker_fee_bps":10,"taker_fee_bps":20})")
-                  .status,
+    ASSERT_EQ(
+        Runtime(
+            "/v1/admin/markets",
+            R"({"market":1,"symbol":"BTC-USD","base_asset":"BTC","quote_asset":"USD","tick_size":1,"lot_size":1,"min_quantity":1,"max_quantity":1000000,"maker_fee_bps":10,"taker_fee_bps":20})")
+            .status,
+        200);
+    ASSERT_EQ(
+        Runtime("/v1/admin/deposits", R"({"account":7,"asset":"USD","amount":1000000})").status,
+        200);
+    ASSERT_EQ(Runtime("/v1/admin/deposits", R"({"account":8,"asset":"BTC","amount":100})").status,
               200);
-    ASSERT_EQ(Runtime("/v1/admin/deposits", R"({"account":7,"asset":"USD","amount":1000000})").status, 200);
-    ASSERT_EQ(Runtime("/v1/admin/deposits", R"({"account":8,"asset":"BTC","amount":100})").status, 200);
-    ASSERT_EQ(Runtime("/v1/orders", R"({"account":8,"market":1,"side":"sell","kind":"limit","price":100,"quantity":5,"client_order_id":42})").status, 200);
-    ASSERT_EQ(Runtime("/v1/orders", R"({"account":7,"market":1,"side":"buy","kind":"ioc","price":101,"quantity":3})").status, 200);
+    ASSERT_EQ(
+        Runtime(
+            "/v1/orders",
+            R"({"account":8,"market":1,"side":"sell","kind":"limit","price":100,"quantity":5,"client_order_id":42})")
+            .status,
+        200);
+    ASSERT_EQ(
+        Runtime("/v1/orders",
+                R"({"account":7,"market":1,"side":"buy","kind":"ioc","price":101,"quantity":3})")
+            .status,
+        200);
     hash = StateHash();
     ASSERT_FALSE(hash.empty());
   }
@@ -343,8 +359,8 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
     std::vector<std::string> outcomes;
     const json body = json::parse(r.body);
     for (const json& e : body["entries"]) {
-      outcomes.insert(outcomes.begin(), e["action"].get<std::string>() + ":" +
-                                            e["outcome"].get<std::string>());
+      outcomes.insert(outcomes.begin(),
+                      e["action"].get<std::string>() + ":" + e["outcome"].get<std::string>());
     }
     EXPECT_EQ(outcomes,
               (std::vector<std::string>{

@@ -16,7 +16,7 @@ namespace dreichor::deploy {
 struct HttpCall {
   std::string method = "GET";
   std::string url;
-  std::string body;  // sent as application/json when not empty (or for POST)
+  std::string body;         // sent as application/json when not empty (or for POST)
   std::string unix_socket;  // empty: connect by the URL's host
   std::chrono::milliseconds timeout{10'000};
   size_t max_reply_bytes = 4 << 20;

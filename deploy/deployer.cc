@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "deploy/deploy_rules.h"
+#include "util/sha256.h"
 
 namespace dreichor::deploy {
 
@@ -17,7 +18,7 @@ ActionOutcome Refuse(int status, const std::string& code, const std::string& mes
 }
 
 bool IsDirectory(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -27,6 +28,15 @@ std::vector<std::string> HealthcheckCommand(const std::vector<std::string>& test
   if (test[0] == "CMD") return {test.begin() + 1, test.end()};
   if (test[0] == "CMD-SHELL" && test.size() == 2) return {"/bin/sh", "-c", test[1]};
   return test;
+}
+
+std::string EnvHash(const std::vector<std::string>& variables) {
+  Sha256 h;
+  for (const std::string& v : variables) {
+    h.Update(v);
+    h.Update("\n");
+  }
+  return ToHex(h.Finish());
 }
 
 std::string Seconds(std::chrono::milliseconds d) {
@@ -103,8 +113,9 @@ Result<std::optional<ContainerState>> Deployer::Owned(const std::string& name) {
 
 std::vector<std::string> Deployer::LastLogs(const std::string& id) {
   auto logs = engine_->Logs(id, kFailureLogLines);
-  return logs.ok() ? logs.value()
-                   : std::vector<std::string>{"(logs unavailable: " + logs.status().message() + ")"};
+  return logs.ok()
+             ? logs.value()
+             : std::vector<std::string>{"(logs unavailable: " + logs.status().message() + ")"};
 }
 
 std::optional<Deployer::Failure> Deployer::WaitReady(const std::string& id,
@@ -117,20 +128,20 @@ std::optional<Deployer::Failure> Deployer::WaitReady(const std::string& id,
     if (!state.value()) return Failure{"readiness", "the container disappeared", {}};
     if (!state.value()->running) {
       return Failure{"readiness",
-                     "the container exited with code " +
-                         std::to_string(state.value()->exit_code) + " before it was ready",
+                     "the container exited with code " + std::to_string(state.value()->exit_code) +
+                         " before it was ready",
                      {}};
     }
     const std::vector<std::string> cmd = HealthcheckCommand(state.value()->healthcheck);
     if (cmd.empty()) {
-      return Failure{"readiness", "the image declares no HEALTHCHECK; readiness cannot be known",
-                     {}};
+      return Failure{
+          "readiness", "the image declares no HEALTHCHECK; readiness cannot be known", {}};
     }
     auto check = engine_->Exec(id, cmd, std::chrono::milliseconds(5000));
     if (check.ok() && check.value().exit_code == 0) return std::nullopt;
-    last_check = check.ok() ? "exit " + std::to_string(check.value().exit_code) + ": " +
-                                  check.value().output
-                            : check.status().message();
+    last_check =
+        check.ok() ? "exit " + std::to_string(check.value().exit_code) + ": " + check.value().output
+                   : check.status().message();
     if (clock_->NowUnixNanos() >= until) {
       while (!last_check.empty() && (last_check.back() == '\n' || last_check.back() == '\r')) {
         last_check.pop_back();
@@ -141,6 +152,16 @@ std::optional<Deployer::Failure> Deployer::WaitReady(const std::string& id,
     }
     clock_->SleepFor(kReadinessPollInterval);
   }
+}
+
+std::optional<Deployer::Failure> Deployer::Preflight(RuntimeEnv* env) {
+  auto loaded = LoadRuntimeEnv(config_);
+  if (!loaded.ok()) return Failure{"env", loaded.status().message(), {}};
+  for (const std::string& dir : {config_.audit_volume(), config_.snapshot_volume()}) {
+    if (!IsDirectory(dir)) return Failure{"volumes", "volume directory " + dir + " is missing", {}};
+  }
+  *env = std::move(loaded).value();
+  return std::nullopt;
 }
 
 std::optional<Deployer::Failure> Deployer::RunMigrations(const std::string& tag,
@@ -171,28 +192,34 @@ std::optional<Deployer::Failure> Deployer::RunMigrations(const std::string& tag,
   auto id = engine_->Create(spec);
   if (!id.ok()) return Failure{"migrations", id.status().message(), {}};
   std::optional<Failure> failure;
-  if (Status s = engine_->Start(id.value()); !s.ok()) failure = Failure{"migrations", s.message(), {}};
+  if (Status s = engine_->Start(id.value()); !s.ok())
+    failure = Failure{"migrations", s.message(), {}};
   const int64_t until = clock_->NowUnixNanos() + config_.migrations_deadline.count() * 1'000'000;
   while (!failure) {
     auto state = engine_->Inspect(id.value());
     if (!state.ok() || !state.value()) {
-      failure = Failure{"migrations", state.ok() ? "the container disappeared"
-                                                 : state.status().message(), {}};
+      failure = Failure{
+          "migrations", state.ok() ? "the container disappeared" : state.status().message(), {}};
     } else if (!state.value()->running && state.value()->status != "created") {
       if (state.value()->exit_code == 0) break;
-      failure = Failure{"migrations", "the migrations container exited with code " +
-                                          std::to_string(state.value()->exit_code), {}};
+      failure = Failure{
+          "migrations",
+          "the migrations container exited with code " + std::to_string(state.value()->exit_code),
+          {}};
     } else if (clock_->NowUnixNanos() >= until) {
       failure = Failure{"migrations",
-                        "migrations did not finish within " + Seconds(config_.migrations_deadline), {}};
+                        "migrations did not finish within " + Seconds(config_.migrations_deadline),
+                        {}};
     } else {
       clock_->SleepFor(kReadinessPollInterval);
     }
   }
   std::vector<std::string> logs = LastLogs(id.value());
   Warn(engine_->Remove(id.value()), "removing the migrations container");
-  if (failure) failure->logs = std::move(logs);
-  else log_->Info("migrations applied", {{"tag", tag}, {"digest", image.value().digest}});
+  if (failure)
+    failure->logs = std::move(logs);
+  else
+    log_->Info("migrations applied", {{"tag", tag}, {"digest", image.value().digest}});
   return failure;
 }
 
@@ -240,11 +267,12 @@ std::optional<Deployer::Failure> Deployer::Cutover(const Target& target, uint64_
                  {kRoleLabel, "runtime"},
                  {kTagLabel, target.tag},
                  {kDigestLabel, target.digest},
-                 {kDeploymentLabel, std::to_string(deployment)}};
+                 {kDeploymentLabel, std::to_string(deployment)},
+                 {kEnvHashLabel, EnvHash(env)}};
   spec.mounts = {{config_.audit_volume(), kContainerAuditDir},
                  {config_.snapshot_volume(), kContainerSnapshotDir}};
-  spec.publish = PortPublish{config_.runtime_publish.host, config_.runtime_publish.port,
-                             container_port};
+  spec.publish =
+      PortPublish{config_.runtime_publish.host, config_.runtime_publish.port, container_port};
   auto id = engine_->Create(spec);
   if (!id.ok()) return Failure{"create", id.status().message(), {}};
   std::optional<Failure> failure;
@@ -275,12 +303,9 @@ std::optional<Deployer::Failure> Deployer::Cutover(const Target& target, uint64_
 ActionOutcome Deployer::Finish(const std::string& action, const std::string& identity,
                                uint64_t deployment, const Target& target, int64_t started_ns,
                                const std::optional<Failure>& failure, bool old_stopped) {
-  ordered_json record = {{"action", action},
-                         {"outcome", failure ? "failed" : "succeeded"},
-                         {"deployment", deployment},
-                         {"operator", identity},
-                         {"tag", target.tag},
-                         {"digest", target.digest}};
+  ordered_json record = {{"action", action},         {"outcome", failure ? "failed" : "succeeded"},
+                         {"deployment", deployment}, {"operator", identity},
+                         {"tag", target.tag},        {"digest", target.digest}};
   if (!target.digest.empty()) record["image"] = config_.image_repository + "@" + target.digest;
   record["duration_ms"] = (clock_->NowUnixNanos() - started_ns) / 1'000'000;
   if (failure) {
@@ -295,9 +320,8 @@ ActionOutcome Deployer::Finish(const std::string& action, const std::string& ide
   std::lock_guard<std::mutex> lock(state_mu_);
   if (failure) {
     if (old_stopped) failed_after_stop_ = true;
-    log_->Error(action + " failed", {{"deployment", deployment},
-                                     {"step", failure->step},
-                                     {"reason", failure->reason}});
+    log_->Error(action + " failed",
+                {{"deployment", deployment}, {"step", failure->step}, {"reason", failure->reason}});
     return Answer(failure->step == "readiness" || failure->step == "start" ? 503 : 502,
                   {{"error", {{"code", action + "_failed"}, {"message", failure->reason}}},
                    {"record", record}});
@@ -333,10 +357,9 @@ ActionOutcome Deployer::Deploy(const std::string& tag, const std::string& identi
                   false);
   };
 
-  auto env = LoadRuntimeEnv(config_);
-  if (!env.ok()) return fail_early("env", env.status().message());
-  for (const std::string& dir : {config_.audit_volume(), config_.snapshot_volume()}) {
-    if (!IsDirectory(dir)) return fail_early("volumes", "volume directory " + dir + " is missing");
+  RuntimeEnv env;
+  if (auto failure = Preflight(&env)) {
+    return Finish("deploy", identity, deployment, target, started_ns, failure, false);
   }
   auto image = engine_->Pull(config_.image_repository, tag);
   if (!image.ok()) return fail_early("pull", image.status().message());
@@ -345,23 +368,26 @@ ActionOutcome Deployer::Deploy(const std::string& tag, const std::string& identi
   auto current = Owned(config_.container_name());
   if (!current.ok()) return fail_early("inspect", current.status().message());
   if (current.value() && current.value()->running &&
-      current.value()->labels[kDigestLabel] == target.digest) {
-    ordered_json record = {{"action", "deploy"},   {"outcome", "noop"},
-                           {"deployment", deployment}, {"operator", identity},
-                           {"tag", tag},           {"digest", target.digest},
-                           {"reason", "this digest is already running"}};
+      current.value()->labels[kDigestLabel] == target.digest &&
+      current.value()->labels[kEnvHashLabel] == EnvHash(env.variables)) {
+    ordered_json record = {{"action", "deploy"},
+                           {"outcome", "noop"},
+                           {"deployment", deployment},
+                           {"operator", identity},
+                           {"tag", tag},
+                           {"digest", target.digest},
+                           {"reason", "this digest already runs with this env file"}};
     auto seq = Record(record);
     if (!seq.ok()) return Refuse(500, "history_failed", seq.status().message());
     return Answer(200, {{"record", record}});
   }
   if (!config_.migrations_repository.empty()) {
-    if (auto failure = RunMigrations(tag, env.value().database_url, env.value().database_schema)) {
+    if (auto failure = RunMigrations(tag, env.database_url, env.database_schema)) {
       return Finish("deploy", identity, deployment, target, started_ns, failure, false);
     }
   }
   bool old_stopped = false;
-  auto failure = Cutover(target, deployment, env.value().variables, env.value().container_port,
-                         &old_stopped);
+  auto failure = Cutover(target, deployment, env.variables, env.container_port, &old_stopped);
   return Finish("deploy", identity, deployment, target, started_ns, failure, old_stopped);
 }
 
@@ -390,10 +416,9 @@ ActionOutcome Deployer::Rollback(const std::string& identity) {
                          {"digest", target->digest}});
   if (!started.ok()) return Refuse(500, "history_failed", started.status().message());
   const uint64_t deployment = started.value();
-  auto env = LoadRuntimeEnv(config_);
-  if (!env.ok()) {
-    return Finish("rollback", identity, deployment, *target, started_ns,
-                  Failure{"env", env.status().message(), {}}, false);
+  RuntimeEnv env;
+  if (auto failure = Preflight(&env)) {
+    return Finish("rollback", identity, deployment, *target, started_ns, failure, false);
   }
   // The image is usually still present; if the registry answers, the tag must still name the
   // recorded digest (tags are immutable).
@@ -407,8 +432,7 @@ ActionOutcome Deployer::Rollback(const std::string& identity) {
                   false);
   }
   bool old_stopped = false;
-  auto failure = Cutover(*target, deployment, env.value().variables, env.value().container_port,
-                         &old_stopped);
+  auto failure = Cutover(*target, deployment, env.variables, env.container_port, &old_stopped);
   return Finish("rollback", identity, deployment, *target, started_ns, failure, old_stopped);
 }
 
@@ -451,8 +475,9 @@ ActionOutcome Deployer::Start(const std::string& identity) {
   }
   if (failure) {
     failure->logs = LastLogs(c.id);
-    Warn(engine_->Stop(c.id, std::chrono::duration_cast<std::chrono::seconds>(config_.stop_timeout)),
-         "stopping the runtime that did not become ready");
+    Warn(
+        engine_->Stop(c.id, std::chrono::duration_cast<std::chrono::seconds>(config_.stop_timeout)),
+        "stopping the runtime that did not become ready");
   }
   ordered_json record = {{"action", "start"},
                          {"outcome", failure ? "failed" : "succeeded"},

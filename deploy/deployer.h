@@ -24,6 +24,7 @@
 
 #include "deploy/agent_config.h"
 #include "deploy/clock.h"
+#include "deploy/deploy_rules.h"
 #include "deploy/engine/container_engine.h"
 #include "deploy/history.h"
 #include "util/json_log.h"
@@ -35,6 +36,9 @@ inline constexpr char kRoleLabel[] = "dreichor.role";
 inline constexpr char kTagLabel[] = "dreichor.tag";
 inline constexpr char kDigestLabel[] = "dreichor.digest";
 inline constexpr char kDeploymentLabel[] = "dreichor.deployment";
+// SHA-256 of the container's environment: a changed runtime env file makes a redeploy of the
+// same digest a real deploy (that is how configuration and secrets change).
+inline constexpr char kEnvHashLabel[] = "dreichor.env-sha256";
 inline constexpr int kFailureLogLines = 30;
 inline constexpr std::chrono::milliseconds kReadinessPollInterval{500};
 
@@ -101,6 +105,8 @@ class Deployer {
   std::optional<Failure> Cutover(const Target& target, uint64_t deployment,
                                  const std::vector<std::string>& env, uint16_t container_port,
                                  bool* old_stopped);
+  // The runtime env file and the two volume directories, checked before anything is touched.
+  std::optional<Failure> Preflight(RuntimeEnv* env);
   std::optional<Failure> RunMigrations(const std::string& tag, const std::string& database_url,
                                        const std::string& schema);
   Result<std::optional<ContainerState>> Owned(const std::string& name);
@@ -120,7 +126,7 @@ class Deployer {
   History* const history_;
   Clock* const clock_;
   JsonLog* const log_;
-  mutable std::mutex state_mu_;         // Status() reads while an action runs
+  mutable std::mutex state_mu_;        // Status() reads while an action runs
   std::vector<Deployment> succeeded_;  // GUARDED_BY(state_mu_)
   bool failed_after_stop_ = false;     // GUARDED_BY(state_mu_)
 };

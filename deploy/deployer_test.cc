@@ -114,8 +114,9 @@ TEST_F(DeployerTest, FirstDeployRunsAReadyContainerPinnedByDigest) {
   EXPECT_EQ(rt.image, std::string(kRepo) + "@sha256:aaaa");
   EXPECT_EQ(rt.labels.at(kEnvLabel), "dev");
   EXPECT_EQ(rt.labels.at(kTagLabel), "sha-aaaaaaa");
-  EXPECT_EQ(rt.mounts, (std::vector<BindMount>{{base_ + "/volumes/audit-events", kContainerAuditDir},
-                                               {base_ + "/volumes/snapshots", kContainerSnapshotDir}}));
+  EXPECT_EQ(rt.mounts,
+            (std::vector<BindMount>{{base_ + "/volumes/audit-events", kContainerAuditDir},
+                                    {base_ + "/volumes/snapshots", kContainerSnapshotDir}}));
   const ContainerSpec& spec = engine_.SpecOf(rt.id);
   ASSERT_TRUE(spec.publish.has_value());
   EXPECT_EQ(spec.publish->host_ip, "127.0.0.1");
@@ -153,6 +154,17 @@ TEST_F(DeployerTest, RedeployingWhatRunsIsARecordedNoOp) {
   EXPECT_EQ(LastRecord()["outcome"], "noop");
 }
 
+TEST_F(DeployerTest, RedeployingAfterTheEnvFileChangedRecreatesTheContainer) {
+  DeployOk("sha-aaaaaaa");
+  const std::string id = engine_.ByName().at(kRuntime).id;
+  std::ofstream(config_.runtime_env_file, std::ios::app)
+      << "OTHER_SETTING=changed\n";  // a non-DREICHOR variable, passed through
+  DeployOk("sha-aaaaaaa");
+  EXPECT_NE(engine_.ByName().at(kRuntime).id, id);
+  EXPECT_EQ(LastRecord()["outcome"], "succeeded");
+  EXPECT_EQ(RunningDigest(), "sha256:aaaa");
+}
+
 TEST_F(DeployerTest, MovingTagIsRefusedInProdAndRecorded) {
   config_.env = "prod";
   config_.base_dir = dir_.path() + "/prod";
@@ -174,8 +186,7 @@ TEST_F(DeployerTest, FailuresBeforeTheCutoverLeaveTheOldContainerRunningUntouche
   };
   const std::vector<Case> cases = {
       {"env", [&] { WriteRuntimeEnv("prod", ""); }, [&] { WriteRuntimeEnv("dev", ""); }},
-      {"volumes",
-       [&] { std::filesystem::remove_all(base_ + "/volumes/snapshots"); },
+      {"volumes", [&] { std::filesystem::remove_all(base_ + "/volumes/snapshots"); },
        [&] { std::filesystem::create_directories(base_ + "/volumes/snapshots"); }},
       {"pull", [&] { engine_.FailNext("pull", "manifest unknown"); }, [] {}},
   };
@@ -267,8 +278,7 @@ TEST_F(DeployerTest, ImageWithoutHealthcheckFailsReadiness) {
   engine_.AddImage(kRepo, "sha-ddddddd", {"sha256:dddd", false});
   ActionOutcome o = deployer_->Deploy("sha-ddddddd", "alice@example.com");
   EXPECT_EQ(o.http_status, 503);
-  EXPECT_EQ(LastRecord()["reason"],
-            "the image declares no HEALTHCHECK; readiness cannot be known");
+  EXPECT_EQ(LastRecord()["reason"], "the image declares no HEALTHCHECK; readiness cannot be known");
   EXPECT_TRUE(engine_.ByName().empty());
 }
 

@@ -1,6 +1,6 @@
 // History: the agent's hash-chained record of every action and its outcome, kept in the audit
 // module's file log (docs/audit-log-format.md) under <base dir>/deploy-agent/history. Each record
-// is of type kHistoryRecordType and its payload one JSON object (docs/deploy-history.md lists
+// is of type kHistoryRecordType and its payload one JSON object (docs/deploy-agent.md lists
 // the fields). `dreichor deploy history verify <dir>` checks the chain.
 //
 //   auto history = History::Open(dir, &clock);

@@ -57,13 +57,12 @@ int Serve() {
     log.Error("container engine unavailable", {{"error", engine.status().message()}});
     return kExitEngine;
   }
-  log.Info("container engine", {{"server", engine.value()->server()},
-                                {"api_version", engine.value()->api_version()}});
+  log.Info("container engine",
+           {{"server", engine.value()->server()}, {"api_version", engine.value()->api_version()}});
 
-  AccessVerifier verifier({config.access_team_domain, config.access_audience,
-                           config.access_allowed},
-                          MakeKeySource(config.access_keys),
-                          [&clock] { return clock.NowUnixSeconds(); });
+  AccessVerifier verifier(
+      {config.access_team_domain, config.access_audience, config.access_allowed},
+      MakeKeySource(config.access_keys), [&clock] { return clock.NowUnixSeconds(); });
   if (Status s = verifier.Refresh(); !s.ok()) {
     log.Warn("access signing keys not loaded yet", {{"error", s.message()}});
   }
@@ -104,7 +103,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (command == "env-schema") {
-    std::cout << config::RenderSchemaDocument(AgentSchema());
+    std::cout << config::RenderSchemaDocument(AgentSchema(), AgentSchemaHeading());
     return 0;
   }
   return Serve();

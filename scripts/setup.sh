@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building and testing Dreichor needs.
 # Idempotent: when everything is already installed it changes nothing and asks no mirror.
+# Podman (with runc and netavark) and docker-registry are for the deploy agent's integration
+# test, which runs a real container engine and a real registry on loopback.
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   prometheus curl
   postgresql libpq-dev
+  libcurl4-openssl-dev
+  podman runc netavark aardvark-dns iptables catatonit docker-registry
 )
 
 missing=()

@@ -18,8 +18,8 @@
 #include <string>
 
 #include "util/status.h"
-#include "util/test_ports.h"
 #include "util/temp_dir.h"
+#include "util/test_ports.h"
 
 namespace dreichor {
 
@@ -60,7 +60,6 @@ class TestPostgres {
         as_postgres_ ? "runuser -u postgres -- sh -c '" + command + "'" : command;
     return std::system(full.c_str());
   }
-
 
   Status Init() {
     glob_t g;

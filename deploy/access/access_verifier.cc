@@ -31,8 +31,7 @@ std::optional<json> DecodeJsonPart(std::string_view part) {
 std::optional<int64_t> TimeClaim(const json& claims, const char* name) {
   const auto it = claims.find(name);
   if (it == claims.end() || !it->is_number()) return std::nullopt;
-  return it->is_number_integer() ? it->get<int64_t>()
-                                 : static_cast<int64_t>(it->get<double>());
+  return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
 }
 
 bool AudienceContains(const json& claims, const std::string& audience) {
@@ -61,8 +60,8 @@ Status AccessVerifier::Refresh() {
   auto text = source_->Fetch();
   if (!text.ok()) return text.status();
   auto keys = ParseJwks(text.value());
-  if (!keys.ok()) return Status::InvalidArgument(source_->Describe() + ": " +
-                                                 keys.status().message());
+  if (!keys.ok())
+    return Status::InvalidArgument(source_->Describe() + ": " + keys.status().message());
   keys_ = std::move(keys).value();
   return Status::Ok();
 }
@@ -104,7 +103,8 @@ AccessDecision AccessVerifier::Verify(std::string_view token) {
   }
 
   const json& claims = *payload;
-  if (StringClaim(claims, "iss") != policy_.issuer) return Deny(401, "token issuer is not the team");
+  if (StringClaim(claims, "iss") != policy_.issuer)
+    return Deny(401, "token issuer is not the team");
   const int64_t now = now_();
   const auto exp = TimeClaim(claims, "exp"), iat = TimeClaim(claims, "iat");
   if (!exp || !iat) return Deny(401, "token lacks exp or iat");

@@ -162,8 +162,8 @@ TEST_F(AccessVerifierTest, AlgNoneIsRefused) {
 }
 
 TEST_F(AccessVerifierTest, Hs256SignedWithThePublicKeyIsRefused) {
-  const std::string token = testing::Hs256Token(
-      key_.PublicPem(), {{"alg", "HS256"}, {"kid", key_.kid()}}, Claims());
+  const std::string token =
+      testing::Hs256Token(key_.PublicPem(), {{"alg", "HS256"}, {"kid", key_.kid()}}, Claims());
   EXPECT_EQ(Verify(token).reason, "token algorithm is not RS256");
 }
 
@@ -173,8 +173,7 @@ TEST_F(AccessVerifierTest, MalformedTokensAreRefusedWithTheirReason) {
   EXPECT_EQ(Verify("a.b.c.d").reason, "token is not three dot-separated parts");
   EXPECT_EQ(Verify("!!!." + testing::Encode(Claims()) + ".sig").reason,
             "token header is not base64url JSON");
-  EXPECT_EQ(Verify(Base64UrlEncode("{not json") + "." + testing::Encode(Claims()) + ".c2ln")
-                .reason,
+  EXPECT_EQ(Verify(Base64UrlEncode("{not json") + "." + testing::Encode(Claims()) + ".c2ln").reason,
             "token header is not base64url JSON");
   const std::string header = testing::Encode({{"alg", "RS256"}, {"kid", key_.kid()}});
   EXPECT_EQ(Verify(header + "." + Base64UrlEncode("[1,2]") + ".c2ln").reason,
@@ -216,8 +215,10 @@ TEST_F(AccessVerifierTest, MissingTimeClaimsAreRefused) {
 TEST(JwksTest, MalformedDocumentsAreErrorsNamingTheProblem) {
   EXPECT_NE(ParseJwks("nope").status().message().find("not JSON"), std::string::npos);
   EXPECT_NE(ParseJwks("{}").status().message().find("no \"keys\" array"), std::string::npos);
-  EXPECT_NE(ParseJwks(R"({"keys":[{"kty":"EC","kid":"x"}]})").status().message().find(
-                "no RS256 signing key"),
+  EXPECT_NE(ParseJwks(R"({"keys":[{"kty":"EC","kid":"x"}]})")
+                .status()
+                .message()
+                .find("no RS256 signing key"),
             std::string::npos);
   EXPECT_NE(ParseJwks(R"({"keys":[{"kty":"RSA","kid":"x","n":"AQAB","e":"AQAB"}]})")
                 .status()

@@ -2,9 +2,9 @@
 // them (or deliberately not). For tests only.
 #pragma once
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/bn.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -20,12 +20,16 @@ namespace dreichor::deploy::testing {
 
 class TestKey {
  public:
-  explicit TestKey(std::string kid) : kid_(std::move(kid)), key_(EVP_RSA_gen(2048), EVP_PKEY_free) {}
+  explicit TestKey(std::string kid)
+      : kid_(std::move(kid)), key_(EVP_RSA_gen(2048), EVP_PKEY_free) {}
 
   const std::string& kid() const { return kid_; }
 
   nlohmann::json Jwk() const {
-    return {{"kid", kid_}, {"kty", "RSA"}, {"alg", "RS256"}, {"use", "sig"},
+    return {{"kid", kid_},
+            {"kty", "RSA"},
+            {"alg", "RS256"},
+            {"use", "sig"},
             {"n", Base64UrlEncode(Param(OSSL_PKEY_PARAM_RSA_N))},
             {"e", Base64UrlEncode(Param(OSSL_PKEY_PARAM_RSA_E))}};
   }
@@ -98,9 +102,10 @@ inline std::string Hs256Token(const std::string& secret, const nlohmann::json& h
 // The claims Cloudflare Access puts in an application token for a user.
 inline nlohmann::json AccessClaims(const std::string& issuer, const std::string& audience,
                                    const std::string& email, int64_t now) {
-  return {{"aud", {audience}}, {"email", email},    {"exp", now + 600},  {"iat", now},
-          {"nbf", now},        {"iss", issuer},     {"type", "app"},     {"sub", "user-id-1"},
-          {"identity_nonce", "nonce"}, {"country", "DE"}};
+  return {{"aud", {audience}}, {"email", email},     {"exp", now + 600},
+          {"iat", now},        {"nbf", now},         {"iss", issuer},
+          {"type", "app"},     {"sub", "user-id-1"}, {"identity_nonce", "nonce"},
+          {"country", "DE"}};
 }
 
 }  // namespace dreichor::deploy::testing

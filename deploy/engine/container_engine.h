@@ -42,10 +42,10 @@ struct ContainerSpec {
 
 struct ContainerState {
   std::string id;
-  std::string name;   // without the leading '/'
+  std::string name;      // without the leading '/'
   std::string image;     // the reference it was created from (Podman shows the resolved name)
   std::string image_id;  // the image's content address, "sha256:..."
-  std::string status;  // "created", "running", "exited", ...
+  std::string status;    // "created", "running", "exited", ...
   bool running = false;
   int exit_code = 0;
   Labels labels;

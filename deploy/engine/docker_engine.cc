@@ -30,13 +30,18 @@ std::vector<json> JsonObjects(std::string_view stream) {
   for (size_t i = 0; i < stream.size(); ++i) {
     const char c = stream[i];
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '{' && depth++ == 0) start = i;
+    if (c == '"')
+      in_string = true;
+    else if (c == '{' && depth++ == 0)
+      start = i;
     else if (c == '}' && depth > 0 && --depth == 0) {
       json j = json::parse(stream.substr(start, i - start + 1), nullptr, false);
       if (!j.is_discarded()) out.push_back(std::move(j));
@@ -100,8 +105,8 @@ ContainerState StateFromInspect(const json& j) {
   if (state.contains("Health") && state["Health"].is_object()) {
     s.health = state["Health"].value("Status", "");
   }
-  const json& config = j.contains("Config") && j["Config"].is_object() ? j["Config"]
-                                                                         : json::object();
+  const json& config =
+      j.contains("Config") && j["Config"].is_object() ? j["Config"] : json::object();
   s.image = config.value("Image", "");
   if (config.contains("Labels") && config["Labels"].is_object()) {
     for (const auto& [k, v] : config["Labels"].items()) {
@@ -151,8 +156,8 @@ std::string PullStreamError(std::string_view stream) {
         j["errorDetail"].contains("message")) {
       return j["errorDetail"]["message"].dump();
     }
-    if (j.contains("error")) return j["error"].is_string() ? j["error"].get<std::string>()
-                                                           : j["error"].dump();
+    if (j.contains("error"))
+      return j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump();
   }
   return "";
 }
@@ -169,7 +174,8 @@ std::string PullStreamDigest(std::string_view stream) {
 Result<std::unique_ptr<DockerEngine>> DockerEngine::Connect(const std::string& socket_path) {
   std::unique_ptr<DockerEngine> engine(new DockerEngine(socket_path));
   auto ping = engine->CallUnversioned("/_ping");
-  if (!ping.ok()) return Status::IoError("engine at " + socket_path + ": " + ping.status().message());
+  if (!ping.ok())
+    return Status::IoError("engine at " + socket_path + ": " + ping.status().message());
   if (ping.value().status != 200) {
     return Status::IoError("engine at " + socket_path + ": /_ping answered HTTP " +
                            std::to_string(ping.value().status));
@@ -181,14 +187,14 @@ Result<std::unique_ptr<DockerEngine>> DockerEngine::Connect(const std::string& s
   if (api.empty()) api = ping.value().headers["api-version"];
   const int minor = ApiMinor(api);
   if (minor < kMinApiMinor) {
-    return Status::Unsupported("engine at " + socket_path + " speaks API '" + api +
-                               "'; 1." + std::to_string(kMinApiMinor) + " or newer is required");
+    return Status::Unsupported("engine at " + socket_path + " speaks API '" + api + "'; 1." +
+                               std::to_string(kMinApiMinor) + " or newer is required");
   }
   engine->api_version_ = "1." + std::to_string(std::min(minor, kMaxApiMinor));
   if (v.is_object() && v.contains("Components") && v["Components"].is_array() &&
       !v["Components"].empty() && v["Components"][0].is_object()) {
-    engine->server_ = v["Components"][0].value("Name", "") + " " +
-                      v["Components"][0].value("Version", "");
+    engine->server_ =
+        v["Components"][0].value("Name", "") + " " + v["Components"][0].value("Version", "");
   } else if (v.is_object()) {
     engine->server_ = "Docker Engine " + v.value("Version", "");
   }
@@ -301,10 +307,10 @@ Status DockerEngine::Start(const std::string& id) {
 }
 
 Status DockerEngine::Stop(const std::string& id, std::chrono::seconds timeout) {
-  return Expect(Call("POST", "/containers/" + Escape(id) + "/stop?t=" +
-                                 std::to_string(timeout.count()),
-                     "", timeout + std::chrono::seconds(30)),
-                {204, 304}, "stop " + id);
+  return Expect(
+      Call("POST", "/containers/" + Escape(id) + "/stop?t=" + std::to_string(timeout.count()), "",
+           timeout + std::chrono::seconds(30)),
+      {204, 304}, "stop " + id);
 }
 
 Status DockerEngine::Remove(const std::string& id) {
@@ -340,8 +346,8 @@ Result<ExecResult> DockerEngine::Exec(const std::string& id, const std::vector<s
 }
 
 Result<std::vector<std::string>> DockerEngine::Logs(const std::string& id, int lines) {
-  auto r = Call("GET", "/containers/" + Escape(id) + "/logs?stdout=1&stderr=1&tail=" +
-                           std::to_string(lines));
+  auto r = Call(
+      "GET", "/containers/" + Escape(id) + "/logs?stdout=1&stderr=1&tail=" + std::to_string(lines));
   if (Status s = Expect(r, {200}, "logs of " + id); !s.ok()) return s;
   std::vector<std::string> out = SplitLines(Demultiplex(r.value().body));
   if (out.size() > static_cast<size_t>(lines)) out.erase(out.begin(), out.end() - lines);

@@ -67,8 +67,8 @@ class TestContainerHost {
 
   // Runs the podman CLI on this host's storage; returns its exit code, output in *output.
   int Podman(const std::vector<std::string>& args, std::string* output = nullptr) const {
-    std::string command = "CONTAINERS_CONF=" + conf_ + " CONTAINERS_REGISTRIES_CONF=" +
-                          registries_ + " podman" + StorageFlags();
+    std::string command = "CONTAINERS_CONF=" + conf_ +
+                          " CONTAINERS_REGISTRIES_CONF=" + registries_ + " podman" + StorageFlags();
     for (const std::string& a : args) command += " '" + a + "'";
     command += " 2>&1";
     FILE* pipe = popen(command.c_str(), "r");
@@ -97,7 +97,8 @@ class TestContainerHost {
     std::ofstream(config) << "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
                              "    rootdirectory: "
                           << dir_.path() << "/registry\nhttp:\n  addr: " << registry_ << "\n";
-    registry_pid_ = Spawn({"/usr/bin/docker-registry", "serve", config}, dir_.path() + "/registry.log");
+    registry_pid_ =
+        Spawn({"/usr/bin/docker-registry", "serve", config}, dir_.path() + "/registry.log");
     return WaitFor([&] { return Curl("http://" + registry_ + "/v2/") == 0; }, why_not,
                    "docker-registry did not answer on " + registry_);
   }
@@ -113,17 +114,16 @@ class TestContainerHost {
     setenv("CONTAINERS_CONF", conf_.c_str(), 1);
     setenv("CONTAINERS_REGISTRIES_CONF", registries_.c_str(), 1);
     std::vector<std::string> argv = {"/usr/bin/podman"};
-    for (const std::string& f : {std::string("--root"), dir_.path() + "/storage",
-                                 std::string("--runroot"), dir_.path() + "/run",
-                                 std::string("--storage-driver"), std::string("overlay"),
-                                 std::string("system"), std::string("service"),
-                                 std::string("--time=0"), "unix://" + socket_}) {
+    for (const std::string& f :
+         {std::string("--root"), dir_.path() + "/storage", std::string("--runroot"),
+          dir_.path() + "/run", std::string("--storage-driver"), std::string("overlay"),
+          std::string("system"), std::string("service"), std::string("--time=0"),
+          "unix://" + socket_}) {
       argv.push_back(f);
     }
     podman_pid_ = Spawn(argv, dir_.path() + "/podman.log");
-    return WaitFor(
-        [&] { return Curl("--unix-socket " + socket_ + " http://podman/_ping") == 0; }, why_not,
-        "podman system service did not answer on " + socket_);
+    return WaitFor([&] { return Curl("--unix-socket " + socket_ + " http://podman/_ping") == 0; },
+                   why_not, "podman system service did not answer on " + socket_);
   }
 
   static int Curl(const std::string& args) {

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
   check->callback([&] { code = Healthcheck(address, timeout_ms); });
   app.add_subcommand("env-schema", "Print the environment schema document (ENV_SCHEMA.md)")
       ->callback([&] {
-        const std::string doc = config::RenderSchemaDocument(config::RuntimeSchema());
+        const std::string doc =
+            config::RenderSchemaDocument(config::RuntimeSchema(), config::RuntimeSchemaHeading());
         std::fwrite(doc.data(), 1, doc.size(), stdout);
         code = 0;
       });
