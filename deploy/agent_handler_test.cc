@@ -1,0 +1,212 @@
+#include "deploy/agent_handler.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include "api/test_http_client.h"
+#include "deploy/access/test_tokens.h"
+#include "deploy/engine/fake_engine.h"
+#include "util/temp_dir.h"
+
+namespace dreichor::deploy {
+namespace {
+
+using api::TestHttpClient;
+using api::TestResponse;
+
+constexpr char kIssuer[] = "https://example.cloudflareaccess.com";
+constexpr char kAudience[] = "aud-dev-0123456789abcdef";
+constexpr char kRepo[] = "registry.test/dreichor/runtime";
+
+// Wall time for token checks; readiness waits block until the test opens the gate.
+class GatedClock final : public Clock {
+ public:
+  int64_t NowUnixNanos() override { return static_cast<int64_t>(time(nullptr)) * 1'000'000'000; }
+  void SleepFor(std::chrono::milliseconds) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++sleepers_;
+    waiting_.notify_all();
+    open_cv_.wait(lock, [&] { return open_; });
+  }
+  void WaitForSleeper() {
+    std::unique_lock<std::mutex> lock(mu_);
+    waiting_.wait(lock, [&] { return sleepers_ > 0; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    open_cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable waiting_, open_cv_;
+  int sleepers_ = 0;
+  bool open_ = false;
+};
+
+class AgentHandlerTest : public ::testing::Test {
+ protected:
+  AgentHandlerTest() {
+    const std::string base = dir_.path() + "/dev";
+    std::filesystem::create_directories(base + "/volumes/audit-events");
+    std::filesystem::create_directories(base + "/volumes/snapshots");
+    std::ofstream(base + "/runtime.env")
+        << "DREICHOR_ENV=dev\nDREICHOR_LISTEN=0.0.0.0:8080\nDREICHOR_AUDIT_BACKEND=file\n"
+           "DREICHOR_AUDIT_DIR=/var/lib/dreichor/"
+           "audit-events\nDREICHOR_AUDIT_SEGMENT_BYTES=67108864\n"
+           "DREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/snapshots\nDREICHOR_SNAPSHOT_EVERY=1000\n"
+           "DREICHOR_SNAPSHOT_RETAIN=3\nDREICHOR_ADMIN_TOKEN=admin-token-for-tests-"
+           "0123456789abcdef\n"
+           "DREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
+           "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\n";
+    config_.env = "dev";
+    config_.image_repository = kRepo;
+    config_.base_dir = base;
+    config_.runtime_env_file = base + "/runtime.env";
+    config_.runtime_publish = {"127.0.0.1", 18080};
+    config_.readiness_deadline = std::chrono::milliseconds(60'000);
+    config_.stop_timeout = std::chrono::milliseconds(10'000);
+    engine_.AddImage(kRepo, "sha-aaaaaaa", {"sha256:aaaa"});
+    engine_.AddImage(kRepo, "sha-slowaaa", {"sha256:slow", true, 2});  // ready on the 2nd check
+
+    std::ofstream(dir_.path() + "/jwks.json") << testing::Jwks({&key_});
+    log_file_ = fopen((dir_.path() + "/agent.log").c_str(), "w");
+    log_ = std::make_unique<JsonLog>(log_file_, LogLevel::kDebug, Env::Default());
+    history_ = std::move(History::Open(config_.history_dir(), &clock_)).value();
+    deployer_ = std::make_unique<Deployer>(config_, &engine_, history_.get(), &clock_, log_.get());
+    verifier_ = std::make_unique<AccessVerifier>(
+        AccessPolicy{kIssuer, kAudience, {"alice@example.com"}},
+        MakeKeySource("file:" + dir_.path() + "/jwks.json"), [] { return time(nullptr); });
+    handler_ =
+        std::make_unique<AgentHandler>(deployer_.get(), verifier_.get(), &clock_, log_.get());
+    api::HttpServerOptions options;
+    options.address = "127.0.0.1";
+    options.threads = 2;
+    server_ = std::move(api::HttpServer::Start(options, handler_.get())).value();
+  }
+  ~AgentHandlerTest() override {
+    clock_.Open();
+    server_->Stop();
+    handler_->Drain();
+    fclose(log_file_);
+  }
+
+  std::string Token(const std::string& email = "alice@example.com") {
+    return testing::SignedToken(key_,
+                                testing::AccessClaims(kIssuer, kAudience, email, time(nullptr)));
+  }
+  TestResponse Send(const std::string& method, const std::string& path, const std::string& body,
+                    const std::string& token) {
+    TestHttpClient client("127.0.0.1", server_->port());
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!token.empty()) headers.emplace_back(kAccessHeader, token);
+    if (method == "POST") headers.emplace_back("Content-Type", "application/json");
+    return client.Send(method, path, body, headers);
+  }
+  std::string Log() {
+    fflush(log_file_);
+    std::ifstream in(dir_.path() + "/agent.log");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  TempDir dir_;
+  AgentConfig config_;
+  testing::FakeEngine engine_;
+  GatedClock clock_;
+  testing::TestKey key_{"handler-test-key"};
+  FILE* log_file_ = nullptr;
+  std::unique_ptr<JsonLog> log_;
+  std::unique_ptr<History> history_;
+  std::unique_ptr<Deployer> deployer_;
+  std::unique_ptr<AccessVerifier> verifier_;
+  std::unique_ptr<AgentHandler> handler_;
+  std::unique_ptr<api::HttpServer> server_;
+};
+
+TEST_F(AgentHandlerTest, LivenessNeedsNoTokenEverythingElseDoes) {
+  EXPECT_EQ(Send("GET", "/health/live", "", "").status, 200);
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/v1/status"},
+                                                        {"GET", "/v1/deployments"},
+                                                        {"POST", "/v1/deploy"},
+                                                        {"POST", "/v1/rollback"},
+                                                        {"POST", "/v1/stop"},
+                                                        {"POST", "/v1/start"},
+                                                        {"GET", "/nowhere"}}) {
+    const TestResponse r = Send(method, path, "", "");
+    EXPECT_EQ(r.status, 401) << method << " " << path;
+    EXPECT_NE(r.body.find("missing Cf-Access-Jwt-Assertion"), std::string::npos) << r.body;
+  }
+  EXPECT_TRUE(engine_.calls().empty());
+}
+
+TEST_F(AgentHandlerTest, RefusalsAreLoggedWithTheirReasonButNeverTheToken) {
+  const std::string forbidden = Token("eve@example.com");
+  EXPECT_EQ(Send("GET", "/v1/status", "", forbidden).status, 403);
+  const std::string tampered = Token() + "x";
+  EXPECT_EQ(Send("GET", "/v1/status", "", tampered).status, 401);
+  const std::string log = Log();
+  EXPECT_NE(log.find("identity not allowed"), std::string::npos) << log;
+  EXPECT_NE(log.find("eve@example.com"), std::string::npos);
+  EXPECT_EQ(log.find(forbidden.substr(0, 40)), std::string::npos);
+  EXPECT_EQ(log.find(tampered.substr(tampered.rfind('.'))), std::string::npos);
+}
+
+TEST_F(AgentHandlerTest, DeployBodyIsStrict) {
+  const std::string token = Token();
+  for (const std::string body :
+       {"", "{", "[]", R"({"tag":7})", R"({})", R"({"tag":"sha-aaaaaaa","force":true})"}) {
+    const TestResponse r = Send("POST", "/v1/deploy", body, token);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+  }
+  EXPECT_EQ(Send("POST", "/v1/stop", R"({"x":1})", token).status, 400);
+  EXPECT_TRUE(engine_.calls().empty()) << "nothing reached the engine";
+}
+
+TEST_F(AgentHandlerTest, MethodsRoutesAndLimitsAreChecked) {
+  const std::string token = Token();
+  EXPECT_EQ(Send("GET", "/v1/deploy", "", token).status, 405);
+  EXPECT_EQ(Send("POST", "/v1/status", "", token).status, 405);
+  EXPECT_EQ(Send("GET", "/v1/elsewhere", "", token).status, 404);
+  EXPECT_EQ(Send("GET", "/v1/deployments?limit=0", "", token).status, 400);
+  EXPECT_EQ(Send("GET", "/v1/deployments?limit=1001", "", token).status, 400);
+  EXPECT_EQ(Send("GET", "/v1/deployments?limit=10", "", token).status, 200);
+}
+
+TEST_F(AgentHandlerTest, DeployIsRecordedWithTheTokensIdentity) {
+  const TestResponse r = Send("POST", "/v1/deploy", R"({"tag":"sha-aaaaaaa"})", Token());
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto entries = history_->ReadAll();
+  ASSERT_EQ(entries.value().size(), 2u);
+  EXPECT_EQ(entries.value()[1].fields["operator"], "alice@example.com");
+}
+
+TEST_F(AgentHandlerTest, SecondActionWhileOneRunsGets409NamingTheHolder) {
+  const std::string token = Token();
+  auto first = std::async(std::launch::async, [&] {
+    return Send("POST", "/v1/deploy", R"({"tag":"sha-slowaaa"})", token);
+  });
+  clock_.WaitForSleeper();  // the deploy is waiting for readiness, holding the lock
+  const TestResponse second = Send("POST", "/v1/stop", "", token);
+  EXPECT_EQ(second.status, 409);
+  const auto body = nlohmann::json::parse(second.body);
+  EXPECT_EQ(body["error"]["code"], "busy");
+  EXPECT_EQ(body["error"]["holder"]["action"], "deploy");
+  EXPECT_EQ(body["error"]["holder"]["operator"], "alice@example.com");
+  const TestResponse status = Send("GET", "/v1/status", "", token);
+  EXPECT_EQ(nlohmann::json::parse(status.body)["action_in_progress"]["action"], "deploy");
+  clock_.Open();
+  EXPECT_EQ(first.get().status, 200);
+  EXPECT_EQ(Send("POST", "/v1/stop", "", token).status, 200) << "the lock was released";
+}
+
+}  // namespace
+}  // namespace dreichor::deploy
