@@ -223,44 +223,45 @@ std::optional<Deployer::Failure> Deployer::RunMigrations(const std::string& tag,
   return failure;
 }
 
-std::optional<Deployer::Failure> Deployer::Cutover(const Target& target, uint64_t deployment,
-                                                   const std::vector<std::string>& env,
-                                                   uint16_t container_port, bool* old_stopped) {
+std::optional<Deployer::Failure> Deployer::SetOldAside(bool* old_stopped) {
   *old_stopped = false;
-  const std::string name = config_.container_name();
-  const std::string previous_name = name + "-previous";
-  auto existing = Owned(name);
+  const std::string previous_name = config_.container_name() + "-previous";
+  auto existing = Owned(config_.container_name());
   if (!existing.ok()) return Failure{"inspect", existing.status().message(), {}};
   auto stale_previous = Owned(previous_name);
   if (!stale_previous.ok()) return Failure{"inspect", stale_previous.status().message(), {}};
-
-  if (existing.value()) {
-    const ContainerState& old = *existing.value();
-    if (old.running) {
-      const auto timeout = std::chrono::duration_cast<std::chrono::seconds>(config_.stop_timeout);
-      if (Status s = engine_->Stop(old.id, timeout); !s.ok()) {
-        return Failure{"stop-old", s.message(), LastLogs(old.id)};
-      }
-      auto after = engine_->Inspect(old.id);
-      log_->Info("old runtime stopped",
-                 {{"container", old.id.substr(0, 12)},
-                  {"exit_code", after.ok() && after.value() ? after.value()->exit_code : -1}});
+  if (!existing.value()) {
+    // After a failed deploy, what ran before is the stopped previous container; it stays.
+    *old_stopped = stale_previous.value().has_value();
+    return std::nullopt;
+  }
+  const ContainerState& old = *existing.value();
+  if (old.running) {
+    if (Status s = engine_->Stop(old.id, StopTimeout()); !s.ok()) {
+      return Failure{"stop-old", s.message(), LastLogs(old.id)};
     }
-    *old_stopped = true;
-    if (stale_previous.value()) {
-      if (Status s = engine_->Remove(stale_previous.value()->id); !s.ok()) {
-        return Failure{"rename-old", s.message(), {}};
-      }
-    }
-    if (Status s = engine_->Rename(old.id, previous_name); !s.ok()) {
+    auto after = engine_->Inspect(old.id);
+    log_->Info("old runtime stopped",
+               {{"container", old.id.substr(0, 12)},
+                {"exit_code", after.ok() && after.value() ? after.value()->exit_code : -1}});
+  }
+  *old_stopped = true;
+  if (stale_previous.value()) {
+    if (Status s = engine_->Remove(stale_previous.value()->id); !s.ok()) {
       return Failure{"rename-old", s.message(), {}};
     }
-  } else if (stale_previous.value()) {
-    *old_stopped = true;  // what ran before is the stopped previous container; it stays
   }
+  if (Status s = engine_->Rename(old.id, previous_name); !s.ok()) {
+    return Failure{"rename-old", s.message(), {}};
+  }
+  return std::nullopt;
+}
 
+ContainerSpec Deployer::RuntimeSpec(const Target& target, uint64_t deployment,
+                                    const std::vector<std::string>& env,
+                                    uint16_t container_port) const {
   ContainerSpec spec;
-  spec.name = name;
+  spec.name = config_.container_name();
   spec.image = config_.image_repository + "@" + target.digest;
   spec.env = env;
   spec.labels = {{kEnvLabel, config_.env},
@@ -273,7 +274,14 @@ std::optional<Deployer::Failure> Deployer::Cutover(const Target& target, uint64_
                  {config_.snapshot_volume(), kContainerSnapshotDir}};
   spec.publish =
       PortPublish{config_.runtime_publish.host, config_.runtime_publish.port, container_port};
-  auto id = engine_->Create(spec);
+  return spec;
+}
+
+std::optional<Deployer::Failure> Deployer::Cutover(const Target& target, uint64_t deployment,
+                                                   const std::vector<std::string>& env,
+                                                   uint16_t container_port, bool* old_stopped) {
+  if (auto failure = SetOldAside(old_stopped)) return failure;
+  auto id = engine_->Create(RuntimeSpec(target, deployment, env, container_port));
   if (!id.ok()) return Failure{"create", id.status().message(), {}};
   std::optional<Failure> failure;
   if (Status s = engine_->Start(id.value()); !s.ok()) {
@@ -283,19 +291,16 @@ std::optional<Deployer::Failure> Deployer::Cutover(const Target& target, uint64_
   }
   if (failure) {
     failure->logs = LastLogs(id.value());
-    const auto timeout = std::chrono::duration_cast<std::chrono::seconds>(config_.stop_timeout);
-    Warn(engine_->Stop(id.value(), timeout), "stopping the failed container");
+    Warn(engine_->Stop(id.value(), StopTimeout()), "stopping the failed container");
     if (Status s = engine_->Remove(id.value()); !s.ok()) {
       failure->reason += "; removing the new container failed too: " + s.message();
     }
     return failure;
   }
   // Ready: what ran before is no longer needed.
-  auto previous = Owned(previous_name);
+  auto previous = Owned(config_.container_name() + "-previous");
   if (previous.ok() && previous.value()) {
-    if (Status s = engine_->Remove(previous.value()->id); !s.ok()) {
-      log_->Warn("could not remove the previous container", {{"error", s.message()}});
-    }
+    Warn(engine_->Remove(previous.value()->id), "removing the previous container");
   }
   return std::nullopt;
 }
@@ -333,6 +338,30 @@ ActionOutcome Deployer::Finish(const std::string& action, const std::string& ide
   return Answer(200, {{"record", record}});
 }
 
+bool Deployer::RunsAlready(const std::optional<ContainerState>& current, const std::string& digest,
+                           const RuntimeEnv& env) const {
+  if (!current || !current->running) return false;
+  const auto label = [&](const char* name) {
+    const auto it = current->labels.find(name);
+    return it == current->labels.end() ? std::string() : it->second;
+  };
+  return label(kDigestLabel) == digest && label(kEnvHashLabel) == EnvHash(env.variables);
+}
+
+ActionOutcome Deployer::RecordNoop(const std::string& identity, uint64_t deployment,
+                                   const Target& target) {
+  ordered_json record = {{"action", "deploy"},
+                         {"outcome", "noop"},
+                         {"deployment", deployment},
+                         {"operator", identity},
+                         {"tag", target.tag},
+                         {"digest", target.digest},
+                         {"reason", "this digest already runs with this env file"}};
+  auto seq = Record(record);
+  if (!seq.ok()) return Refuse(500, "history_failed", seq.status().message());
+  return Answer(200, {{"record", record}});
+}
+
 ActionOutcome Deployer::Deploy(const std::string& tag, const std::string& identity) {
   if (Status s = CheckTag(tag, config_.env); !s.ok()) {
     auto seq = Record({{"action", "deploy"},
@@ -352,42 +381,33 @@ ActionOutcome Deployer::Deploy(const std::string& tag, const std::string& identi
   if (!started.ok()) return Refuse(500, "history_failed", started.status().message());
   const uint64_t deployment = started.value();
   Target target{tag, ""};
-  auto fail_early = [&](const std::string& step, const std::string& reason) {
-    return Finish("deploy", identity, deployment, target, started_ns, Failure{step, reason, {}},
-                  false);
-  };
-
   RuntimeEnv env;
-  if (auto failure = Preflight(&env)) {
-    return Finish("deploy", identity, deployment, target, started_ns, failure, false);
+  std::optional<Failure> failure = Preflight(&env);
+  if (!failure) {
+    auto image = engine_->Pull(config_.image_repository, tag);
+    if (image.ok())
+      target.digest = image.value().digest;
+    else
+      failure = Failure{"pull", image.status().message(), {}};
   }
-  auto image = engine_->Pull(config_.image_repository, tag);
-  if (!image.ok()) return fail_early("pull", image.status().message());
-  target.digest = image.value().digest;
-
-  auto current = Owned(config_.container_name());
-  if (!current.ok()) return fail_early("inspect", current.status().message());
-  if (current.value() && current.value()->running &&
-      current.value()->labels[kDigestLabel] == target.digest &&
-      current.value()->labels[kEnvHashLabel] == EnvHash(env.variables)) {
-    ordered_json record = {{"action", "deploy"},
-                           {"outcome", "noop"},
-                           {"deployment", deployment},
-                           {"operator", identity},
-                           {"tag", tag},
-                           {"digest", target.digest},
-                           {"reason", "this digest already runs with this env file"}};
-    auto seq = Record(record);
-    if (!seq.ok()) return Refuse(500, "history_failed", seq.status().message());
-    return Answer(200, {{"record", record}});
+  std::optional<ContainerState> current;
+  if (!failure) {
+    auto owned = Owned(config_.container_name());
+    if (owned.ok())
+      current = owned.value();
+    else
+      failure = Failure{"inspect", owned.status().message(), {}};
+  }
+  if (failure) return Finish("deploy", identity, deployment, target, started_ns, failure, false);
+  if (RunsAlready(current, target.digest, env)) {
+    return RecordNoop(identity, deployment, target);
   }
   if (!config_.migrations_repository.empty()) {
-    if (auto failure = RunMigrations(tag, env.database_url, env.database_schema)) {
-      return Finish("deploy", identity, deployment, target, started_ns, failure, false);
-    }
+    failure = RunMigrations(tag, env.database_url, env.database_schema);
+    if (failure) return Finish("deploy", identity, deployment, target, started_ns, failure, false);
   }
   bool old_stopped = false;
-  auto failure = Cutover(target, deployment, env.variables, env.container_port, &old_stopped);
+  failure = Cutover(target, deployment, env.variables, env.container_port, &old_stopped);
   return Finish("deploy", identity, deployment, target, started_ns, failure, old_stopped);
 }
 
@@ -431,6 +451,18 @@ ActionOutcome Deployer::Rollback(const std::string& identity) {
                           {}},
                   false);
   }
+  if (!pulled.ok()) {
+    // The registry is unreachable or forgot the tag; the local copy will do, if there is one.
+    auto present = engine_->HasImage(config_.image_repository + "@" + target->digest);
+    if (!present.ok() || !present.value()) {
+      return Finish("rollback", identity, deployment, *target, started_ns,
+                    Failure{"pull",
+                            "the image is neither pullable (" + pulled.status().message() +
+                                ") nor present locally",
+                            {}},
+                    false);
+    }
+  }
   bool old_stopped = false;
   auto failure = Cutover(*target, deployment, env.variables, env.container_port, &old_stopped);
   return Finish("rollback", identity, deployment, *target, started_ns, failure, old_stopped);
@@ -442,8 +474,7 @@ ActionOutcome Deployer::Stop(const std::string& identity) {
   if (!current.value() || !current.value()->running) {
     return Refuse(409, "not_running", "no runtime container is running");
   }
-  const auto timeout = std::chrono::duration_cast<std::chrono::seconds>(config_.stop_timeout);
-  const Status s = engine_->Stop(current.value()->id, timeout);
+  const Status s = engine_->Stop(current.value()->id, StopTimeout());
   auto after = engine_->Inspect(current.value()->id);
   const int exit_code = after.ok() && after.value() ? after.value()->exit_code : -1;
   ordered_json record = {{"action", "stop"},
@@ -475,9 +506,7 @@ ActionOutcome Deployer::Start(const std::string& identity) {
   }
   if (failure) {
     failure->logs = LastLogs(c.id);
-    Warn(
-        engine_->Stop(c.id, std::chrono::duration_cast<std::chrono::seconds>(config_.stop_timeout)),
-        "stopping the runtime that did not become ready");
+    Warn(engine_->Stop(c.id, StopTimeout()), "stopping the runtime that did not become ready");
   }
   ordered_json record = {{"action", "start"},
                          {"outcome", failure ? "failed" : "succeeded"},

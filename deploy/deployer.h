@@ -102,6 +102,14 @@ class Deployer {
 
   // Replaces the runtime container with one running `target`. On failure, *old_stopped says
   // whether the previous container had been stopped by then.
+  // Stops the running runtime (if any) and renames it to <name>-previous, replacing an older
+  // previous container. *old_stopped: whether what ran before is now stopped.
+  std::optional<Failure> SetOldAside(bool* old_stopped);
+  ContainerSpec RuntimeSpec(const Target& target, uint64_t deployment,
+                            const std::vector<std::string>& env, uint16_t container_port) const;
+  std::chrono::seconds StopTimeout() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(config_.stop_timeout);
+  }
   std::optional<Failure> Cutover(const Target& target, uint64_t deployment,
                                  const std::vector<std::string>& env, uint16_t container_port,
                                  bool* old_stopped);
@@ -119,6 +127,10 @@ class Deployer {
                        const Target& target, int64_t started_ns,
                        const std::optional<Failure>& failure, bool old_stopped);
   std::optional<Target> RollbackTarget() const;
+  // True when `current` runs `digest` with exactly this environment (a redeploy is a no-op).
+  bool RunsAlready(const std::optional<ContainerState>& current, const std::string& digest,
+                   const RuntimeEnv& env) const;
+  ActionOutcome RecordNoop(const std::string& identity, uint64_t deployment, const Target& target);
   nlohmann::ordered_json DescribeContainer(const std::optional<ContainerState>& c);
 
   const AgentConfig config_;

@@ -305,6 +305,25 @@ TEST_F(DeployerTest, RollbackGoesToThePreviousDigestAndSurvivesARestart) {
   EXPECT_EQ(LastRecord()["operator"], "bob@example.com");
 }
 
+TEST_F(DeployerTest, RollbackToAnImageThatIsGoneEverywhereLeavesTheRuntimeRunning) {
+  DeployOk("sha-aaaaaaa");
+  DeployOk("sha-bbbbbbb");
+  engine_.Forget(kRepo, "sha-aaaaaaa");
+  ActionOutcome o = deployer_->Rollback("bob@example.com");
+  EXPECT_EQ(o.http_status, 502);
+  EXPECT_EQ(LastRecord()["step"], "pull");
+  EXPECT_EQ(LastRecord()["left_running"], "unchanged");
+  EXPECT_EQ(RunningDigest(), "sha256:bbbb");
+}
+
+TEST_F(DeployerTest, RollbackUsesTheLocalImageWhenTheRegistryIsDown) {
+  DeployOk("sha-aaaaaaa");
+  DeployOk("sha-bbbbbbb");
+  engine_.FailNext("pull", "registry unreachable");
+  ASSERT_EQ(deployer_->Rollback("bob@example.com").http_status, 200);
+  EXPECT_EQ(RunningDigest(), "sha256:aaaa");
+}
+
 TEST_F(DeployerTest, StopAndStartAreRecorded) {
   EXPECT_EQ(deployer_->Stop("alice@example.com").http_status, 409);
   EXPECT_EQ(deployer_->Start("alice@example.com").http_status, 409);

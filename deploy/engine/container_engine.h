@@ -72,6 +72,8 @@ class ContainerEngine {
   // Pulls repository:tag; an error anywhere in the pull (including inside a 200 progress stream)
   // is an error.
   virtual Result<PulledImage> Pull(const std::string& repository, const std::string& tag) = 0;
+  // Whether the image `reference` ("repo:tag", "repo@sha256:...") is present locally.
+  virtual Result<bool> HasImage(const std::string& reference) = 0;
   // Containers (running or not) carrying every one of `labels`.
   virtual Result<std::vector<ContainerState>> List(const Labels& labels) = 0;
   // nullopt when no such container exists.

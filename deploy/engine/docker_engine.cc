@@ -253,6 +253,13 @@ Result<PulledImage> DockerEngine::Pull(const std::string& repository, const std:
   return pulled;
 }
 
+Result<bool> DockerEngine::HasImage(const std::string& reference) {
+  auto r = Call("GET", "/images/" + Escape(reference) + "/json");
+  if (r.ok() && r.value().status == 404) return false;
+  if (Status s = Expect(r, {200}, "inspect image " + reference); !s.ok()) return s;
+  return true;
+}
+
 Result<std::vector<ContainerState>> DockerEngine::List(const Labels& labels) {
   json filter = {{"label", json::array()}};
   for (const auto& [k, v] : labels) filter["label"].push_back(k + "=" + v);

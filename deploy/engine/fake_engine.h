@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,16 @@ class FakeEngine final : public ContainerEngine {
     if (it == images_.end()) return Status::NotFound("manifest unknown: " + repository + ":" + tag);
     return PulledImage{repository + ":" + tag, it->second.digest, "id-" + it->second.digest};
   }
+  Result<bool> HasImage(const std::string& reference) override {
+    if (Status s = Call("image", reference); !s.ok()) return s;
+    return by_digest_.count(reference) > 0 && !forgotten_.count(reference);
+  }
+  // The local copy of repository@digest is gone (pruned), and the registry no longer has the tag.
+  void Forget(const std::string& repository, const std::string& tag) {
+    auto it = images_.find(repository + ":" + tag);
+    forgotten_.insert(repository + "@" + it->second.digest);
+    images_.erase(it);
+  }
   Result<std::vector<ContainerState>> List(const Labels& labels) override {
     if (Status s = Call("list", ""); !s.ok()) return s;
     std::vector<ContainerState> out;
@@ -87,7 +98,8 @@ class FakeEngine final : public ContainerEngine {
     if (Status s = Call("create", spec.name); !s.ok()) return s;
     if (Find(spec.name) != nullptr) return Status::FailedPrecondition("name in use: " + spec.name);
     auto image = by_digest_.find(spec.image);
-    if (image == by_digest_.end()) return Status::NotFound("no such image: " + spec.image);
+    if (image == by_digest_.end() || forgotten_.count(spec.image))
+      return Status::NotFound("no such image: " + spec.image);
     Container c;
     c.state.id = "c" + std::to_string(++next_id_);
     c.state.name = spec.name;
@@ -181,6 +193,7 @@ class FakeEngine final : public ContainerEngine {
   }
 
   std::map<std::string, FakeImage> images_, by_digest_;
+  std::set<std::string> forgotten_;
   std::map<std::string, Container> containers_;
   std::map<std::string, ContainerSpec> specs_;
   std::map<std::string, std::string> failures_;

@@ -87,7 +87,7 @@ class TestContainerHost {
 
   std::string StorageFlags() const {
     return " --root " + dir_.path() + "/storage --runroot " + dir_.path() +
-           "/run --storage-driver overlay";
+           "/run --storage-driver " + storage_driver_;
   }
 
   bool StartRegistry(std::string* why_not) {
@@ -113,14 +113,22 @@ class TestContainerHost {
                                << "\"\ninsecure = true\n";
     setenv("CONTAINERS_CONF", conf_.c_str(), 1);
     setenv("CONTAINERS_REGISTRIES_CONF", registries_.c_str(), 1);
-    std::vector<std::string> argv = {"/usr/bin/podman"};
-    for (const std::string& f :
-         {std::string("--root"), dir_.path() + "/storage", std::string("--runroot"),
-          dir_.path() + "/run", std::string("--storage-driver"), std::string("overlay"),
-          std::string("system"), std::string("service"), std::string("--time=0"),
-          "unix://" + socket_}) {
-      argv.push_back(f);
+    // overlay where the kernel and file system allow it (fast), else vfs (copies, always works).
+    if (Podman({"info"}) != 0) {
+      Podman({"system", "reset", "--force"});
+      storage_driver_ = "vfs";
     }
+    const std::vector<std::string> argv = {"/usr/bin/podman",
+                                           "--root",
+                                           dir_.path() + "/storage",
+                                           "--runroot",
+                                           dir_.path() + "/run",
+                                           "--storage-driver",
+                                           storage_driver_,
+                                           "system",
+                                           "service",
+                                           "--time=0",
+                                           "unix://" + socket_};
     podman_pid_ = Spawn(argv, dir_.path() + "/podman.log");
     return WaitFor([&] { return Curl("--unix-socket " + socket_ + " http://podman/_ping") == 0; },
                    why_not, "podman system service did not answer on " + socket_);
@@ -167,6 +175,7 @@ class TestContainerHost {
 
   TempDir dir_;
   std::string conf_, registries_, socket_, registry_;
+  std::string storage_driver_ = "overlay";
   pid_t podman_pid_ = -1, registry_pid_ = -1;
 };
 
