@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <map>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ struct BindMount {
   std::string source;  // host path; must exist
   std::string target;  // path in the container
   bool operator==(const BindMount&) const = default;
+  // For test failure messages.
+  friend std::ostream& operator<<(std::ostream& out, const BindMount& m) {
+    return out << m.source << " -> " << m.target;
+  }
 };
 
 struct PortPublish {
@@ -49,7 +54,7 @@ struct ContainerState {
   bool running = false;
   int exit_code = 0;
   Labels labels;
-  std::vector<BindMount> mounts;
+  std::vector<BindMount> mounts;  // bind mounts only, ordered by target
   std::vector<std::string> healthcheck;  // Config.Healthcheck.Test, e.g. {"CMD", "bin", "arg"}
   std::string health;                    // the engine's own health status, may be empty
 };

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace dreichor::deploy {
@@ -125,6 +127,9 @@ ContainerState StateFromInspect(const json& j) {
         s.mounts.push_back({m.value("Source", ""), m.value("Destination", "")});
       }
     }
+    // Engines list mounts in no fixed order (Podman's varies between calls).
+    std::sort(s.mounts.begin(), s.mounts.end(),
+              [](const BindMount& a, const BindMount& b) { return a.target < b.target; });
   }
   return s;
 }
