@@ -8,8 +8,8 @@
 
 #include <chrono>
 #include <map>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -54,7 +54,7 @@ struct ContainerState {
   bool running = false;
   int exit_code = 0;
   Labels labels;
-  std::vector<BindMount> mounts;  // bind mounts only, ordered by target
+  std::vector<BindMount> mounts;         // bind mounts only, ordered by target
   std::vector<std::string> healthcheck;  // Config.Healthcheck.Test, e.g. {"CMD", "bin", "arg"}
   std::string health;                    // the engine's own health status, may be empty
 };

@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 namespace dreichor::deploy {
