@@ -291,6 +291,18 @@ TEST_F(DeployerTest, StopOfTheOldContainerFailingAbortsTheDeploy) {
   EXPECT_FALSE(engine_.ByName().count(kPrevious)) << "nothing was renamed or created";
 }
 
+TEST_F(DeployerTest, RenameFailingAfterTheStopLeavesNothingRunningAndRollbackRecovers) {
+  DeployOk("sha-aaaaaaa");
+  engine_.FailNext("rename", "name in use");
+  ActionOutcome o = deployer_->Deploy("sha-bbbbbbb", "alice@example.com");
+  EXPECT_EQ(o.http_status, 502);
+  EXPECT_EQ(LastRecord()["step"], "rename-old");
+  EXPECT_EQ(LastRecord()["left_running"], "nothing");
+  EXPECT_TRUE(engine_.Running().empty());
+  ASSERT_EQ(deployer_->Rollback("bob@example.com").http_status, 200);
+  EXPECT_EQ(RunningDigest(), "sha256:aaaa");
+}
+
 TEST_F(DeployerTest, RollbackGoesToThePreviousDigestAndSurvivesARestart) {
   EXPECT_EQ(deployer_->Rollback("bob@example.com").http_status, 409);
   DeployOk("sha-aaaaaaa");

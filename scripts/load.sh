@@ -21,7 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export DREICHOR_ADMIN_TOKEN="load-test-token-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+DREICHOR_ADMIN_TOKEN="load-test-token-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export DREICHOR_ADMIN_TOKEN
 env -i PATH="$PATH" DREICHOR_ADMIN_TOKEN="$DREICHOR_ADMIN_TOKEN" \
   DREICHOR_ENV=dev DREICHOR_LISTEN=127.0.0.1:0 DREICHOR_AUDIT_BACKEND=file \
   DREICHOR_AUDIT_DIR="$work/audit-events" DREICHOR_AUDIT_SEGMENT_BYTES=67108864 \

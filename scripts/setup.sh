@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building and testing Dreichor needs.
 # Idempotent: when everything is already installed it changes nothing and asks no mirror.
-# Podman (with runc and netavark) and docker-registry are for the deploy agent's integration
-# test, which runs a real container engine and a real registry on loopback.
+#
+#   scripts/setup.sh               the programs, the tests and the servers the tests start
+#   scripts/setup.sh --build-only  only what compiling the programs needs (the image builds)
+#
+# The test servers: PostgreSQL, Prometheus's promtool; Podman (with runc and netavark) and
+# docker-registry for the deploy agent's integration test, which runs a real container engine
+# and a real registry on loopback, and mmdebstrap for the end-to-end run's Debian base image;
+# yamllint, shellcheck and docker-compose for scripts/lint.sh.
 set -euo pipefail
 
-packages=(
-  build-essential cmake ninja-build pkg-config git
-  clang-format
-  libssl-dev libzstd-dev libcli11-dev libboost-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  prometheus curl
-  postgresql libpq-dev
+build_packages=(
+  build-essential cmake ninja-build pkg-config
+  libssl-dev libzstd-dev libcli11-dev libboost-dev nlohmann-json3-dev libpq-dev
   libcurl4-openssl-dev
-  podman runc netavark aardvark-dns iptables catatonit docker-registry
 )
+test_packages=(
+  git clang-format
+  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  prometheus curl postgresql
+  podman runc netavark aardvark-dns iptables catatonit docker-registry
+  yamllint shellcheck docker-compose mmdebstrap
+)
+
+case "${1:-}" in
+  --build-only) packages=("${build_packages[@]}") ;;
+  "") packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+  *) echo "usage: $0 [--build-only]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, checks formatting, then builds and runs every
-# test twice: a Release build and an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# The whole test suite: installs what is missing, checks formatting, lints the YAML, shell and
+# compose files, then builds and runs every test twice: a Release build and an
+# AddressSanitizer + UndefinedBehaviorSanitizer build.
 # The run ends with ctest's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
 ./scripts/format.sh
+./scripts/lint.sh
 
 jobs=$(nproc)
 

@@ -149,6 +149,7 @@ class TestContainerHost {
   }
 
   static pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+    fflush(nullptr);  // the child's freopen would write our buffered output a second time
     const pid_t pid = fork();
     if (pid == 0) {
       FILE* out = freopen(log.c_str(), "w", stdout);

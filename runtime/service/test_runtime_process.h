@@ -28,6 +28,7 @@ class RuntimeProcess {
       : log_path_(std::move(log_path)) {
     std::vector<std::string> vars;
     for (const auto& [k, v] : env) vars.push_back(k + "=" + v);
+    fflush(nullptr);  // the child's freopen would write our buffered output a second time
     pid_ = fork();
     if (pid_ == 0) {
       FILE* out = freopen(log_path_.c_str(), "w", stdout);

@@ -1,0 +1,343 @@
+// The whole system in containers, as on the server (infra/README.md): the runtime and migrations
+// images built from infra/docker/ on a locally made Debian base, PostgreSQL migrated by the
+// migrations container, the deploy agent deploying the runtime image from a registry into
+// Podman, trading through the runtime's published port, a crash, a restart through the agent, a
+// second release, a rollback, and a graceful stop.
+//
+// Needs root, Podman, docker-registry and mmdebstrap (scripts/setup.sh installs them) and the
+// Debian mirror. Where containers cannot run it skips, saying why in one line — except under
+// CI=true, where it fails. The Debian base tarball is cached in $DREICHOR_E2E_CACHE (default
+// /var/cache/dreichor-e2e) between runs.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "api/test_http_client.h"
+#include "deploy/access/test_tokens.h"
+#include "deploy/engine/test_container_host.h"
+#include "runtime/service/test_runtime_process.h"
+#include "util/pg_connection.h"
+#include "util/test_postgres.h"
+
+namespace dreichor::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using api::TestHttpClient;
+using api::TestResponse;
+using deploy::testing::TestContainerHost;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kIssuer[] = "https://dreichor-e2e.cloudflareaccess.com";
+constexpr char kAudience[] = "aud-e2e-dev-6c1f0a9b3d";
+constexpr char kAdminToken[] = "e2e-admin-token-0123456789abcdef0123";
+constexpr char kAgentBinary[] = DREICHOR_BINARY_DIR "/deploy/dreichor-deploy-agent";
+constexpr char kCliBinary[] = DREICHOR_BINARY_DIR "/cli/dreichor";
+constexpr char kRuntimeImage[] = "localhost/dreichor/runtime:e2e";
+constexpr char kMigrationsImage[] = "localhost/dreichor/migrations:e2e";
+constexpr uid_t kRuntimeUid = 10001;  // the runtime image's user (Dockerfile.runtime)
+
+std::string CacheDir() {
+  const char* dir = getenv("DREICHOR_E2E_CACHE");
+  return dir != nullptr ? dir : "/var/cache/dreichor-e2e";
+}
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+class ContainersEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (access("/usr/bin/mmdebstrap", X_OK) != 0) why = "mmdebstrap is not installed";
+    if (why.empty()) host_ = TestContainerHost::Start(&why);
+    if (!host_) {
+      const char* ci = getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true") FAIL() << "containers cannot run: " << why;
+      GTEST_SKIP() << "containers cannot run on this machine: " << why;
+    }
+  }
+
+  // podman <args>, asserting success; returns the output.
+  std::string Podman(const std::vector<std::string>& args) {
+    std::string out;
+    const int rc = host_->Podman(args, &out);
+    EXPECT_EQ(rc, 0) << "podman " << args[0] << ": " << out;
+    return out;
+  }
+
+  // The Debian base, made once with mmdebstrap and cached, imported under both names the
+  // Dockerfiles use.
+  void ImportBase() {
+    const std::string tar = CacheDir() + "/bookworm-slim.tar";
+    if (!fs::exists(tar)) {
+      fs::create_directories(CacheDir());
+      const std::string part = tar + ".part";
+      // Like Debian's official slim image: minbase without documentation, manuals and locales.
+      const std::string cmd =
+          "mmdebstrap --quiet --variant=minbase --format=tar"
+          " --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*'"
+          " --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/doc/*'"
+          " --dpkgopt='path-include=/usr/share/doc/*/copyright' bookworm '" +
+          part + "' > '" + CacheDir() + "/mmdebstrap.log' 2>&1";
+      ASSERT_EQ(std::system(cmd.c_str()), 0) << "mmdebstrap failed; see " << CacheDir();
+      fs::rename(part, tar);
+    }
+    Podman({"import", "--quiet", tar, "docker.io/library/debian:bookworm-slim"});
+    Podman({"tag", "docker.io/library/debian:bookworm-slim", "docker.io/library/debian:bookworm"});
+  }
+
+  // The sources as they are now, so that both images are built from the same tree (and the
+  // second reuses the first's build stage) whatever happens to the working tree meanwhile.
+  void SnapshotSources() {
+    context_ = host_->dir() + "/context";
+    fs::create_directories(context_);
+    const std::string cmd =
+        "tar -C '" + std::string(DREICHOR_SOURCE_DIR) +
+        "' --exclude=./build --exclude=./.git --exclude=./var -cf - . | tar -C '" + context_ +
+        "' -xf -";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+
+  void BuildImage(const std::string& dockerfile, const std::string& tag) {
+    const auto started = Clock::now();
+    std::string out;
+    const int rc = host_->Podman({"build", "--format", "docker", "--layers", "-f",
+                                  context_ + "/infra/docker/" + dockerfile, "-t", tag, context_},
+                                 &out);
+    ASSERT_EQ(rc, 0) << out.substr(out.size() > 4000 ? out.size() - 4000 : 0);
+    std::string size;
+    host_->Podman({"image", "inspect", "--format", "{{.Size}}", tag}, &size);
+    std::cout << "e2e: " << dockerfile << " built in " << Seconds(started) << " s, image "
+              << std::stoll(size) / 1e6 << " MB\n";
+  }
+
+  void PushTo(const std::string& local, const std::string& remote) {
+    Podman({"tag", local, remote});
+    Podman({"push", "--quiet", "--tls-verify=false", remote});
+    Podman({"rmi", remote});
+  }
+
+  std::unique_ptr<TestContainerHost> host_;
+  std::string context_;
+};
+
+TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
+  const auto started = Clock::now();
+  ImportBase();
+  SnapshotSources();
+  if (HasFatalFailure()) return;
+  BuildImage("Dockerfile.runtime", kRuntimeImage);
+  if (HasFatalFailure()) return;
+  BuildImage("Dockerfile.migrations", kMigrationsImage);
+  if (HasFatalFailure()) return;
+
+  {
+    SCOPED_TRACE("PostgreSQL migrated by the migrations container");
+    auto pg = TestPostgres::Start();
+    ASSERT_TRUE(pg.ok()) << pg.status().message();
+    auto admin = PgConnection::Connect(pg.value()->Url());
+    ASSERT_TRUE(admin.ok());
+    ASSERT_TRUE(admin.value()->Exec("CREATE DATABASE dreichor_dev").ok());
+    const std::string url = pg.value()->Url("dreichor_dev");
+    for (const char* command : {"apply", "verify"}) {
+      Podman({"run", "--rm", "--network", "host", "-e", "DATABASE_URL=" + url, kMigrationsImage,
+              command, "--target", "dreichor"});
+    }
+    auto db = PgConnection::Connect(url);
+    ASSERT_TRUE(db.ok());
+    auto journal = db.value()->Exec("SELECT count(*) FROM dreichor.dreichor_migrations");
+    ASSERT_TRUE(journal.ok()) << journal.status().message();
+  }
+
+  // Two releases: the image as built, and the same with one more label (another digest).
+  const std::string repository = host_->registry() + "/dreichor/runtime";
+  PushTo(kRuntimeImage, repository + ":sha-0e2e0001");
+  const std::string second = host_->dir() + "/second";
+  fs::create_directories(second);
+  std::ofstream(second + "/Containerfile")
+      << "FROM " << kRuntimeImage << "\nLABEL org.dreichor.e2e-release=2\n";
+  Podman({"build", "--format", "docker", "-t", "localhost/dreichor/runtime:e2e-2", second});
+  PushTo("localhost/dreichor/runtime:e2e-2", repository + ":sha-0e2e0002");
+  if (HasFatalFailure()) return;
+
+  // The environment's directory, as on the server.
+  const std::string base = host_->dir() + "/opt/dreichor/dev";
+  for (const char* volume : {"/volumes/audit-events", "/volumes/snapshots"}) {
+    fs::create_directories(base + volume);
+    ASSERT_EQ(chown((base + volume).c_str(), kRuntimeUid, kRuntimeUid), 0);
+  }
+  std::ofstream(base + "/runtime.env")
+      << "DREICHOR_ENV=dev\nDREICHOR_LISTEN=0.0.0.0:8080\nDREICHOR_AUDIT_BACKEND=file\n"
+         "DREICHOR_AUDIT_DIR=/var/lib/dreichor/"
+         "audit-events\nDREICHOR_AUDIT_SEGMENT_BYTES=67108864\n"
+         "DREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/snapshots\nDREICHOR_SNAPSHOT_EVERY=4\n"
+         "DREICHOR_SNAPSHOT_RETAIN=2\nDREICHOR_ADMIN_TOKEN="
+      << kAdminToken
+      << "\nDREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
+         "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\n";
+  deploy::testing::TestKey key("e2e-key");
+  std::ofstream(host_->dir() + "/jwks.json") << deploy::testing::Jwks({&key});
+  const uint16_t runtime_port = FreeLoopbackPort();
+  runtime::RuntimeProcess agent(
+      kAgentBinary,
+      {{"DREICHOR_AGENT_ENV", "dev"},
+       {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
+       {"DREICHOR_AGENT_ENGINE_SOCKET", host_->socket()},
+       {"DREICHOR_AGENT_IMAGE_REPOSITORY", repository},
+       {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
+       {"DREICHOR_AGENT_BASE_DIR", base},
+       {"DREICHOR_AGENT_RUNTIME_ENV_FILE", base + "/runtime.env"},
+       {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:" + std::to_string(runtime_port)},
+       {"DREICHOR_AGENT_READINESS_DEADLINE", "60s"},
+       {"DREICHOR_AGENT_STOP_TIMEOUT", "20s"},
+       {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "60s"},
+       {"DREICHOR_AGENT_ACCESS_TEAM_DOMAIN", kIssuer},
+       {"DREICHOR_AGENT_ACCESS_AUDIENCE", kAudience},
+       {"DREICHOR_AGENT_ACCESS_ALLOWED", "operator@example.com"},
+       {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + host_->dir() + "/jwks.json"},
+       {"DREICHOR_AGENT_LOG_LEVEL", "info"}},
+      host_->dir() + "/agent.log");
+  uint16_t agent_port = 0;
+  for (int i = 0; i < 400 && agent_port == 0; ++i) {
+    for (const json& line : agent.Lines()) {
+      if (line.is_object() && line.value("msg", "") == "ready") {
+        const std::string address = line["address"];
+        agent_port = static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(agent_port, 0) << "the agent did not start";
+
+  const auto agent_call = [&](const std::string& method, const std::string& path,
+                              const std::string& body = "") {
+    TestHttpClient client("127.0.0.1", agent_port, 300'000);
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Cf-Access-Jwt-Assertion",
+         deploy::testing::SignedToken(
+             key, deploy::testing::AccessClaims(kIssuer, kAudience, "operator@example.com",
+                                                time(nullptr)))}};
+    if (method == "POST") headers.emplace_back("Content-Type", "application/json");
+    return client.Send(method, path, body, headers);
+  };
+  const auto runtime_call = [&](const std::string& path, const std::string& body = "") {
+    TestHttpClient client("127.0.0.1", runtime_port, 10'000);
+    if (body.empty()) return client.Get(path);
+    return client.Post(path, body, {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  };
+  const auto state = [&] {
+    const TestResponse r = runtime_call("/v1/state");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? json::parse(r.body) : json::object();
+  };
+  const auto running_tag = [&] {
+    return json::parse(agent_call("GET", "/v1/status").body)["container"]["tag"];
+  };
+
+  {
+    SCOPED_TRACE("deploy the first release");
+    const TestResponse r = agent_call("POST", "/v1/deploy", R"({"tag":"sha-0e2e0001"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  // Every acknowledged command: its sequence number and event id.
+  std::map<uint64_t, std::string> acknowledged;
+  {
+    SCOPED_TRACE("trade");
+    const std::vector<std::string> commands = {
+        "/v1/admin/markets|"
+        R"({"market":1,"symbol":"BTC-USD","base_asset":"BTC","quote_asset":"USD","tick_size":1,"lot_size":1,"min_quantity":1,"max_quantity":1000000,"maker_fee_bps":10,"taker_fee_bps":20})",
+        "/v1/admin/deposits|"
+        R"({"account":7,"asset":"USD","amount":1000000})",
+        "/v1/admin/deposits|"
+        R"({"account":8,"asset":"BTC","amount":1000})",
+        "/v1/orders|"
+        R"({"account":8,"market":1,"side":"sell","kind":"limit","price":105,"quantity":5})",
+        "/v1/orders|"
+        R"({"account":8,"market":1,"side":"sell","kind":"limit","price":100,"quantity":5})",
+        "/v1/orders|"
+        R"({"account":7,"market":1,"side":"buy","kind":"limit","price":101,"quantity":3})",
+        "/v1/orders|"
+        R"({"account":7,"market":1,"side":"buy","kind":"limit","price":95,"quantity":4})"};
+    for (const std::string& c : commands) {
+      const size_t bar = c.find('|');
+      const TestResponse r = runtime_call(c.substr(0, bar), c.substr(bar + 1));
+      ASSERT_EQ(r.status, 200) << c << " -> " << r.body;
+      const json answer = json::parse(r.body);
+      ASSERT_TRUE(answer["accepted"].get<bool>()) << r.body;
+      acknowledged[answer["sequence"].get<uint64_t>()] = answer["event_id"];
+    }
+  }
+  const json before = state();
+  const auto check_state = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    const json now = state();
+    EXPECT_EQ(now["state_hash"], before["state_hash"]);
+    EXPECT_EQ(now["last_sequence"], before["last_sequence"]);
+    const TestResponse records = runtime_call("/v1/audit/records?from=1&limit=1000");
+    ASSERT_EQ(records.status, 200);
+    std::map<uint64_t, std::string> durable;
+    const json page = json::parse(records.body);
+    ASSERT_EQ(page["records"].size(), acknowledged.size());
+    for (const json& rec : page["records"]) {
+      durable[rec["sequence"].get<uint64_t>()] = rec["event_id"];
+    }
+    for (const auto& [sequence, event_id] : acknowledged) {
+      EXPECT_EQ(durable[sequence], event_id) << "acknowledged command " << sequence;
+    }
+  };
+  {
+    SCOPED_TRACE("a crash (SIGKILL), then a start through the agent");
+    Podman({"kill", "--signal", "KILL", "dreichor-runtime-dev"});
+    EXPECT_EQ(runtime_call("/v1/state").status, 0) << "nothing answers after the crash";
+    const TestResponse r = agent_call("POST", "/v1/start");
+    ASSERT_EQ(r.status, 200) << r.body;
+    check_state("after the restart");
+  }
+  {
+    SCOPED_TRACE("the second release, then a rollback");
+    TestResponse r = agent_call("POST", "/v1/deploy", R"({"tag":"sha-0e2e0002"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(running_tag(), "sha-0e2e0002");
+    check_state("on the second release");
+    r = agent_call("POST", "/v1/rollback");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(running_tag(), "sha-0e2e0001");
+    check_state("after the rollback");
+  }
+  {
+    SCOPED_TRACE("a graceful stop: SIGTERM, exit 0, the stopped line");
+    const TestResponse r = agent_call("POST", "/v1/stop");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["record"]["exit_code"], 0);
+    const std::string logs = Podman({"logs", "dreichor-runtime-dev"});
+    json stopped;
+    std::istringstream lines(logs);
+    for (std::string line; std::getline(lines, line);) {
+      const json j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("msg", "") == "stopped") stopped = j;
+    }
+    ASSERT_TRUE(stopped.is_object()) << logs;
+    EXPECT_EQ(stopped["state_hash"], before["state_hash"]);
+    EXPECT_EQ(stopped["last_sequence"], before["last_sequence"]);
+  }
+  {
+    SCOPED_TRACE("the agent's history verifies");
+    const std::string cli = std::string(kCliBinary) + " deploy history verify " + base +
+                            "/deploy-agent/history > /dev/null";
+    EXPECT_EQ(std::system(cli.c_str()), 0);
+  }
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.Wait(std::chrono::seconds(60)), 0);
+  std::cout << "e2e: whole run " << Seconds(started) << " s\n";
+}
+
+}  // namespace
+}  // namespace dreichor::e2e

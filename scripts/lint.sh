@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Lints what is not C++: every YAML file (yamllint, .yamllint), every shell script (shellcheck),
+# and the compose files (docker-compose config: the schema, and that the prod file refuses to
+# run without an image tag). Part of the test command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mapfile -t yaml_files < <(git ls-files '*.yml' '*.yaml' .yamllint 2>/dev/null || true)
+mapfile -t shell_files < <(git ls-files '*.sh' .ci/run 2>/dev/null || true)
+
+yamllint --strict "${yaml_files[@]}"
+shellcheck "${shell_files[@]}"
+
+compose() {  # compose FILE: prints the resolved configuration, or fails
+  docker-compose -f "$1" config -q
+}
+env_file=$(mktemp)
+trap 'rm -f "$env_file"' EXIT
+export DREICHOR_RUNTIME_ENV_FILE=$env_file
+DREICHOR_DEV_DB_PASSWORD=lint DREICHOR_DEV_ADMIN_TOKEN=lint compose infra/compose/docker-compose.dev.yml
+DREICHOR_RUNTIME_IMAGE=registry.example/dreichor/runtime DREICHOR_RUNTIME_TAG=sha-0000000 \
+  compose infra/compose/docker-compose.prod.yml
+if DREICHOR_RUNTIME_IMAGE=registry.example/dreichor/runtime \
+  compose infra/compose/docker-compose.prod.yml 2>/dev/null; then
+  echo "lint: docker-compose.prod.yml accepted a missing DREICHOR_RUNTIME_TAG" >&2
+  exit 1
+fi
+echo "lint: ${#yaml_files[@]} YAML files, ${#shell_files[@]} shell scripts, 2 compose files clean"
