@@ -229,6 +229,7 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
                   {dev.base + "/volumes/audit-events", "/var/lib/dreichor/audit-events"},
                   {dev.base + "/volumes/snapshots", "/var/lib/dreichor/snapshots"}}));
     EXPECT_EQ(inspected.value()->labels.at("dreichor.env"), "dev");
+    EXPECT_TRUE(inspected.value()->read_only_root);
     std::string pinned_id;
     ASSERT_EQ(host_->Podman({"image", "inspect", "--format", "{{.Id}}",
                              repository_ + "@" + s["container"]["digest"].get<std::string>()},

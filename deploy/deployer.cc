@@ -274,6 +274,7 @@ ContainerSpec Deployer::RuntimeSpec(const Target& target, uint64_t deployment,
                  {config_.snapshot_volume(), kContainerSnapshotDir}};
   spec.publish =
       PortPublish{config_.runtime_publish.host, config_.runtime_publish.port, container_port};
+  spec.read_only_root = true;
   return spec;
 }
 

@@ -117,6 +117,7 @@ TEST_F(DeployerTest, FirstDeployRunsAReadyContainerPinnedByDigest) {
   EXPECT_EQ(rt.mounts,
             (std::vector<BindMount>{{base_ + "/volumes/audit-events", kContainerAuditDir},
                                     {base_ + "/volumes/snapshots", kContainerSnapshotDir}}));
+  EXPECT_TRUE(rt.read_only_root) << "only the two mounts are writable";
   const ContainerSpec& spec = engine_.SpecOf(rt.id);
   ASSERT_TRUE(spec.publish.has_value());
   EXPECT_EQ(spec.publish->host_ip, "127.0.0.1");

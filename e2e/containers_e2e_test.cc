@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -139,6 +140,20 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
   BuildImage("Dockerfile.migrations", kMigrationsImage);
   if (HasFatalFailure()) return;
 
+  {
+    SCOPED_TRACE("the runtime image's user can write the two volumes and nothing else");
+    // Directories the user cannot read are not writable either; find's complaints are dropped.
+    std::istringstream out(
+        Podman({"run", "--rm", "--no-healthcheck", "--entrypoint", "/bin/sh", kRuntimeImage, "-c",
+                "find / -xdev -writable -not -type l 2>/dev/null; true"}));
+    std::vector<std::string> writable;  // podman's own warnings on stderr are not paths
+    for (std::string line; std::getline(out, line);) {
+      if (!line.empty() && line[0] == '/') writable.push_back(line);
+    }
+    std::sort(writable.begin(), writable.end());
+    EXPECT_EQ(writable, (std::vector<std::string>{"/var/lib/dreichor/audit-events",
+                                                  "/var/lib/dreichor/snapshots"}));
+  }
   {
     SCOPED_TRACE("PostgreSQL migrated by the migrations container");
     auto pg = TestPostgres::Start();

@@ -43,6 +43,7 @@ struct ContainerSpec {
   Labels labels;
   std::vector<BindMount> mounts;
   std::optional<PortPublish> publish;
+  bool read_only_root = false;  // the image's file system read-only; only the mounts writable
 };
 
 struct ContainerState {
@@ -54,7 +55,8 @@ struct ContainerState {
   bool running = false;
   int exit_code = 0;
   Labels labels;
-  std::vector<BindMount> mounts;         // bind mounts only, ordered by target
+  std::vector<BindMount> mounts;  // bind mounts only, ordered by target
+  bool read_only_root = false;
   std::vector<std::string> healthcheck;  // Config.Healthcheck.Test, e.g. {"CMD", "bin", "arg"}
   std::string health;                    // the engine's own health status, may be empty
 };

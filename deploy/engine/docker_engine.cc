@@ -100,6 +100,9 @@ ContainerState StateFromInspect(const json& j) {
   if (!s.name.empty() && s.name[0] == '/') s.name.erase(0, 1);
   const json& state = j.contains("State") && j["State"].is_object() ? j["State"] : json::object();
   s.image_id = j.value("Image", "");
+  if (j.contains("HostConfig") && j["HostConfig"].is_object()) {
+    s.read_only_root = j["HostConfig"].value("ReadonlyRootfs", false);
+  }
   s.status = state.value("Status", "");
   s.running = state.value("Running", false);
   s.exit_code = state.value("ExitCode", 0);
@@ -293,7 +296,9 @@ Result<std::optional<ContainerState>> DockerEngine::Inspect(const std::string& n
 Result<std::string> DockerEngine::Create(const ContainerSpec& spec) {
   json body = {{"Image", spec.image}, {"Env", spec.env}, {"Labels", spec.labels}};
   if (!spec.cmd.empty()) body["Cmd"] = spec.cmd;
-  json host = {{"RestartPolicy", {{"Name", "no"}}}, {"Mounts", json::array()}};
+  json host = {{"RestartPolicy", {{"Name", "no"}}},
+               {"Mounts", json::array()},
+               {"ReadonlyRootfs", spec.read_only_root}};
   for (const BindMount& m : spec.mounts) {
     host["Mounts"].push_back(
         {{"Type", "bind"}, {"Source", m.source}, {"Target", m.target}, {"ReadOnly", false}});

@@ -107,6 +107,7 @@ class FakeEngine final : public ContainerEngine {
     c.state.status = "created";
     c.state.labels = spec.labels;
     c.state.mounts = spec.mounts;
+    c.state.read_only_root = spec.read_only_root;
     if (image->second.has_healthcheck) c.state.healthcheck = {"CMD", "/bin/ready"};
     c.image = image->second;
     specs_[c.state.id] = spec;
