@@ -11,6 +11,7 @@
 #include "api/test_http_client.h"
 #include "deploy/access/test_tokens.h"
 #include "deploy/engine/fake_engine.h"
+#include "deploy/test_agent.h"
 #include "util/temp_dir.h"
 
 namespace dreichor::deploy {
@@ -56,15 +57,7 @@ class AgentHandlerTest : public ::testing::Test {
     const std::string base = dir_.path() + "/dev";
     std::filesystem::create_directories(base + "/volumes/audit-events");
     std::filesystem::create_directories(base + "/volumes/snapshots");
-    std::ofstream(base + "/runtime.env")
-        << "DREICHOR_ENV=dev\nDREICHOR_LISTEN=0.0.0.0:8080\nDREICHOR_AUDIT_BACKEND=file\n"
-           "DREICHOR_AUDIT_DIR=/var/lib/dreichor/"
-           "audit-events\nDREICHOR_AUDIT_SEGMENT_BYTES=67108864\n"
-           "DREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/snapshots\nDREICHOR_SNAPSHOT_EVERY=1000\n"
-           "DREICHOR_SNAPSHOT_RETAIN=3\nDREICHOR_ADMIN_TOKEN=admin-token-for-tests-"
-           "0123456789abcdef\n"
-           "DREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
-           "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\n";
+    std::ofstream(base + "/runtime.env") << testing::RuntimeEnvText({});
     config_.env = "dev";
     config_.image_repository = kRepo;
     config_.base_dir = base;

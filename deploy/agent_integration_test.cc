@@ -13,6 +13,7 @@
 #include "deploy/access/test_tokens.h"
 #include "deploy/engine/docker_engine.h"
 #include "deploy/engine/test_container_host.h"
+#include "deploy/test_agent.h"
 #include "runtime/service/test_runtime_process.h"
 
 namespace dreichor::deploy {
@@ -108,16 +109,11 @@ class AgentIntegrationTest : public ::testing::Test {
     agent->runtime_port = FreeLoopbackPort();
     fs::create_directories(agent->base + "/volumes/audit-events");
     fs::create_directories(agent->base + "/volumes/snapshots");
-    std::ofstream(agent->base + "/runtime.env")
-        << "DREICHOR_ENV=" << env
-        << "\nDREICHOR_LISTEN=0.0.0.0:8080\nDREICHOR_AUDIT_BACKEND=file\n"
-           "DREICHOR_AUDIT_DIR=/var/lib/dreichor/audit-events\n"
-           "DREICHOR_AUDIT_SEGMENT_BYTES=67108864\nDREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/"
-           "snapshots\n"
-           "DREICHOR_SNAPSHOT_EVERY=5\nDREICHOR_SNAPSHOT_RETAIN=3\nDREICHOR_ADMIN_TOKEN="
-        << kAdminToken
-        << "\nDREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
-           "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\n";
+    testing::TestRuntimeEnv runtime_env;
+    runtime_env.env = env;
+    runtime_env.admin_token = kAdminToken;
+    runtime_env.snapshot_every = 5;
+    std::ofstream(agent->base + "/runtime.env") << testing::RuntimeEnvText(runtime_env);
     const config::EnvMap vars = {
         {"DREICHOR_AGENT_ENV", env},
         {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
@@ -138,15 +134,7 @@ class AgentIntegrationTest : public ::testing::Test {
         {"PATH", "/usr/bin:/bin"}};
     agent->process = std::make_unique<runtime::RuntimeProcess>(
         kAgentBinary, vars, host_->dir() + "/agent-" + env + ".log");
-    for (int i = 0; i < 300 && agent->port == 0; ++i) {
-      for (const json& line : agent->process->Lines()) {
-        if (line.is_object() && line.value("msg", "") == "ready") {
-          const std::string address = line["address"];
-          agent->port = static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    agent->port = testing::WaitForAgentPort(*agent->process);
     EXPECT_NE(agent->port, 0) << "the " << env << " agent did not become ready";
     return agent;
   }

@@ -7,6 +7,7 @@
 
 #include "deploy/deploy_rules.h"
 #include "deploy/engine/fake_engine.h"
+#include "deploy/test_agent.h"
 #include "util/temp_dir.h"
 
 namespace dreichor::deploy {
@@ -48,20 +49,10 @@ class DeployerTest : public ::testing::Test {
   }
 
   void WriteRuntimeEnv(const std::string& env, const std::string& database_url) {
-    std::ofstream out(config_.runtime_env_file);
-    out << "DREICHOR_ENV=" << env << "\nDREICHOR_LISTEN=0.0.0.0:8080\n";
-    if (database_url.empty()) {
-      out << "DREICHOR_AUDIT_BACKEND=file\nDREICHOR_AUDIT_DIR=" << kContainerAuditDir
-          << "\nDREICHOR_AUDIT_SEGMENT_BYTES=67108864\n";
-    } else {
-      out << "DREICHOR_AUDIT_BACKEND=postgres\nDREICHOR_DATABASE_URL=" << database_url
-          << "\nDREICHOR_DATABASE_SCHEMA=dreichor\n";
-    }
-    out << "DREICHOR_SNAPSHOT_DIR=" << kContainerSnapshotDir
-        << "\nDREICHOR_SNAPSHOT_EVERY=1000\nDREICHOR_SNAPSHOT_RETAIN=3\n"
-           "DREICHOR_ADMIN_TOKEN=admin-token-for-tests-0123456789abcdef\n"
-           "DREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
-           "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\n";
+    testing::TestRuntimeEnv e;
+    e.env = env;
+    e.database_url = database_url;
+    std::ofstream(config_.runtime_env_file) << testing::RuntimeEnvText(e);
   }
 
   // A new Deployer over the same history and engine (as after an agent restart).

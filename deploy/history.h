@@ -39,7 +39,6 @@ class History {
   // Stamps the entry with the time and appends it durably; returns its sequence number.
   Result<uint64_t> Append(const nlohmann::ordered_json& fields);
   Result<std::vector<HistoryEntry>> ReadAll();
-  std::string Describe() const { return log_->Describe(); }
 
  private:
   History(std::unique_ptr<audit::FileLog> log, Clock* clock);

@@ -21,6 +21,7 @@
 #include "api/test_http_client.h"
 #include "deploy/access/test_tokens.h"
 #include "deploy/engine/test_container_host.h"
+#include "deploy/test_agent.h"
 #include "runtime/service/test_runtime_process.h"
 #include "util/pg_connection.h"
 #include "util/test_postgres.h"
@@ -189,15 +190,11 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
     fs::create_directories(base + volume);
     ASSERT_EQ(chown((base + volume).c_str(), kRuntimeUid, kRuntimeUid), 0);
   }
-  std::ofstream(base + "/runtime.env")
-      << "DREICHOR_ENV=dev\nDREICHOR_LISTEN=0.0.0.0:8080\nDREICHOR_AUDIT_BACKEND=file\n"
-         "DREICHOR_AUDIT_DIR=/var/lib/dreichor/"
-         "audit-events\nDREICHOR_AUDIT_SEGMENT_BYTES=67108864\n"
-         "DREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/snapshots\nDREICHOR_SNAPSHOT_EVERY=4\n"
-         "DREICHOR_SNAPSHOT_RETAIN=2\nDREICHOR_ADMIN_TOKEN="
-      << kAdminToken
-      << "\nDREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
-         "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\n";
+  deploy::testing::TestRuntimeEnv runtime_env;
+  runtime_env.admin_token = kAdminToken;
+  runtime_env.snapshot_every = 4;
+  runtime_env.snapshot_retain = 2;
+  std::ofstream(base + "/runtime.env") << deploy::testing::RuntimeEnvText(runtime_env);
   deploy::testing::TestKey key("e2e-key");
   std::ofstream(host_->dir() + "/jwks.json") << deploy::testing::Jwks({&key});
   const uint16_t runtime_port = FreeLoopbackPort();
@@ -220,16 +217,7 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
        {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + host_->dir() + "/jwks.json"},
        {"DREICHOR_AGENT_LOG_LEVEL", "info"}},
       host_->dir() + "/agent.log");
-  uint16_t agent_port = 0;
-  for (int i = 0; i < 400 && agent_port == 0; ++i) {
-    for (const json& line : agent.Lines()) {
-      if (line.is_object() && line.value("msg", "") == "ready") {
-        const std::string address = line["address"];
-        agent_port = static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const uint16_t agent_port = deploy::testing::WaitForAgentPort(agent);
   ASSERT_NE(agent_port, 0) << "the agent did not start";
 
   const auto agent_call = [&](const std::string& method, const std::string& path,
