@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_text.h"
+
 namespace dreichor::api {
 
 std::string ErrorBody(const ApiError& e) {
@@ -11,7 +13,7 @@ std::string ErrorBody(const ApiError& e) {
   if (!e.field.empty()) inner["field"] = e.field;
   nlohmann::ordered_json body;
   body["error"] = std::move(inner);
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonText(body);
 }
 
 }  // namespace dreichor::api

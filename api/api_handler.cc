@@ -9,6 +9,7 @@
 
 #include "api/view_json.h"
 #include "engine/names.h"
+#include "util/json_text.h"
 #include "util/sha256.h"
 
 namespace dreichor::api {
@@ -29,7 +30,7 @@ Response JsonResponse(int status, const std::string& body) {
   return res;
 }
 
-Response Json(const ordered_json& j, int status = 200) { return JsonResponse(status, j.dump()); }
+Response Json(const ordered_json& j, int status = 200) { return JsonResponse(status, JsonText(j)); }
 
 Response Error(const ApiError& e) { return JsonResponse(e.status, ErrorBody(e)); }
 
@@ -174,8 +175,9 @@ ApiHandler::ApiHandler(runtime::HealthState* health, MetricsRegistry* metrics, A
 }
 
 bool ApiHandler::Authorized(const Request& request) const {
+  // Exactly one header: with two, which one a proxy checked and which one we read could differ.
+  if (request.count(http::field::authorization) != 1) return false;
   auto it = request.find(http::field::authorization);
-  if (it == request.end()) return false;
   std::string_view value(it->value().data(), it->value().size());
   constexpr std::string_view kBearer = "Bearer ";
   if (value.substr(0, kBearer.size()) != kBearer) return false;
@@ -209,8 +211,9 @@ void ApiHandler::Handle(Request&& request, Respond respond) {
       return send(std::move(r));
     }
     if (info.admin && !Authorized(request)) {
-      Response r = Error(401, "unauthorized",
-                         "admin routes need the header Authorization: Bearer <admin token>");
+      Response r =
+          Error(401, "unauthorized",
+                "admin routes need exactly one header Authorization: Bearer <admin token>");
       r.set(http::field::www_authenticate, "Bearer");
       return send(std::move(r));
     }

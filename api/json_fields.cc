@@ -1,40 +1,13 @@
 #include "api/json_fields.h"
 
+#include "util/json_scan.h"
+
 namespace dreichor::api {
-
-namespace {
-
-// Deepest nesting of arrays and objects, counted outside strings. Run before parsing so that a
-// hostile body cannot make the parser build something deep.
-int NestingDepth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
-}  // namespace
 
 std::optional<ApiError> ParseObject(std::string_view text, nlohmann::json* out) {
   if (text.empty())
     return ApiError::Malformed("the request body is empty; a JSON object is required");
-  if (NestingDepth(text) > kMaxJsonDepth) {
+  if (JsonNestingDepth(text) > kMaxJsonDepth) {
     return ApiError::Malformed("JSON nested deeper than " + std::to_string(kMaxJsonDepth));
   }
   try {

@@ -318,6 +318,15 @@ Digest FileLog::last_chain() const {
   return last_chain_;
 }
 
+std::vector<SegmentRef> FileLog::SealedSegments() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  std::vector<SegmentRef> refs;
+  for (size_t i = 0; i + 1 < segments_.size(); ++i) {
+    refs.push_back(SegmentRef{segments_[i].first_sequence, segments_[i].path});
+  }
+  return refs;
+}
+
 Result<std::unique_ptr<RecordReader>> FileLog::ReadFrom(uint64_t from) {
   std::lock_guard<std::mutex> guard(mu_);
   std::vector<SegmentRef> refs;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "audit/file_log_reader.h"
 #include "audit/segment_format.h"
 #include "util/env.h"
 
@@ -64,6 +65,9 @@ class FileLog final : public AuditLog {
   std::string Describe() const override { return "file:" + dir_; }
 
   const LogHeader& header() const { return header_; }
+  // The segments sealed now (all but the active one), in sequence order; each is complete,
+  // synced and read-only, so it can be re-read while the log appends (audit/segment_scrub.h).
+  std::vector<SegmentRef> SealedSegments() const;
 
  private:
   struct Segment {

@@ -8,6 +8,7 @@
 #include "api/command_json.h"
 #include "engine/command_codec.h"
 #include "util/json_log.h"
+#include "util/json_text.h"
 #include "util/sha256.h"
 
 namespace dreichor::cli {
@@ -37,7 +38,28 @@ std::string Base64(const std::string& bytes) {
   return out;
 }
 
+bool KeptAsIs(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~' || c == ':' || c == '/' || c == '@';
+}
+
 }  // namespace
+
+std::string AuditSourceUri(std::string_view log_description) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out = "urn:dreichor:audit:";
+  for (const char ch : log_description) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (KeptAsIs(c)) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
 
 std::string CloudEventLine(const audit::Record& record, const std::string& source) {
   nlohmann::ordered_json e;
@@ -63,7 +85,7 @@ std::string CloudEventLine(const audit::Record& record, const std::string& sourc
     e["sequence"] = sequence;
     e["data_base64"] = Base64(record.payload);
   }
-  return e.dump();
+  return JsonText(e);
 }
 
 }  // namespace dreichor::cli

@@ -14,11 +14,18 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "audit/record.h"
 
 namespace dreichor::cli {
 
 std::string CloudEventLine(const audit::Record& record, const std::string& source);
+
+// The `source` of a log's events: "urn:dreichor:audit:" + the log's description
+// ("file:/var/lib/dreichor/audit-events"), with every byte outside RFC 3986's unreserved
+// characters and ":", "/", "@" percent-encoded, so that any path (spaces, non-ASCII names) gives
+// a valid URI reference.
+std::string AuditSourceUri(std::string_view log_description);
 
 }  // namespace dreichor::cli

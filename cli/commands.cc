@@ -74,11 +74,17 @@ bool ParseUtcTime(const std::string& text, int64_t* ns) {
   tm.tm_mon -= 1;
   const std::time_t seconds = timegm(&tm);
   if (seconds == static_cast<std::time_t>(-1)) return false;
-  *ns = static_cast<int64_t>(seconds) * 1'000'000'000 + fraction;
+  // Nanoseconds since the epoch reach only the year 2262: later times are refused, not wrapped.
+  int64_t whole = 0;
+  if (__builtin_mul_overflow(static_cast<int64_t>(seconds), int64_t{1'000'000'000}, &whole) ||
+      __builtin_add_overflow(whole, fraction, ns)) {
+    return false;
+  }
   return true;
 }
 
-int AuditVerify(const std::string& audit_dir, std::ostream& out, std::ostream& err) {
+int AuditVerify(const std::string& audit_dir, const std::string& snapshot_dir, std::ostream& out,
+                std::ostream& err) {
   int code = kOk;
   auto log = OpenLog(audit_dir, out, err, &code);
   if (!log) return code;
@@ -89,7 +95,28 @@ int AuditVerify(const std::string& audit_dir, std::ostream& out, std::ostream& e
   }
   out << "ok: " << report.value().records << " records, last sequence "
       << report.value().last_sequence << ", chain " << ToHex(report.value().last_chain) << "\n";
-  return kOk;
+  if (snapshot_dir.empty()) return kOk;
+  snapshot::SnapshotStore store(Env::Default(), snapshot_dir, snapshot::SnapshotOptions{});
+  auto files = store.List();
+  if (!files.ok()) {
+    err << files.status().ToString() << "\n";
+    return kCannotRead;
+  }
+  int result = kOk;
+  for (const auto& f : files.value()) {
+    auto checked = runtime::LoadVerifiedSnapshot(*log, store, f);
+    if (checked.ok()) {
+      out << "snapshot " << f.name << ": agrees with the log\n";
+    } else if (checked.status().code() == StatusCode::kDataLoss) {
+      err << "snapshot " << f.name << " proves lost records: " << checked.status().message()
+          << "\n";
+      result = kProblemFound;
+    } else {
+      out << "snapshot " << f.name << ": unusable (" << checked.status().message()
+          << "); replay would skip it\n";
+    }
+  }
+  return result;
 }
 
 namespace {
@@ -136,7 +163,7 @@ int AuditExport(const std::string& audit_dir, uint64_t from, uint64_t until, std
   int code = kOk;
   auto log = OpenLog(audit_dir, out, err, &code);
   if (!log) return code;
-  const std::string source = "urn:dreichor:audit:" + log->Describe();
+  const std::string source = AuditSourceUri(log->Describe());
   return ForEachRecord(*log, from, err, [&](const audit::Record& r) {
     if (r.sequence > until) return false;
     out << CloudEventLine(r, source) << "\n";
@@ -205,6 +232,9 @@ int SnapshotVerify(const std::string& snapshot_dir, const std::string& audit_dir
     auto loaded = runtime::LoadVerifiedSnapshot(*log, store, f);
     if (loaded.ok()) {
       out << f.name << ": ok, state " << ToHex(loaded.value().engine->StateHash()) << "\n";
+    } else if (loaded.status().code() == StatusCode::kDataLoss) {
+      out << f.name << ": proves lost records: " << loaded.status().message() << "\n";
+      result = kProblemFound;
     } else {
       out << f.name << ": unusable: " << loaded.status().message() << "\n";
       result = kProblemFound;

@@ -18,7 +18,10 @@ enum ExitCode : int {
   kCannotRead = 3,    // a path is missing or unreadable
 };
 
-int AuditVerify(const std::string& audit_dir, std::ostream& out, std::ostream& err);
+// With `snapshot_dir` (may be empty), also checks every snapshot against the verified log: one
+// that verifies by itself but that the log cannot reach proves lost records (kProblemFound).
+int AuditVerify(const std::string& audit_dir, const std::string& snapshot_dir, std::ostream& out,
+                std::ostream& err);
 int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, std::ostream& err);
 // Writes records from..until (inclusive) as CloudEvents JSON lines (cli/cloudevents.h).
 int AuditExport(const std::string& audit_dir, uint64_t from, uint64_t until, std::ostream& out,

@@ -38,7 +38,7 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, AuditVerifyReportsRecordsAndChain) {
-  EXPECT_EQ(AuditVerify(audit_dir(), out_, err_), kOk) << err_.str();
+  EXPECT_EQ(AuditVerify(audit_dir(), "", out_, err_), kOk) << err_.str();
   EXPECT_NE(out_.str().find("ok: 600 records, last sequence 600"), std::string::npos);
 }
 
@@ -51,14 +51,14 @@ TEST_F(CliTest, AuditVerifyNamesWhereTheDamageIs) {
   f.seekp(300);
   f.put('\x42');
   f.close();
-  EXPECT_EQ(AuditVerify(audit_dir(), out_, err_), kProblemFound);
+  EXPECT_EQ(AuditVerify(audit_dir(), "", out_, err_), kProblemFound);
   EXPECT_NE(err_.str().find(std::filesystem::path(segments[0]).filename().string()),
             std::string::npos)
       << err_.str();
 }
 
 TEST_F(CliTest, MissingDirectoryCannotBeRead) {
-  EXPECT_EQ(AuditVerify(dir_.Sub("nope"), out_, err_), kCannotRead);
+  EXPECT_EQ(AuditVerify(dir_.Sub("nope"), "", out_, err_), kCannotRead);
   EXPECT_NE(err_.str().find("nope"), std::string::npos);
 }
 
@@ -98,6 +98,60 @@ TEST_F(CliTest, AuditExportWritesCloudEventsThatSortBySequence) {
   EXPECT_EQ(first_type.substr(21), events[0]["data"]["command"].get<std::string>());
 }
 
+// RFC 3986 URI-reference characters: unreserved, reserved (gen- and sub-delims) and "%XX".
+bool IsUriReference(const std::string& s) {
+  static const std::string kAllowed =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        return false;
+      }
+      i += 2;
+    } else if (kAllowed.find(s[i]) == std::string::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+TEST(CloudEventsSource, APathWithSpacesAndNonAsciiCharactersGivesAUriReference) {
+  TempDir dir;
+  const std::string odd = dir.Sub("audit events \xc3\xbc%20#?");  // a space, "ü", '%', '#', '?'
+  audit::RecoveryReport report;
+  auto log = audit::FileLog::Open(Env::Default(), odd, audit::FileLogOptions{}, &report);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ASSERT_TRUE(log.value()->Append(runtime::RecordsForSequences(1, 2)).ok());
+  log.value().reset();
+  std::ostringstream out, err;
+  ASSERT_EQ(AuditExport(odd, 1, 2, out, err), kOk) << err.str();
+  std::istringstream lines(out.str());
+  std::string line;
+  int events = 0;
+  while (std::getline(lines, line)) {
+    const std::string source = nlohmann::json::parse(line)["source"];
+    EXPECT_TRUE(IsUriReference(source)) << source;
+    EXPECT_EQ(source.find(' '), std::string::npos) << source;
+    EXPECT_EQ(PercentDecode(source), "urn:dreichor:audit:file:" + odd);
+    ++events;
+  }
+  EXPECT_EQ(events, 2);
+}
+
 TEST_F(CliTest, ReplayPrintsTheStateHashAtTheRequestedPoint) {
   EXPECT_EQ(Replay(audit_dir(), "", 250, INT64_MAX, out_, err_), kOk) << err_.str();
   EXPECT_NE(out_.str().find("state " + ToHex(runtime::ReferenceEngine(250)->StateHash())),
@@ -125,12 +179,45 @@ TEST_F(CliTest, SnapshotVerifyReportsEachSnapshot) {
       store.Write({400, r.chain, engine->StateHash(), 0}, engine->SerializeToString()).ok());
   EXPECT_EQ(SnapshotVerify(snapshot_dir(), audit_dir(), out_, err_), kProblemFound);
   EXPECT_NE(out_.str().find("snap-00000000000000000300.snap: ok"), std::string::npos) << out_.str();
-  EXPECT_NE(out_.str().find("snap-00000000000000000400.snap: unusable: its chain hash differs"),
+  EXPECT_NE(out_.str().find("snap-00000000000000000400.snap: proves lost records: it verifies, "
+                            "but its chain hash differs"),
             std::string::npos)
       << out_.str();
   std::ostringstream listed;
   EXPECT_EQ(SnapshotList(snapshot_dir(), listed, err_), kOk);
   EXPECT_TRUE(listed.str().starts_with("snap-00000000000000000400.snap"));
+}
+
+TEST_F(CliTest, AuditVerifyWithSnapshotsFindsASnapshotAheadOfTheLog) {
+  // A snapshot that verifies by itself at sequence 700 of a log that ends at 600: the log lost
+  // acknowledged records, although its own chain is intact.
+  snapshot::SnapshotStore store(Env::Default(), snapshot_dir(), snapshot::SnapshotOptions{});
+  auto engine = runtime::ReferenceEngine(300);
+  ASSERT_TRUE(
+      store.Write({700, audit::Digest{}, engine->StateHash(), 0}, engine->SerializeToString())
+          .ok());
+  EXPECT_EQ(AuditVerify(audit_dir(), "", out_, err_), kOk) << "the chain alone is intact";
+  std::ostringstream out, err;
+  EXPECT_EQ(AuditVerify(audit_dir(), snapshot_dir(), out, err), kProblemFound);
+  EXPECT_NE(err.str().find("snap-00000000000000000700.snap proves lost records"), std::string::npos)
+      << err.str();
+  EXPECT_NE(err.str().find("the log ends at sequence 600"), std::string::npos) << err.str();
+}
+
+TEST_F(CliTest, AuditVerifyWithSnapshotsAcceptsSnapshotsThatAgree) {
+  snapshot::SnapshotStore store(Env::Default(), snapshot_dir(), snapshot::SnapshotOptions{});
+  auto engine = runtime::ReferenceEngine(300);
+  audit::RecoveryReport report;
+  audit::FileLogOptions options;
+  options.read_only = true;
+  auto log = audit::FileLog::Open(Env::Default(), audit_dir(), options, &report);
+  auto reader = log.value()->ReadFrom(300);
+  audit::Record r;
+  ASSERT_TRUE(reader.value()->Next(&r).value());
+  ASSERT_TRUE(
+      store.Write({300, r.chain, engine->StateHash(), 0}, engine->SerializeToString()).ok());
+  EXPECT_EQ(AuditVerify(audit_dir(), snapshot_dir(), out_, err_), kOk) << err_.str();
+  EXPECT_NE(out_.str().find("agrees with the log"), std::string::npos) << out_.str();
 }
 
 TEST_F(CliTest, EnvCheckAcceptsTheExampleAndListsEveryProblem) {
@@ -156,6 +243,14 @@ TEST(ParseUtcTimeTest, AcceptsRfc3339UtcWithOptionalFraction) {
                           "2025-11-22T00:00:00.1234567891Z", "yesterday"}) {
     EXPECT_FALSE(ParseUtcTime(bad, &ns)) << bad;
   }
+}
+
+TEST(ParseUtcTimeTest, TimesBeyondNanosecondRangeAreRefusedNotWrapped) {
+  int64_t ns = 0;
+  ASSERT_TRUE(ParseUtcTime("2262-04-11T23:47:16Z", &ns));  // the last whole second that fits
+  EXPECT_GT(ns, 0);
+  EXPECT_FALSE(ParseUtcTime("2262-04-11T23:47:17Z", &ns));
+  EXPECT_FALSE(ParseUtcTime("9999-12-31T23:59:59Z", &ns));
 }
 
 }  // namespace

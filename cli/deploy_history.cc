@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "deploy/history.h"
+#include "util/json_text.h"
 
 namespace dreichor::cli {
 
@@ -35,7 +36,7 @@ int DeployHistoryShow(const std::string& dir, size_t count, std::ostream& out, s
   }
   const auto& all = entries.value();
   for (size_t i = all.size() > count ? all.size() - count : 0; i < all.size(); ++i) {
-    out << deploy::EntryJson(all[i]).dump() << "\n";
+    out << JsonText(deploy::EntryJson(all[i])) << "\n";
   }
   return kOk;
 }

@@ -16,8 +16,11 @@ int main(int argc, char** argv) {
   std::string audit_dir;
   auto* verify =
       audit->add_subcommand("verify", "Check every record's checksum and the whole chain");
+  std::string verify_snapshots;
   verify->add_option("dir", audit_dir, "Audit log directory")->required();
-  verify->callback([&] { code = AuditVerify(audit_dir, std::cout, std::cerr); });
+  verify->add_option("--snapshots", verify_snapshots,
+                     "Snapshot directory: also check that no snapshot proves lost records");
+  verify->callback([&] { code = AuditVerify(audit_dir, verify_snapshots, std::cout, std::cerr); });
   uint64_t count = 20;
   auto* tail = audit->add_subcommand("tail", "Print the last records");
   tail->add_option("dir", audit_dir, "Audit log directory")->required();

@@ -115,6 +115,7 @@ std::string CheckValue(const VarSpec& spec, const std::string& value, int64_t* n
 }
 
 bool IsRequired(const VarSpec& spec, const EnvMap& env) {
+  if (spec.optional) return false;
   if (spec.required.when_var.empty()) return true;
   auto it = env.find(std::string(spec.required.when_var));
   return it != env.end() && it->second == spec.required.when_value;
@@ -250,7 +251,8 @@ std::string RenderSchemaDocument(const std::vector<VarSpec>& schema, const Schem
       type += " (ms, s, m, h)";
     }
     std::string required =
-        s.required.when_var.empty()
+        s.optional ? "no"
+        : s.required.when_var.empty()
             ? "yes"
             : "when " + std::string(s.required.when_var) + "=" + std::string(s.required.when_value);
     out += "| `" + std::string(s.name) + "` | " + type + " | " + required + " | " +

@@ -52,6 +52,23 @@ const std::vector<VarSpec>& RuntimeSchema() {
        .min = 1 << 16,
        .max = int64_t{1} << 34,
        .required = {"DREICHOR_AUDIT_BACKEND", "file"}},
+      {.name = "DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND",
+       .type = VarType::kInteger,
+       .meaning = "How fast the background scrub re-reads sealed audit segments from the disk "
+                  "to find latent damage, in bytes per second; 0 turns the scrub off.",
+       .example = "8388608",
+       .min = 0,
+       .max = int64_t{1} << 30,
+       .required = {"DREICHOR_AUDIT_BACKEND", "file"}},
+      {.name = "DREICHOR_ACCEPT_AUDIT_LOSS_AT",
+       .type = VarType::kInteger,
+       .meaning = "Set only after deciding what to do about a refused start (exit 13): the last "
+                  "sequence the audit log now has, acknowledging that snapshots prove records "
+                  "after it were lost. Startup then quarantines those snapshots and goes on; any "
+                  "other value, or another log end, is refused.",
+       .example = "41999",
+       .min = 0,
+       .optional = true},
       {.name = "DREICHOR_DATABASE_URL",
        .type = VarType::kUrl,
        .secret = true,

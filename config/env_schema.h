@@ -35,6 +35,9 @@ struct VarSpec {
   int64_t max = INT64_MAX;
   size_t min_length = 0;  // kString: e.g. a token's minimum length
   Requirement required{};
+  // Never required. Only for an instruction an operator gives once after deciding something
+  // (e.g. acknowledging a loss), whose absence means "not given", never a default value.
+  bool optional = false;
 };
 
 inline constexpr std::string_view kPrefix = "DREICHOR_";

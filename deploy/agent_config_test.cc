@@ -148,6 +148,7 @@ class RuntimeEnvTest : public ::testing::Test {
         {"DREICHOR_AUDIT_BACKEND", "file"},
         {"DREICHOR_AUDIT_DIR", kContainerAuditDir},
         {"DREICHOR_AUDIT_SEGMENT_BYTES", "67108864"},
+        {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", "8388608"},
         {"DREICHOR_SNAPSHOT_DIR", kContainerSnapshotDir},
         {"DREICHOR_SNAPSHOT_EVERY", "1000"},
         {"DREICHOR_SNAPSHOT_RETAIN", "3"},
@@ -175,7 +176,7 @@ TEST_F(RuntimeEnvTest, ValidFileGivesTheContainerPortAndVariables) {
   auto env = Load({});
   ASSERT_TRUE(env.ok()) << env.status().message();
   EXPECT_EQ(env.value().container_port, 8080);
-  EXPECT_EQ(env.value().variables.size(), 13u);
+  EXPECT_EQ(env.value().variables.size(), 14u);
 }
 
 TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {
@@ -185,6 +186,7 @@ TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {
   env = Load({{"DREICHOR_AUDIT_BACKEND", "postgres"},
               {"DREICHOR_AUDIT_DIR", ""},
               {"DREICHOR_AUDIT_SEGMENT_BYTES", ""},
+              {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", ""},
               {"DREICHOR_DATABASE_URL", "postgres://rt:hunter2secret@10.0.0.1/dreichor_prod"},
               {"DREICHOR_DATABASE_SCHEMA", "dreichor"}});
   ASSERT_FALSE(env.ok());

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "api/json_fields.h"
+#include "util/json_text.h"
 
 namespace dreichor::deploy {
 
@@ -15,7 +16,7 @@ api::Response Json(int status, const ordered_json& body) {
   api::Response res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
-  res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  res.body() = JsonText(body);
   res.prepare_payload();
   return res;
 }
@@ -109,11 +110,17 @@ void AgentHandler::Handle(api::Request&& request, api::Respond respond) {
   }
   if (draining_) return respond(Error(503, "shutting_down", "the agent is shutting down"));
 
-  const auto header = request.find(kAccessHeader);
-  const std::string_view token =
-      header == request.end() ? std::string_view()
-                              : std::string_view(header->value().data(), header->value().size());
-  const AccessDecision access = verifier_->Verify(token);
+  // A second copy of the header could carry another identity's token: refuse, whatever they are.
+  AccessDecision access;
+  if (request.count(kAccessHeader) > 1) {
+    access.http_status = 401;
+    access.reason = std::string(kAccessHeader) + " appears more than once";
+  } else {
+    const auto header = request.find(kAccessHeader);
+    access = verifier_->Verify(
+        header == request.end() ? std::string_view()
+                                : std::string_view(header->value().data(), header->value().size()));
+  }
   if (!access.ok()) {
     log_->Warn("request refused", {{"method", std::string(request.method_string())},
                                    {"path", path},

@@ -124,6 +124,23 @@ class AgentHandlerTest : public ::testing::Test {
   std::unique_ptr<api::HttpServer> server_;
 };
 
+TEST_F(AgentHandlerTest, ARepeatedAccessHeaderIsRefusedWhateverTheTokens) {
+  // With two headers, the one a proxy checked and the one read here could differ.
+  for (const auto& [first, second] :
+       std::vector<std::pair<std::string, std::string>>{{Token(), Token("mallory@example.com")},
+                                                        {Token("mallory@example.com"), Token()},
+                                                        {Token(), Token()},
+                                                        {Token(), "garbage"}}) {
+    TestHttpClient client("127.0.0.1", server_->port());
+    const TestResponse r =
+        client.Send("GET", "/v1/status", "", {{kAccessHeader, first}, {kAccessHeader, second}});
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_NE(r.body.find("Cf-Access-Jwt-Assertion appears more than once"), std::string::npos)
+        << r.body;
+  }
+  EXPECT_EQ(Send("GET", "/v1/status", "", Token()).status, 200) << "one header is fine";
+}
+
 TEST_F(AgentHandlerTest, LivenessNeedsNoTokenEverythingElseDoes) {
   EXPECT_EQ(Send("GET", "/health/live", "", "").status, 200);
   for (const auto& [method, path] :

@@ -300,7 +300,7 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
       return Call(dev, "POST", "/v1/deploy", R"({"tag":"sha-bbbbbbb"})");
     });
     bool busy = false;
-    for (int i = 0; i < 200 && !busy; ++i) {
+    for (int i = 0; i < 3000 && !busy; ++i) {  // up to 60 s: a loaded machine is slow to start
       busy = !Status(dev)["action_in_progress"].is_null();
       if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }

@@ -2,6 +2,7 @@
 
 #include "audit/verify.h"
 #include "util/json_log.h"
+#include "util/json_text.h"
 
 namespace dreichor::deploy {
 
@@ -54,7 +55,7 @@ Result<uint64_t> History::Append(const nlohmann::ordered_json& fields) {
   r.timestamp_ns = clock_->NowUnixNanos();
   r.event_id = ids_.Next(r.timestamp_ns);
   r.type = kHistoryRecordType;
-  r.payload = fields.dump();
+  r.payload = JsonText(fields);
   if (Status s = log_->Append({r}); !s.ok()) return s;
   return r.sequence;
 }

@@ -25,8 +25,9 @@ struct TestRuntimeEnv {
 inline std::string RuntimeEnvText(const TestRuntimeEnv& e) {
   std::string text = "DREICHOR_ENV=" + e.env + "\nDREICHOR_LISTEN=0.0.0.0:8080\n";
   if (e.database_url.empty()) {
-    text += std::string("DREICHOR_AUDIT_BACKEND=file\nDREICHOR_AUDIT_DIR=") + kContainerAuditDir +
-            "\nDREICHOR_AUDIT_SEGMENT_BYTES=67108864\n";
+    text +=
+        std::string("DREICHOR_AUDIT_BACKEND=file\nDREICHOR_AUDIT_DIR=") + kContainerAuditDir +
+        "\nDREICHOR_AUDIT_SEGMENT_BYTES=67108864\nDREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND=8388608\n";
   } else {
     text += "DREICHOR_AUDIT_BACKEND=postgres\nDREICHOR_DATABASE_URL=" + e.database_url +
             "\nDREICHOR_DATABASE_SCHEMA=dreichor\n";

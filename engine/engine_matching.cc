@@ -33,9 +33,10 @@ void Engine::Match(Market& m, uint32_t taker_slot, TakerState& t) {
         }
         continue;
       }
-      Quantity q = std::min(taker.open, maker.open);
+      const Quantity match = std::min(taker.open, maker.open);
+      Quantity q = match;
       if (t.budget_mode) {
-        q = AffordableLots(m, price, t.budget, q);
+        q = AffordableLots(m, price, t.budget, match);
         if (q == 0) {
           t.budget_exhausted = true;
           stop = true;
@@ -50,6 +51,14 @@ void Engine::Match(Market& m, uint32_t taker_slot, TakerState& t) {
         EmitOrderEvent(EventType::kOrderFilled, maker, 0, Reason::kNone);
         ledger_.UnlinkOrder(pool_, maker_slot);
         ReleaseOrder(maker_slot);
+      }
+      // A match the budget cut short ends the order. Asking the same resting order again with
+      // what is left would split one match into fills whose fees round down one by one, buying
+      // lots the documented rule says the budget cannot pay for (docs/engine.md, "Matching").
+      if (q < match) {
+        t.budget_exhausted = true;
+        stop = true;
+        break;
       }
     }
     if (changed) EmitBookChanged(m, book.side(), price, level.total, level.count);

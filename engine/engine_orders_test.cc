@@ -193,6 +193,61 @@ TEST_F(OrdersTest, MarketBuyWithBudgetSpendsNoMoreThanTheBudget) {
   EXPECT_EQ(Bal(kBob, "USD").held, 0);
 }
 
+// The shape of docs/engine.md's example: tick 1, lot 1, taker fee 25 bps.
+CreateMarket FeeRoundingMarket() {
+  CreateMarket c = EngineFixture::StandardMarket();
+  c.market = 2;
+  c.symbol = "ETH-USD";
+  c.base_asset = "ETH";
+  c.tick_size = 1;
+  c.lot_size = 1;
+  c.taker_fee_bps = 25;
+  return c;
+}
+
+TEST_F(OrdersTest, MarketBuyWithBudgetNeverSplitsOneMatchIntoCheaperFills) {
+  ASSERT_TRUE(Do(FeeRoundingMarket()).accepted);
+  ASSERT_TRUE(Do(Deposit{kAlice, "ETH", 10}).accepted);
+  PlaceOrder ask = Order(kAlice, Side::kSell, OrderKind::kLimit, 1003, 2);
+  ask.market = 2;
+  const OrderId resting = Do(ask).order_id;
+  PlaceOrder buy = Order(kBob, Side::kBuy, OrderKind::kMarket, 0, 2);
+  buy.market = 2;
+  buy.quote_budget = 2010;  // 2 lots cost 2006 + fee 5 = 2011: only 1 lot is affordable
+  ASSERT_TRUE(Do(buy).accepted);
+  auto trades = EventsOf(EventType::kTrade);
+  ASSERT_EQ(trades.size(), 1u) << "one match is one fill";
+  EXPECT_EQ(trades[0].quantity, 1);
+  EXPECT_EQ(trades[0].fee, 2);
+  auto expired = EventsOf(EventType::kOrderExpired);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].reason, Reason::kQuoteBudgetExhausted);
+  EXPECT_EQ(Bal(kBob, "USD").available, kFunds - 1005);
+  EXPECT_EQ(Bal(kBob, "ETH").available, 1);
+  ASSERT_TRUE(e.GetOrder(resting).has_value());
+  EXPECT_EQ(e.GetOrder(resting)->open, 1);
+}
+
+TEST_F(OrdersTest, MarketBuyWithBudgetRoundsEachRestingOrdersFillOnItsOwn) {
+  // The rounding unit is the fill: two resting orders of 1 lot are two matches.
+  ASSERT_TRUE(Do(FeeRoundingMarket()).accepted);
+  ASSERT_TRUE(Do(Deposit{kAlice, "ETH", 10}).accepted);
+  for (int i = 0; i < 2; ++i) {
+    PlaceOrder ask = Order(kAlice, Side::kSell, OrderKind::kLimit, 1003, 1);
+    ask.market = 2;
+    ASSERT_TRUE(Do(ask).accepted);
+  }
+  PlaceOrder buy = Order(kBob, Side::kBuy, OrderKind::kMarket, 0, 2);
+  buy.market = 2;
+  buy.quote_budget = 2010;
+  ASSERT_TRUE(Do(buy).accepted);
+  auto trades = EventsOf(EventType::kTrade);
+  ASSERT_EQ(trades.size(), 2u);
+  EXPECT_EQ(trades[0].fee + trades[1].fee, 4);
+  EXPECT_NE(trades[0].maker_order_id, trades[1].maker_order_id);
+  EXPECT_EQ(Bal(kBob, "USD").available, kFunds - 2010);
+}
+
 TEST_F(OrdersTest, MarketBuyStopsAtItsProtectionPrice) {
   Limit(kAlice, Side::kSell, 100, 1);
   Limit(kAlice, Side::kSell, 110, 1);

@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "audit/file_log.h"
 #include "runtime/test_commands.h"
+#include "util/parse_number.h"
 
 int main(int argc, char** argv) {
   using namespace dreichor;
@@ -19,15 +19,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s DIR SEGMENT_BYTES SEED\n", argv[0]);
     return 2;
   }
+  const auto segment_bytes = ParseDecimal(argv[2]);
+  const auto seed = ParseDecimal(argv[3]);
+  if (!segment_bytes || !seed) {
+    std::fprintf(stderr, "crash_driver: SEGMENT_BYTES and SEED must be decimal integers\n");
+    return 2;
+  }
   audit::FileLogOptions options;
-  options.segment_bytes = std::strtoull(argv[2], nullptr, 10);
+  options.segment_bytes = *segment_bytes;
   audit::RecoveryReport report;
   auto log = audit::FileLog::Open(Env::Default(), argv[1], options, &report);
   if (!log.ok()) {
     std::fprintf(stderr, "crash_driver: %s\n", log.status().ToString().c_str());
     return 1;
   }
-  SeededRandom rng(std::strtoull(argv[3], nullptr, 10));
+  SeededRandom rng(*seed);
   for (;;) {
     const uint64_t next = log.value()->last_sequence() + 1;
     const uint64_t n = 1 + rng.Next() % 200;

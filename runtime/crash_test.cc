@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "audit/chain_checker.h"
 #include "audit/file_log.h"
@@ -22,6 +23,7 @@
 #include "audit/verify.h"
 #include "runtime/replay.h"
 #include "runtime/test_commands.h"
+#include "util/parse_number.h"
 #include "util/random.h"
 #include "util/temp_dir.h"
 
@@ -29,6 +31,8 @@ namespace dreichor::runtime {
 namespace {
 
 constexpr uint64_t kSegmentBytes = 64 << 10;  // small, so kills also land inside segment rolls
+// How long the driver may take to make the progress a kill waits for: a hang guard only.
+constexpr std::chrono::seconds kProgressTimeout{120};
 
 struct Child {
   pid_t pid = -1;
@@ -51,11 +55,12 @@ Child StartDriver(const std::string& dir, uint64_t seed) {
   return Child{pid, fds[0]};
 }
 
-// Reads "N\n" lines from the child until `deadline`, keeping the largest N; returns at EOF too.
+// Reads "N\n" lines from the child, keeping the largest N, until it reaches `target` or
+// `deadline` passes; returns at EOF too.
 void ReadReports(int fd, std::chrono::steady_clock::time_point deadline, std::string* pending,
-                 uint64_t* max_durable) {
+                 uint64_t* max_durable, uint64_t target = UINT64_MAX) {
   char buf[4096];
-  for (;;) {
+  while (*max_durable < target) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() < 0) return;
@@ -66,7 +71,9 @@ void ReadReports(int fd, std::chrono::steady_clock::time_point deadline, std::st
     pending->append(buf, static_cast<size_t>(n));
     size_t nl;
     while ((nl = pending->find('\n')) != std::string::npos) {
-      *max_durable = std::max<uint64_t>(*max_durable, std::stoull(pending->substr(0, nl)));
+      const auto reported = ParseDecimal(std::string_view(*pending).substr(0, nl));
+      if (!reported) std::abort();  // the driver writes only decimal lines
+      *max_durable = std::max<uint64_t>(*max_durable, *reported);
       pending->erase(0, nl + 1);
     }
   }
@@ -85,7 +92,9 @@ void KillAndDrain(Child& c, std::string* pending, uint64_t* max_durable) {
 
 int Kills() {
   const char* env = std::getenv("DREICHOR_CRASH_KILLS");
-  return env != nullptr ? std::atoi(env) : 200;
+  const auto kills = env != nullptr ? ParseDecimal(env) : std::optional<uint64_t>(200);
+  if (!kills || *kills == 0 || *kills > 1'000'000) std::abort();  // a bad setting is a bad run
+  return static_cast<int>(*kills);
 }
 
 TEST(CrashTest, SigkillAtRandomMomentsLosesNoDurableRecord) {
@@ -101,8 +110,21 @@ TEST(CrashTest, SigkillAtRandomMomentsLosesNoDurableRecord) {
   for (int kill = 0; kill < kills; ++kill) {
     Child child = StartDriver(log_dir, rng.Next());
     std::string pending;
-    const auto run_for = std::chrono::microseconds(rng.Next() % 15000);
-    ReadReports(child.out, std::chrono::steady_clock::now() + run_for, &pending, &max_durable);
+    // The kill moment is driven by the driver's progress, not by wall time, so that a busy
+    // machine makes the same kills with the same amount of work between them. One kill in four
+    // lands soon after the start (during recovery of the previous kill's tail, or the first
+    // appends); the others wait for 1-300 new durable records, then up to 500 µs more, so they
+    // land anywhere in a write, an fsync or a segment roll.
+    if (rng.Next() % 4 == 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(rng.Next() % 2000));
+    } else {
+      const uint64_t target = max_durable + 1 + rng.Next() % 300;
+      ReadReports(child.out, std::chrono::steady_clock::now() + kProgressTimeout, &pending,
+                  &max_durable, target);
+      ASSERT_GE(max_durable, target) << "kill " << kill << ": the driver made no progress in "
+                                     << kProgressTimeout.count() << " s";
+      std::this_thread::sleep_for(std::chrono::microseconds(rng.Next() % 500));
+    }
     KillAndDrain(child, &pending, &max_durable);
 
     audit::RecoveryReport report;

@@ -8,15 +8,26 @@ Result<VerifiedSnapshot> LoadVerifiedSnapshot(audit::AuditLog& log,
                                               const snapshot::SnapshotStore& store,
                                               const snapshot::SnapshotFile& file,
                                               int64_t until_time_ns) {
-  if (file.sequence > log.last_sequence()) {
-    return Status::FailedPrecondition("it is ahead of the log (which ends at sequence " +
-                                      std::to_string(log.last_sequence()) + ")");
-  }
+  // First the snapshot by itself: whether it is what its writer wrote.
   auto loaded = store.Read(file.name);
   if (!loaded.ok()) return loaded.status();
   const snapshot::SnapshotMeta& meta = loaded.value().meta;
   if (meta.sequence != file.sequence || meta.sequence == 0) {
     return Status::Corruption("its header names sequence " + std::to_string(meta.sequence));
+  }
+  auto engine = engine::Engine::Deserialize(loaded.value().state);
+  if (!engine.ok()) return engine.status();
+  if (engine.value()->StateHash() != meta.state_hash) {
+    return Status::Corruption("the loaded state's hash differs from the one recorded");
+  }
+  // A snapshot that verifies by itself was written after its record was durable: if the log
+  // cannot reach it, the log has lost acknowledged records.
+  if (meta.sequence > log.last_sequence()) {
+    return Status::DataLoss("it verifies and is at sequence " + std::to_string(meta.sequence) +
+                            ", but the log ends at sequence " +
+                            std::to_string(log.last_sequence()) + ": the log has lost " +
+                            std::to_string(meta.sequence - log.last_sequence()) +
+                            " or more acknowledged records");
   }
   auto reader = log.ReadFrom(meta.sequence);
   if (!reader.ok()) return reader.status();
@@ -27,16 +38,12 @@ Result<VerifiedSnapshot> LoadVerifiedSnapshot(audit::AuditLog& log,
     return Status::Corruption("the log has no record " + std::to_string(meta.sequence));
   }
   if (at.chain != meta.chain) {
-    return Status::Corruption("its chain hash differs from the log's at sequence " +
-                              std::to_string(meta.sequence));
+    return Status::DataLoss("it verifies, but its chain hash differs from the log's at sequence " +
+                            std::to_string(meta.sequence) +
+                            ": the log was rewritten since, or is not the log it was taken of");
   }
   if (at.timestamp_ns > until_time_ns) {
     return Status::FailedPrecondition("it is later than the requested time");
-  }
-  auto engine = engine::Engine::Deserialize(loaded.value().state);
-  if (!engine.ok()) return engine.status();
-  if (engine.value()->StateHash() != meta.state_hash) {
-    return Status::Corruption("the loaded state's hash differs from the one recorded");
   }
   return VerifiedSnapshot{std::move(engine).value(), meta.sequence, meta.chain, at.timestamp_ns};
 }
@@ -54,6 +61,10 @@ Result<VerifiedSnapshot> BestStart(audit::AuditLog& log, const snapshot::Snapsho
         if (f.sequence > options.until_sequence) continue;
         auto start = LoadVerifiedSnapshot(log, *store, f, options.until_time_ns);
         if (start.ok()) return start;
+        if (start.status().code() == StatusCode::kDataLoss) {
+          return Status::DataLoss("snapshot " + f.name +
+                                  " contradicts the log: " + start.status().message());
+        }
         warnings->push_back("snapshot " + f.name + " skipped: " + start.status().message());
       }
     }

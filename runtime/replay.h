@@ -1,11 +1,14 @@
 // Replay: rebuilds the engine's state from the audit log, the source of truth.
 //
-// The newest snapshot that verifies is loaded first: its checksum, the log holding a record at
-// its sequence with the same chain hash, and the state hash recomputed after loading. A snapshot
-// that fails any check is skipped with a warning that says why, and the next older one (or the
-// log's genesis) is used. Then every later record is read, its chain hash checked, its command
-// decoded and applied. The result is bit-identical to the state of the process that wrote the
-// log (same state hash).
+// The newest snapshot that verifies is loaded first: its checksum and the state hash recomputed
+// after loading (the snapshot by itself), then the log holding a record at its sequence with the
+// same chain hash. A snapshot that fails a check of its own is skipped with a warning that says
+// why, and the next older one (or the log's genesis) is used. But a snapshot that verifies by
+// itself and that the log cannot reach (it is ahead of the log's end, or the log's chain hash
+// at its sequence differs) proves that the log lost acknowledged records: that is a kDataLoss
+// error, never a warning, and the operator decides (infra/runtime/STARTUP_CONTRACT.md). Then every
+// later record is read, its chain hash checked, its command decoded and applied. The result is
+// bit-identical to the state of the process that wrote the log (same state hash).
 //
 // Reading, checksums, chain checks and decoding run on a second thread (runtime/
 // replay_pipeline.h) while the engine applies on the calling thread.
@@ -57,15 +60,18 @@ struct VerifiedSnapshot {
   int64_t timestamp_ns = 0;  // of the log record at `sequence`
 };
 
-// Checks one snapshot file against the log and loads it; the error says why it cannot be used.
-// Snapshots whose record is later than `until_time_ns` are refused.
+// Checks one snapshot file by itself and against the log, and loads it; the error says why it
+// cannot be used: kDataLoss when the snapshot verifies but the log cannot reach it (see above),
+// another code when the snapshot itself is unusable. Snapshots whose record is later than
+// `until_time_ns` are refused.
 Result<VerifiedSnapshot> LoadVerifiedSnapshot(
     audit::AuditLog& log, const snapshot::SnapshotStore& store, const snapshot::SnapshotFile& file,
     int64_t until_time_ns = std::numeric_limits<int64_t>::max());
 
 // The newest snapshot that verifies (and respects the options' limits), or the log's genesis
 // (an empty engine at sequence 0) when there is none or `snapshots` is null. Each snapshot
-// skipped adds a warning saying why.
+// skipped adds a warning saying why. A snapshot that contradicts the log stops the search with
+// kDataLoss naming it.
 Result<VerifiedSnapshot> BestStart(audit::AuditLog& log, const snapshot::SnapshotStore* snapshots,
                                    const ReplayOptions& options,
                                    std::vector<std::string>* warnings);

@@ -124,12 +124,17 @@ TEST_F(ReplayTest, TruncatedSnapshotIsSkipped) {
   EXPECT_EQ(r.value().engine->StateHash(), ReferenceEngine(kRecords)->StateHash());
 }
 
-TEST_F(ReplayTest, SnapshotWithTheWrongChainHashIsSkipped) {
+TEST_F(ReplayTest, AVerifiedSnapshotWhoseChainHashTheLogLacksIsEvidenceOfLoss) {
+  // The snapshot is intact (checksum, state hash) but the log's record 1200 is not the one it
+  // was taken after: the log was rewritten. Replay refuses instead of skipping.
+  Snapshot(500);
   Snapshot(1200, [](SnapshotMeta* m) { m->chain[0] ^= 1; });
   auto r = Run();
-  ASSERT_TRUE(r.ok());
-  ExpectSkipped(r.value(), 1200, "chain hash differs");
-  EXPECT_EQ(r.value().snapshot_sequence, 0u);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(r.status().message().find(SnapshotFileName(1200)), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("chain hash differs"), std::string::npos);
 }
 
 TEST_F(ReplayTest, SnapshotWhoseStateDoesNotHashAsRecordedIsSkipped) {
@@ -150,12 +155,36 @@ TEST_F(ReplayTest, SnapshotOfAFutureFormatVersionIsSkipped) {
   ExpectSkipped(r.value(), 1200, "format version 2");
 }
 
-TEST_F(ReplayTest, SnapshotAheadOfTheLogIsSkipped) {
+TEST_F(ReplayTest, SnapshotWhoseNameAndHeaderDisagreeIsSkipped) {
   Snapshot(1200);
   std::filesystem::rename(SnapshotPath(1200), SnapshotPath(5000));
   auto r = Run();
   ASSERT_TRUE(r.ok());
-  ExpectSkipped(r.value(), 5000, "ahead of the log");
+  ExpectSkipped(r.value(), 5000, "header names sequence 1200");
+}
+
+TEST_F(ReplayTest, AVerifiedSnapshotAheadOfTheLogIsEvidenceOfLoss) {
+  // The snapshot at 1500 was taken of this log; then the log lost everything after 1000 (its
+  // newest segments deleted, or restored from an older copy).
+  Snapshot(1500);
+  log_.reset();
+  for (const std::string& segment : audit::SegmentFiles(dir_.Sub("audit"))) {
+    uint64_t first = 0;
+    ASSERT_TRUE(audit::ParseSegmentFileName(std::filesystem::path(segment).filename(), &first));
+    if (first > 1000) std::filesystem::remove(segment);
+  }
+  audit::RecoveryReport report;
+  auto shorter = FileLog::Open(Env::Default(), dir_.Sub("audit"), audit::FileLogOptions{}, &report);
+  ASSERT_TRUE(shorter.ok()) << "the log itself cannot tell: " << shorter.status().ToString();
+  log_ = std::move(shorter).value();
+  const uint64_t end = log_->last_sequence();
+  ASSERT_LT(end, 1500u);
+  auto r = Run();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  const std::string& m = r.status().message();
+  EXPECT_NE(m.find(SnapshotFileName(1500)), std::string::npos) << m;
+  EXPECT_NE(m.find("log ends at sequence " + std::to_string(end)), std::string::npos) << m;
 }
 
 TEST_F(ReplayTest, UntilSequenceStopsThereAndIgnoresLaterSnapshots) {

@@ -19,5 +19,7 @@ inline constexpr uint64_t kMaxRawSize = uint64_t{64} << 30;
 inline constexpr char kPrefix[] = "snap-";
 inline constexpr char kSuffix[] = ".snap";
 inline constexpr char kTempSuffix[] = ".tmp";
+// Where snapshots that contradict the audit log are kept after an operator acknowledged the loss.
+inline constexpr char kQuarantineDir[] = "quarantine";
 
 }  // namespace dreichor::snapshot

@@ -78,6 +78,14 @@ Status SnapshotStore::Prune() {
   return removed ? env_->SyncDir(dir_) : Status::Ok();
 }
 
+Status SnapshotStore::Quarantine(const std::string& name) {
+  const std::string quarantine = dir_ + "/" + kQuarantineDir;
+  if (Status s = env_->CreateDirs(quarantine); !s.ok()) return s;
+  if (Status s = env_->RenameFile(dir_ + "/" + name, quarantine + "/" + name); !s.ok()) return s;
+  if (Status s = env_->SyncDir(quarantine); !s.ok()) return s;
+  return env_->SyncDir(dir_);
+}
+
 Result<std::vector<SnapshotFile>> SnapshotStore::List() const {
   std::vector<SnapshotFile> out;
   if (!env_->FileExists(dir_)) return out;

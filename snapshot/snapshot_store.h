@@ -62,6 +62,9 @@ class SnapshotStore {
   // Reads one snapshot, checking its structure and checksum and decompressing it; the error
   // says what is wrong (checksum, truncation, unsupported version, bad compression).
   Result<LoadedSnapshot> Read(const std::string& name) const;
+  // Moves a snapshot, unchanged, into <dir>/quarantine/ (created if missing) and syncs both
+  // directories. Quarantined files are evidence: never listed, read for replay or pruned.
+  Status Quarantine(const std::string& name);
 
   const std::string& dir() const { return dir_; }
 

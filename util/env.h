@@ -51,6 +51,10 @@ class Env {
   // Reads up to n bytes at `offset`; fewer at the end of the file.
   virtual Status ReadRange(const std::string& path, uint64_t offset, size_t n,
                            std::string* out) = 0;
+  // Asks the kernel to drop the file's clean cached pages, so that the next read comes from the
+  // storage device (for a scrub: damage on the disk hides behind a cached copy). Advisory: a
+  // success does not promise the pages are gone.
+  virtual Status DropCachedPages(const std::string& path) = 0;
   // Creates or truncates.
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) = 0;
   // Creates if missing; appends at the end.

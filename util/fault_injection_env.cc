@@ -180,10 +180,37 @@ void FaultInjectionEnv::FailSyncs(int err) {
   sync_errno_ = err;
 }
 
+void FaultInjectionEnv::FailReadsOf(const std::string& path, int err) {
+  std::lock_guard<std::mutex> guard(mu_);
+  read_errno_[path] = err;
+}
+
+Status FaultInjectionEnv::ReadFile(const std::string& path, std::string* contents) {
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (auto it = read_errno_.find(path); it != read_errno_.end()) {
+      return Injected("read", path, it->second);
+    }
+  }
+  return base_->ReadFile(path, contents);
+}
+
+Status FaultInjectionEnv::ReadRange(const std::string& path, uint64_t offset, size_t n,
+                                    std::string* out) {
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (auto it = read_errno_.find(path); it != read_errno_.end()) {
+      return Injected("read", path, it->second);
+    }
+  }
+  return base_->ReadRange(path, offset, n, out);
+}
+
 void FaultInjectionEnv::ClearFaults() {
   std::lock_guard<std::mutex> guard(mu_);
   write_budget_.reset();
   write_errno_ = sync_errno_ = 0;
+  read_errno_.clear();
 }
 
 }  // namespace dreichor

@@ -8,6 +8,7 @@
 //   and fails with `err` (ENOSPC: a full disk; a short write followed by an error).
 // - FailWrites(err): every Append fails with `err` before writing anything.
 // - FailSyncs(err): every Sync fails with `err` (EIO) and syncs nothing.
+// - FailReadsOf(path, err): every read of `path` fails with `err` (EIO: a latent sector error).
 // - SetNowNanos(t): a fixed clock.
 //
 // Thread-safe.
@@ -30,15 +31,13 @@ class FaultInjectionEnv final : public Env {
   void SetWriteBudget(uint64_t bytes, int err);
   void FailWrites(int err);
   void FailSyncs(int err);
+  void FailReadsOf(const std::string& path, int err);
   void ClearFaults();
   void SetNowNanos(int64_t t) { now_ = t; }
 
-  Status ReadFile(const std::string& path, std::string* contents) override {
-    return base_->ReadFile(path, contents);
-  }
-  Status ReadRange(const std::string& path, uint64_t offset, size_t n, std::string* out) override {
-    return base_->ReadRange(path, offset, n, out);
-  }
+  Status ReadFile(const std::string& path, std::string* contents) override;
+  Status ReadRange(const std::string& path, uint64_t offset, size_t n, std::string* out) override;
+  Status DropCachedPages(const std::string& path) override { return base_->DropCachedPages(path); }
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override;
   Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
@@ -80,6 +79,7 @@ class FaultInjectionEnv final : public Env {
   int budget_errno_ = 0;
   int write_errno_ = 0;
   int sync_errno_ = 0;
+  std::map<std::string, int> read_errno_;  // by path
   std::optional<int64_t> now_;
 };
 

@@ -123,6 +123,14 @@ class PosixEnv final : public Env {
     return Status::Ok();
   }
 
+  Status DropCachedPages(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError("open", path, errno);
+    const int err = ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+    return err == 0 ? Status::Ok() : PosixError("posix_fadvise", path, err);
+  }
+
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
     return Open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
   }

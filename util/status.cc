@@ -19,6 +19,8 @@ const char* CodeName(StatusCode code) {
       return "failed precondition";
     case StatusCode::kUnsupported:
       return "unsupported";
+    case StatusCode::kDataLoss:
+      return "data loss";
   }
   return "unknown";
 }

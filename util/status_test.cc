@@ -27,5 +27,14 @@ TEST(ResultTest, HoldsValueOrStatus) {
   EXPECT_EQ(bad.status().code(), StatusCode::kNotFound);
 }
 
+TEST(ResultDeathTest, ReadingTheValueOfAFailedResultAbortsInEveryBuild) {
+  Result<int> bad(Status::IoError("disk gone"));
+  EXPECT_DEATH((void)bad.value(), "value\\(\\) of a failed Result: io error: disk gone");
+}
+
+TEST(ResultDeathTest, AResultMadeFromAnOkStatusAborts) {
+  EXPECT_DEATH(Result<int>{Status::Ok()}, "without a value");
+}
+
 }  // namespace
 }  // namespace dreichor

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "deploy/access/base64url.h"
+#include "util/json_cursor.h"
 
 namespace dreichor::deploy {
 
@@ -27,11 +28,16 @@ std::optional<json> DecodeJsonPart(std::string_view part) {
   return j;
 }
 
-// The numeric claim `name` in seconds; nullopt when absent or not a number.
-std::optional<int64_t> TimeClaim(const json& claims, const char* name) {
+// A NumericDate claim (RFC 7519 §2: seconds, possibly with a fraction, rounded down here).
+enum class TimeClaimState { kAbsent, kMalformed, kOk };
+TimeClaimState TimeClaim(const json& claims, const char* name, int64_t* seconds) {
   const auto it = claims.find(name);
-  if (it == claims.end() || !it->is_number()) return std::nullopt;
-  return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
+  if (it == claims.end()) return TimeClaimState::kAbsent;
+  // A number that int64 cannot hold (1e19, 1e300) is malformed, never wrapped into the past.
+  const std::optional<int64_t> value = JsonInt64Floor(*it);
+  if (!value) return TimeClaimState::kMalformed;
+  *seconds = *value;
+  return TimeClaimState::kOk;
 }
 
 bool AudienceContains(const json& claims, const std::string& audience) {
@@ -94,6 +100,10 @@ AccessDecision AccessVerifier::Verify(std::string_view token) {
   if (!signature) return Deny(401, "token signature is not base64url");
 
   if (StringClaim(*header, "alg") != "RS256") return Deny(401, "token algorithm is not RS256");
+  // RFC 7515 §4.1.11: extensions listed in crit must be understood; this verifier knows none.
+  if (header->contains("crit")) {
+    return Deny(401, "token header lists critical extensions (crit) this verifier does not know");
+  }
   const std::string kid = StringClaim(*header, "kid");
   if (kid.empty()) return Deny(401, "token names no key id");
   const PublicKey key = KeyFor(kid);
@@ -105,15 +115,25 @@ AccessDecision AccessVerifier::Verify(std::string_view token) {
   const json& claims = *payload;
   if (StringClaim(claims, "iss") != policy_.issuer)
     return Deny(401, "token issuer is not the team");
+  // Arithmetic stays on the side of `now`, which is sane; a claim can be any int64.
   const int64_t now = now_();
-  const auto exp = TimeClaim(claims, "exp"), iat = TimeClaim(claims, "iat");
-  if (!exp || !iat) return Deny(401, "token lacks exp or iat");
-  if (now > *exp + kMaxSkewSeconds) return Deny(401, "token expired");
-  if (*iat > now + kMaxSkewSeconds) return Deny(401, "token issued in the future");
-  if (claims.contains("nbf")) {
-    const auto nbf = TimeClaim(claims, "nbf");
-    if (!nbf) return Deny(401, "token nbf is not a number");
-    if (*nbf > now + kMaxSkewSeconds) return Deny(401, "token not yet valid");
+  int64_t exp = 0, iat = 0, nbf = 0;
+  const TimeClaimState exp_state = TimeClaim(claims, "exp", &exp);
+  const TimeClaimState iat_state = TimeClaim(claims, "iat", &iat);
+  const TimeClaimState nbf_state = TimeClaim(claims, "nbf", &nbf);
+  for (const auto& [state, name] :
+       {std::pair{exp_state, "exp"}, {iat_state, "iat"}, {nbf_state, "nbf"}}) {
+    if (state == TimeClaimState::kMalformed) {
+      return Deny(401, std::string("token ") + name + " is not a representable time");
+    }
+  }
+  if (exp_state == TimeClaimState::kAbsent || iat_state == TimeClaimState::kAbsent) {
+    return Deny(401, "token lacks exp or iat");
+  }
+  if (now - kMaxSkewSeconds > exp) return Deny(401, "token expired");
+  if (iat > now + kMaxSkewSeconds) return Deny(401, "token issued in the future");
+  if (nbf_state == TimeClaimState::kOk && nbf > now + kMaxSkewSeconds) {
+    return Deny(401, "token not yet valid");
   }
   if (!AudienceContains(claims, policy_.audience)) {
     return Deny(403, "token is for another application (audience)");

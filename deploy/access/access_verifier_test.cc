@@ -212,6 +212,54 @@ TEST_F(AccessVerifierTest, MissingTimeClaimsAreRefused) {
   EXPECT_EQ(Verify(SignedToken(key_, claims)).reason, "token lacks exp or iat");
 }
 
+TEST_F(AccessVerifierTest, TimeClaimsBeyondInt64AreMalformedNotPast) {
+  // Each of these would wrap to a time in the past if converted without a range check.
+  const std::vector<nlohmann::json> unrepresentable = {
+      1e19,   nlohmann::json(uint64_t{10'000'000'000'000'000'000u}),
+      1e300,  -1e300,
+      9.3e18, "1700000000",
+      nullptr};
+  for (const char* claim : {"nbf", "iat", "exp"}) {
+    for (const nlohmann::json& value : unrepresentable) {
+      nlohmann::json claims = Claims();
+      claims[claim] = value;
+      const AccessDecision d = Verify(SignedToken(key_, claims));
+      EXPECT_EQ(d.http_status, 401) << claim << "=" << value.dump();
+      EXPECT_EQ(d.reason, std::string("token ") + claim + " is not a representable time")
+          << claim << "=" << value.dump();
+    }
+  }
+}
+
+TEST_F(AccessVerifierTest, FarFutureTimeClaimsThatFitAreJudgedAsTimes) {
+  nlohmann::json claims = Claims();
+  claims["nbf"] = int64_t{9'000'000'000'000'000'000};
+  EXPECT_EQ(Verify(SignedToken(key_, claims)).reason, "token not yet valid");
+  claims = Claims();
+  claims["iat"] = int64_t{9'000'000'000'000'000'000};
+  EXPECT_EQ(Verify(SignedToken(key_, claims)).reason, "token issued in the future");
+  claims = Claims();
+  claims["exp"] = INT64_MAX;  // no overflow when the skew is applied
+  EXPECT_TRUE(Verify(SignedToken(key_, claims)).ok());
+  claims["exp"] = INT64_MIN;
+  EXPECT_EQ(Verify(SignedToken(key_, claims)).reason, "token expired");
+  claims = Claims();
+  claims["exp"] = static_cast<double>(kNow) + 0.5;  // NumericDate may carry a fraction
+  EXPECT_TRUE(Verify(SignedToken(key_, claims)).ok());
+}
+
+TEST_F(AccessVerifierTest, CritHeaderIsRefusedWhateverItLists) {
+  // RFC 7515 §4.1.11: a verifier must refuse critical extensions it does not understand.
+  for (const nlohmann::json& crit : {nlohmann::json::array({"exp"}), nlohmann::json::array({"b64"}),
+                                     nlohmann::json::array(), nlohmann::json("b64")}) {
+    const nlohmann::json header = {{"alg", "RS256"}, {"kid", key_.kid()}, {"crit", crit}};
+    const AccessDecision d = Verify(SignedToken(key_, Claims(), header));
+    EXPECT_EQ(d.http_status, 401) << crit.dump();
+    EXPECT_EQ(d.reason,
+              "token header lists critical extensions (crit) this verifier does not know");
+  }
+}
+
 TEST(JwksTest, MalformedDocumentsAreErrorsNamingTheProblem) {
   EXPECT_NE(ParseJwks("nope").status().message().find("not JSON"), std::string::npos);
   EXPECT_NE(ParseJwks("{}").status().message().find("no \"keys\" array"), std::string::npos);

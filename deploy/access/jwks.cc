@@ -62,7 +62,7 @@ Result<KeySet> ParseJwks(std::string_view json) {
   }
   KeySet set;
   for (const nlohmann::json& k : *keys) {
-    if (!k.is_object() || k.value("kty", "") != "RSA") continue;
+    if (!k.is_object() || !k.contains("kty") || k["kty"] != "RSA") continue;
     if (k.contains("alg") && k["alg"] != "RS256") continue;
     if (k.contains("use") && k["use"] != "sig") continue;
     const auto kid = k.find("kid"), n = k.find("n"), e = k.find("e");

@@ -3,7 +3,13 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <climits>
 #include <nlohmann/json.hpp>
+
+#include "util/json_cursor.h"
+#include "util/json_scan.h"
+#include "util/json_text.h"
+#include "util/parse_number.h"
 
 namespace dreichor::deploy {
 
@@ -25,29 +31,10 @@ std::string Escape(const std::string& s) {
 // Each top-level JSON object in a stream of concatenated or newline-separated objects.
 std::vector<json> JsonObjects(std::string_view stream) {
   std::vector<json> out;
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  size_t start = 0;
-  for (size_t i = 0; i < stream.size(); ++i) {
-    const char c = stream[i];
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"')
-      in_string = true;
-    else if (c == '{' && depth++ == 0)
-      start = i;
-    else if (c == '}' && depth > 0 && --depth == 0) {
-      json j = json::parse(stream.substr(start, i - start + 1), nullptr, false);
-      if (!j.is_discarded()) out.push_back(std::move(j));
-    }
-  }
+  ForEachTopLevelObject(stream, [&](std::string_view text) {
+    json j = json::parse(text, nullptr, false);
+    if (!j.is_discarded()) out.push_back(std::move(j));
+  });
   return out;
 }
 
@@ -69,6 +56,18 @@ Status Expect(const Result<HttpReply>& r, std::initializer_list<long> ok, const 
                          EngineMessage(r.value()));
 }
 
+// The body of a successful answer as a JSON document; an error naming `what` if it is not JSON.
+Result<json> ParseAnswer(const HttpReply& reply, const std::string& what) {
+  json j = json::parse(reply.body, nullptr, false);
+  if (j.is_discarded()) return Status::IoError(what + ": the engine's answer is not JSON");
+  return j;
+}
+
+// The first problem found reading an answer, as the call's error.
+Status AnswerProblem(const std::string& what, const JsonProblems& problems) {
+  return Status::IoError(what + ": unexpected answer from the engine: " + problems.first());
+}
+
 std::vector<std::string> SplitLines(const std::string& text) {
   std::vector<std::string> lines;
   size_t start = 0;
@@ -84,56 +83,55 @@ std::vector<std::string> SplitLines(const std::string& text) {
 }
 
 // Parses "1.41" into its minor number; -1 when not "1.<n>".
-int ApiMinor(const std::string& version) {
-  if (version.rfind("1.", 0) != 0) return -1;
-  try {
-    return std::stoi(version.substr(2));
-  } catch (...) {
-    return -1;
-  }
+int ApiMinor(std::string_view version) {
+  if (!version.starts_with("1.")) return -1;
+  const std::optional<uint64_t> minor = ParseDecimal(version.substr(2));
+  return minor && *minor <= 1000 ? static_cast<int>(*minor) : -1;
 }
 
-ContainerState StateFromInspect(const json& j) {
+Result<ContainerState> StateFromInspect(const json& j, const std::string& what) {
+  JsonProblems problems;
+  const JsonCursor root(j, &problems);
   ContainerState s;
-  s.id = j.value("Id", "");
-  s.name = j.value("Name", "");
+  s.id = root["Id"].String();
+  s.name = root["Name"].String(Presence::kOptional);
   if (!s.name.empty() && s.name[0] == '/') s.name.erase(0, 1);
-  const json& state = j.contains("State") && j["State"].is_object() ? j["State"] : json::object();
-  s.image_id = j.value("Image", "");
-  if (j.contains("HostConfig") && j["HostConfig"].is_object()) {
-    s.read_only_root = j["HostConfig"].value("ReadonlyRootfs", false);
+  s.image_id = root["Image"].String(Presence::kOptional);
+  s.read_only_root = root["HostConfig"]["ReadonlyRootfs"].Bool(Presence::kOptional);
+  const JsonCursor state = root["State"];
+  s.status = state["Status"].String(Presence::kOptional);
+  s.running = state["Running"].Bool(Presence::kOptional);
+  s.exit_code = static_cast<int>(state["ExitCode"].Int(INT32_MIN, INT32_MAX, Presence::kOptional));
+  s.health = state["Health"]["Status"].String(Presence::kOptional);
+  const JsonCursor config = root["Config"];
+  s.image = config["Image"].String(Presence::kOptional);
+  for (const auto& [key, value] : config["Labels"].Members(Presence::kOptional)) {
+    s.labels[key] = value.String();
   }
-  s.status = state.value("Status", "");
-  s.running = state.value("Running", false);
-  s.exit_code = state.value("ExitCode", 0);
-  if (state.contains("Health") && state["Health"].is_object()) {
-    s.health = state["Health"].value("Status", "");
+  for (const JsonCursor& t : config["Healthcheck"]["Test"].Elements(Presence::kOptional)) {
+    s.healthcheck.push_back(t.String());
   }
-  const json& config =
-      j.contains("Config") && j["Config"].is_object() ? j["Config"] : json::object();
-  s.image = config.value("Image", "");
-  if (config.contains("Labels") && config["Labels"].is_object()) {
-    for (const auto& [k, v] : config["Labels"].items()) {
-      if (v.is_string()) s.labels[k] = v.get<std::string>();
+  for (const JsonCursor& m : root["Mounts"].Elements(Presence::kOptional)) {
+    if (m["Type"].String(Presence::kOptional) == "bind") {
+      s.mounts.push_back({m["Source"].String(), m["Destination"].String()});
     }
   }
-  if (config.contains("Healthcheck") && config["Healthcheck"].is_object() &&
-      config["Healthcheck"].contains("Test") && config["Healthcheck"]["Test"].is_array()) {
-    for (const json& t : config["Healthcheck"]["Test"]) {
-      if (t.is_string()) s.healthcheck.push_back(t.get<std::string>());
-    }
-  }
-  if (j.contains("Mounts") && j["Mounts"].is_array()) {
-    for (const json& m : j["Mounts"]) {
-      if (m.value("Type", "") == "bind") {
-        s.mounts.push_back({m.value("Source", ""), m.value("Destination", "")});
-      }
-    }
-    // Engines list mounts in no fixed order (Podman's varies between calls).
-    std::sort(s.mounts.begin(), s.mounts.end(),
-              [](const BindMount& a, const BindMount& b) { return a.target < b.target; });
-  }
+  if (!problems.ok()) return AnswerProblem(what, problems);
+  // Engines list mounts in no fixed order (Podman's varies between calls).
+  std::sort(s.mounts.begin(), s.mounts.end(),
+            [](const BindMount& a, const BindMount& b) { return a.target < b.target; });
   return s;
+}
+
+// The "Id" of a create answer ({"Id": "...", "Warnings": [...]}).
+Result<std::string> IdFromAnswer(const HttpReply& reply, const std::string& what) {
+  auto j = ParseAnswer(reply, what);
+  if (!j.ok()) return j.status();
+  JsonProblems problems;
+  std::string id = JsonCursor(j.value(), &problems)["Id"].String();
+  if (id.empty() && problems.ok()) problems.Add("Id: empty");
+  if (!problems.ok()) return AnswerProblem(what, problems);
+  return id;
 }
 
 }  // namespace
@@ -159,12 +157,15 @@ std::string Demultiplex(std::string_view stream) {
 
 std::string PullStreamError(std::string_view stream) {
   for (const json& j : JsonObjects(stream)) {
-    if (j.contains("errorDetail") && j["errorDetail"].is_object() &&
-        j["errorDetail"].contains("message")) {
-      return j["errorDetail"]["message"].dump();
+    if (!j.is_object()) continue;
+    const auto detail = j.find("errorDetail");
+    if (detail != j.end() && detail->is_object() && detail->contains("message")) {
+      return JsonText((*detail)["message"]);
     }
-    if (j.contains("error"))
-      return j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump();
+    const auto error = j.find("error");
+    if (error != j.end()) {
+      return error->is_string() ? error->get<std::string>() : JsonText(*error);
+    }
   }
   return "";
 }
@@ -172,39 +173,51 @@ std::string PullStreamError(std::string_view stream) {
 std::string PullStreamDigest(std::string_view stream) {
   std::string digest;
   for (const json& j : JsonObjects(stream)) {
-    const std::string status = j.value("status", "");
-    if (status.rfind("Digest: ", 0) == 0) digest = status.substr(8);
+    const auto status = j.is_object() ? j.find("status") : j.end();
+    if (status == j.end() || !status->is_string()) continue;
+    const std::string& text = status->get_ref<const std::string&>();
+    if (text.rfind("Digest: ", 0) == 0) digest = text.substr(8);
   }
   return digest;
 }
 
 Result<std::unique_ptr<DockerEngine>> DockerEngine::Connect(const std::string& socket_path) {
-  std::unique_ptr<DockerEngine> engine(new DockerEngine(socket_path));
+  return Connect(socket_path, CurlPerform);
+}
+
+Result<std::unique_ptr<DockerEngine>> DockerEngine::Connect(const std::string& socket_path,
+                                                            EngineTransport transport) {
+  std::unique_ptr<DockerEngine> engine(new DockerEngine(socket_path, std::move(transport)));
+  const std::string what = "engine at " + socket_path;
   auto ping = engine->CallUnversioned("/_ping");
-  if (!ping.ok())
-    return Status::IoError("engine at " + socket_path + ": " + ping.status().message());
+  if (!ping.ok()) return Status::IoError(what + ": " + ping.status().message());
   if (ping.value().status != 200) {
-    return Status::IoError("engine at " + socket_path + ": /_ping answered HTTP " +
-                           std::to_string(ping.value().status));
+    return Status::IoError(what + ": /_ping answered HTTP " + std::to_string(ping.value().status));
   }
   auto version = engine->CallUnversioned("/version");
   if (!version.ok()) return version.status();
-  const json v = json::parse(version.value().body, nullptr, false);
-  std::string api = v.is_object() ? v.value("ApiVersion", "") : "";
+  // An engine that sends no JSON here still names its version in the ping's header.
+  json v = json::parse(version.value().body, nullptr, false);
+  if (v.is_discarded()) v = json::object();
+  JsonProblems problems;
+  const JsonCursor root(v, &problems);
+  std::string api = root["ApiVersion"].String(Presence::kOptional);
+  if (!problems.ok()) return AnswerProblem(what + ": /version", problems);
   if (api.empty()) api = ping.value().headers["api-version"];
   const int minor = ApiMinor(api);
   if (minor < kMinApiMinor) {
-    return Status::Unsupported("engine at " + socket_path + " speaks API '" + api + "'; 1." +
+    return Status::Unsupported(what + " speaks API '" + api + "'; 1." +
                                std::to_string(kMinApiMinor) + " or newer is required");
   }
   engine->api_version_ = "1." + std::to_string(std::min(minor, kMaxApiMinor));
-  if (v.is_object() && v.contains("Components") && v["Components"].is_array() &&
-      !v["Components"].empty() && v["Components"][0].is_object()) {
-    engine->server_ =
-        v["Components"][0].value("Name", "") + " " + v["Components"][0].value("Version", "");
-  } else if (v.is_object()) {
-    engine->server_ = "Docker Engine " + v.value("Version", "");
+  const std::vector<JsonCursor> components = root["Components"].Elements(Presence::kOptional);
+  if (!components.empty()) {
+    engine->server_ = components[0]["Name"].String(Presence::kOptional) + " " +
+                      components[0]["Version"].String(Presence::kOptional);
+  } else {
+    engine->server_ = "Docker Engine " + root["Version"].String(Presence::kOptional);
   }
+  if (!problems.ok()) return AnswerProblem(what + ": /version", problems);
   return engine;
 }
 
@@ -213,7 +226,7 @@ Result<HttpReply> DockerEngine::CallUnversioned(const std::string& path) {
   call.url = "http://engine" + path;
   call.unix_socket = socket_;
   call.timeout = std::chrono::milliseconds(10'000);
-  return CurlPerform(call);
+  return transport_(call);
 }
 
 Result<HttpReply> DockerEngine::Call(const std::string& method, const std::string& path,
@@ -226,7 +239,7 @@ Result<HttpReply> DockerEngine::Call(const std::string& method, const std::strin
   call.body = body;
   call.timeout = timeout;
   call.max_reply_bytes = max_reply;
-  return CurlPerform(call);
+  return transport_(call);
 }
 
 Result<PulledImage> DockerEngine::Pull(const std::string& repository, const std::string& tag) {
@@ -237,23 +250,24 @@ Result<PulledImage> DockerEngine::Pull(const std::string& repository, const std:
   if (std::string error = PullStreamError(r.value().body); !error.empty()) {
     return Status::IoError("pull " + reference + ": " + error);
   }
+  const std::string what = "inspect image " + reference;
   auto inspect = Call("GET", "/images/" + Escape(reference) + "/json");
-  if (Status s = Expect(inspect, {200}, "inspect image " + reference); !s.ok()) return s;
-  const json image = json::parse(inspect.value().body, nullptr, false);
-  if (!image.is_object()) return Status::IoError("inspect image " + reference + ": not JSON");
+  if (Status s = Expect(inspect, {200}, what); !s.ok()) return s;
+  auto image = ParseAnswer(inspect.value(), what);
+  if (!image.ok()) return image.status();
+  JsonProblems problems;
+  const JsonCursor root(image.value(), &problems);
   PulledImage pulled;
   pulled.reference = reference;
-  pulled.id = image.value("Id", "");
+  pulled.id = root["Id"].String();
   pulled.digest = PullStreamDigest(r.value().body);
-  if (pulled.digest.empty() && image.contains("RepoDigests") && image["RepoDigests"].is_array()) {
-    for (const json& d : image["RepoDigests"]) {
-      const std::string s = d.is_string() ? d.get<std::string>() : "";
-      if (s.rfind(repository + "@", 0) == 0) {
-        pulled.digest = s.substr(repository.size() + 1);
-        break;
-      }
+  for (const JsonCursor& d : root["RepoDigests"].Elements(Presence::kOptional)) {
+    const std::string s = d.String();
+    if (pulled.digest.empty() && s.rfind(repository + "@", 0) == 0) {
+      pulled.digest = s.substr(repository.size() + 1);
     }
   }
+  if (!problems.ok()) return AnswerProblem(what, problems);
   if (pulled.digest.empty()) {
     return Status::IoError("pull " + reference + ": the engine reports no registry digest");
   }
@@ -272,12 +286,18 @@ Result<std::vector<ContainerState>> DockerEngine::List(const Labels& labels) {
   for (const auto& [k, v] : labels) filter["label"].push_back(k + "=" + v);
   auto r = Call("GET", "/containers/json?all=1&filters=" + Escape(filter.dump()));
   if (Status s = Expect(r, {200}, "list containers"); !s.ok()) return s;
-  const json list = json::parse(r.value().body, nullptr, false);
-  if (!list.is_array()) return Status::IoError("list containers: not a JSON array");
+  auto list = ParseAnswer(r.value(), "list containers");
+  if (!list.ok()) return list.status();
+  JsonProblems problems;
+  std::vector<std::string> ids;
+  for (const JsonCursor& c : JsonCursor(list.value(), &problems).Elements()) {
+    ids.push_back(c["Id"].String());
+  }
+  if (!problems.ok()) return AnswerProblem("list containers", problems);
   std::vector<ContainerState> out;
-  for (const json& c : list) {
+  for (const std::string& id : ids) {
     // The list's fields differ between engines; inspect each for one shape.
-    auto state = Inspect(c.value("Id", ""));
+    auto state = Inspect(id);
     if (!state.ok()) return state.status();
     if (state.value()) out.push_back(*state.value());
   }
@@ -285,12 +305,15 @@ Result<std::vector<ContainerState>> DockerEngine::List(const Labels& labels) {
 }
 
 Result<std::optional<ContainerState>> DockerEngine::Inspect(const std::string& name_or_id) {
+  const std::string what = "inspect " + name_or_id;
   auto r = Call("GET", "/containers/" + Escape(name_or_id) + "/json");
   if (r.ok() && r.value().status == 404) return std::optional<ContainerState>();
-  if (Status s = Expect(r, {200}, "inspect " + name_or_id); !s.ok()) return s;
-  const json j = json::parse(r.value().body, nullptr, false);
-  if (!j.is_object()) return Status::IoError("inspect " + name_or_id + ": not JSON");
-  return std::optional<ContainerState>(StateFromInspect(j));
+  if (Status s = Expect(r, {200}, what); !s.ok()) return s;
+  auto j = ParseAnswer(r.value(), what);
+  if (!j.ok()) return j.status();
+  auto state = StateFromInspect(j.value(), what);
+  if (!state.ok()) return state.status();
+  return std::optional<ContainerState>(std::move(state).value());
 }
 
 Result<std::string> DockerEngine::Create(const ContainerSpec& spec) {
@@ -311,11 +334,10 @@ Result<std::string> DockerEngine::Create(const ContainerSpec& spec) {
                                {"HostPort", std::to_string(spec.publish->host_port)}}}}};
   }
   body["HostConfig"] = host;
-  auto r = Call("POST", "/containers/create?name=" + Escape(spec.name), body.dump());
-  if (Status s = Expect(r, {201}, "create " + spec.name); !s.ok()) return s;
-  const json j = json::parse(r.value().body, nullptr, false);
-  if (!j.is_object() || !j.contains("Id")) return Status::IoError("create: answer has no Id");
-  return j["Id"].get<std::string>();
+  const std::string what = "create " + spec.name;
+  auto r = Call("POST", "/containers/create?name=" + Escape(spec.name), JsonText(body));
+  if (Status s = Expect(r, {201}, what); !s.ok()) return s;
+  return IdFromAnswer(r.value(), what);
 }
 
 Status DockerEngine::Start(const std::string& id) {
@@ -342,21 +364,26 @@ Status DockerEngine::Rename(const std::string& id, const std::string& new_name) 
 Result<ExecResult> DockerEngine::Exec(const std::string& id, const std::vector<std::string>& cmd,
                                       std::chrono::milliseconds timeout) {
   const json create = {{"Cmd", cmd}, {"AttachStdout", true}, {"AttachStderr", true}};
-  auto c = Call("POST", "/containers/" + Escape(id) + "/exec", create.dump());
-  if (Status s = Expect(c, {201}, "exec in " + id); !s.ok()) return s;
-  const json created = json::parse(c.value().body, nullptr, false);
-  if (!created.is_object() || !created.contains("Id")) return Status::IoError("exec: no Id");
-  const std::string exec_id = created["Id"].get<std::string>();
-  auto run = Call("POST", "/exec/" + exec_id + "/start",
+  const std::string what = "exec in " + id;
+  auto c = Call("POST", "/containers/" + Escape(id) + "/exec", JsonText(create));
+  if (Status s = Expect(c, {201}, what); !s.ok()) return s;
+  auto exec_id = IdFromAnswer(c.value(), what);
+  if (!exec_id.ok()) return exec_id.status();
+  auto run = Call("POST", "/exec/" + Escape(exec_id.value()) + "/start",
                   json({{"Detach", false}, {"Tty", false}}).dump(), timeout, 1 << 20);
   if (Status s = Expect(run, {200}, "exec start in " + id); !s.ok()) return s;
-  auto info = Call("GET", "/exec/" + exec_id + "/json");
+  auto info = Call("GET", "/exec/" + Escape(exec_id.value()) + "/json");
   if (Status s = Expect(info, {200}, "exec inspect in " + id); !s.ok()) return s;
-  const json j = json::parse(info.value().body, nullptr, false);
+  auto j = ParseAnswer(info.value(), "exec inspect in " + id);
+  if (!j.ok()) return j.status();
+  JsonProblems problems;
+  const JsonCursor root(j.value(), &problems);
   ExecResult result;
-  result.exit_code = j.is_object() && j.contains("ExitCode") && j["ExitCode"].is_number_integer()
-                         ? j["ExitCode"].get<int>()
-                         : -1;
+  // ExitCode is null while the command still runs (it timed out): that is not a success.
+  const JsonCursor exit_code = root["ExitCode"];
+  result.exit_code =
+      exit_code.present() ? static_cast<int>(exit_code.Int(INT32_MIN, INT32_MAX)) : -1;
+  if (!problems.ok()) return AnswerProblem("exec inspect in " + id, problems);
   result.output = Demultiplex(run.value().body).substr(0, kExecOutputBytes);
   return result;
 }

@@ -6,8 +6,12 @@
 //
 // Version negotiation: GET /_ping and /version; the server's API version must be at least
 // kMinApiVersion, and requests use the lower of the server's and kMaxApiVersion.
+//
+// Every answer is outside input: whatever the engine sends (wrong types, missing fields,
+// truncated JSON, huge numbers), a call returns an error naming the field, and never throws.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,9 +23,15 @@ namespace dreichor::deploy {
 inline constexpr int kMinApiMinor = 41;  // API 1.41 (Docker 20.10, Podman 3+)
 inline constexpr int kMaxApiMinor = 43;
 
+// Performs one HTTP exchange with the engine (CurlPerform over the socket, or a test's script).
+using EngineTransport = std::function<Result<HttpReply>(const HttpCall&)>;
+
 class DockerEngine final : public ContainerEngine {
  public:
   static Result<std::unique_ptr<DockerEngine>> Connect(const std::string& socket_path);
+  // The same over any transport; `socket_path` only names the engine in messages.
+  static Result<std::unique_ptr<DockerEngine>> Connect(const std::string& socket_path,
+                                                       EngineTransport transport);
 
   const std::string& api_version() const { return api_version_; }
   // The server's name and version, e.g. "Podman Engine 4.3.1".
@@ -41,7 +51,8 @@ class DockerEngine final : public ContainerEngine {
   Result<std::vector<std::string>> Logs(const std::string& id, int lines) override;
 
  private:
-  explicit DockerEngine(std::string socket) : socket_(std::move(socket)) {}
+  DockerEngine(std::string socket, EngineTransport transport)
+      : socket_(std::move(socket)), transport_(std::move(transport)) {}
   // A versioned API call; `path` starts with '/'.
   Result<HttpReply> Call(const std::string& method, const std::string& path,
                          const std::string& body = "",
@@ -50,6 +61,7 @@ class DockerEngine final : public ContainerEngine {
   Result<HttpReply> CallUnversioned(const std::string& path);
 
   const std::string socket_;
+  const EngineTransport transport_;
   std::string api_version_;
   std::string server_;
 };

@@ -11,7 +11,7 @@ enum ExitCode : int {
   kExitConfiguration = 10,  // the environment failed validation
   kExitPersistence = 11,    // the audit log or snapshot directory cannot be opened, locked, written
   kExitSchema = 12,         // the database schema is not the one this build needs
-  kExitSnapshot = 13,       // the snapshot directory cannot be read
+  kExitSnapshot = 13,       // a verified snapshot proves the audit log lost acknowledged records
   kExitReplay = 14,         // the audit log is corrupt before its tail, or cannot be read
   kExitListen = 15,         // the listen address cannot be bound
   kExitShutdownDeadline = 20,  // graceful shutdown did not finish within the deadline

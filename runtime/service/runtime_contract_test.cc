@@ -18,6 +18,7 @@
 #include "runtime/service/required_schema.h"
 #include "runtime/service/test_runtime_process.h"
 #include "runtime/test_commands.h"
+#include "snapshot/snapshot_store.h"
 #include "util/temp_dir.h"
 
 namespace dreichor::runtime {
@@ -38,6 +39,7 @@ class RuntimeContractTest : public ::testing::Test {
             {"DREICHOR_AUDIT_BACKEND", "file"},
             {"DREICHOR_AUDIT_DIR", dir_.Sub("audit-events")},
             {"DREICHOR_AUDIT_SEGMENT_BYTES", "67108864"},
+            {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", "8388608"},
             {"DREICHOR_SNAPSHOT_DIR", dir_.Sub("snapshots")},
             {"DREICHOR_SNAPSHOT_EVERY", "5000"},
             {"DREICHOR_SNAPSHOT_RETAIN", "2"},
@@ -351,6 +353,140 @@ TEST_F(RuntimeContractTest, SigkillUnderLoadLosesNoAcknowledgedCommand) {
   uint16_t port2;
   auto again = StartReady(&port2);
   ExpectEveryAckDurable(port2, acks);
+}
+
+// The audit log's last sequence, read without a lock (the runtime is stopped).
+uint64_t LogEnd(const std::string& dir) {
+  audit::FileLogOptions options;
+  options.read_only = true;
+  audit::RecoveryReport report;
+  auto log = audit::FileLog::Open(Env::Default(), dir, options, &report);
+  return log.ok() ? log.value()->last_sequence() : 0;
+}
+
+TEST_F(RuntimeContractTest, ASnapshotAheadOfTheLogRefusesStartUntilTheLossIsAcknowledged) {
+  config::EnvMap env = Env();
+  env["DREICHOR_AUDIT_SEGMENT_BYTES"] = "65536";
+  env["DREICHOR_SNAPSHOT_EVERY"] = "1000";
+  {
+    auto p = Start(env);
+    const uint16_t port = p->WaitForPort(kPatience);
+    ASSERT_TRUE(p->WaitForLine(RuntimeProcess::Phase("ready", "ok"), kPatience)) << p->Text();
+    Seed(port);
+    Load load(port, 4);
+    while (load.count() < 3000) std::this_thread::sleep_for(milliseconds(5));
+    load.Stop();
+    p->Signal(SIGTERM);  // the final snapshot is at the last sequence
+    ASSERT_EQ(p->Wait(kPatience), kExitOk) << p->Text();
+  }
+  const uint64_t acknowledged = LogEnd(dir_.Sub("audit-events"));
+  // The active segment is lost (deleted, or the volume restored from an older copy).
+  const auto segments = audit::SegmentFiles(dir_.Sub("audit-events"));
+  ASSERT_GE(segments.size(), 3u);
+  std::filesystem::remove(segments.back());
+  const uint64_t end = LogEnd(dir_.Sub("audit-events"));
+  ASSERT_LT(end, acknowledged);
+
+  auto refused = Start(env);
+  ASSERT_EQ(refused->Wait(kPatience), kExitSnapshot) << refused->Text();
+  auto failed = FailedPhase(*refused);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ((*failed)["phase"], "snapshot");
+  const std::string reason = (*failed)["reason"];
+  EXPECT_NE(reason.find("is at sequence " + std::to_string(acknowledged)), std::string::npos)
+      << reason;
+  EXPECT_NE(reason.find("the log ends at sequence " + std::to_string(end)), std::string::npos)
+      << reason;
+  EXPECT_NE(reason.find("DREICHOR_ACCEPT_AUDIT_LOSS_AT=" + std::to_string(end)), std::string::npos)
+      << reason;
+
+  env["DREICHOR_ACCEPT_AUDIT_LOSS_AT"] = std::to_string(end - 1);  // not this log's end
+  auto wrong = Start(env);
+  ASSERT_EQ(wrong->Wait(kPatience), kExitSnapshot) << wrong->Text();
+
+  env["DREICHOR_ACCEPT_AUDIT_LOSS_AT"] = std::to_string(end);
+  {
+    uint16_t port = 0;
+    auto accepted = Start(env);
+    port = accepted->WaitForPort(kPatience);
+    ASSERT_TRUE(accepted->WaitForLine(RuntimeProcess::Phase("ready", "ok"), kPatience))
+        << accepted->Text();
+    auto ack = accepted->WaitForLine(
+        [](const json& j) { return j.value("msg", "") == "audit loss acknowledged"; },
+        milliseconds(0));
+    ASSERT_TRUE(ack);
+    EXPECT_EQ((*ack)["level"], "error");
+    EXPECT_EQ((*ack)["log_last_sequence"], end);
+    EXPECT_FALSE(std::filesystem::is_empty(dir_.Sub("snapshots") + "/quarantine"))
+        << "the contradicting snapshots are kept as evidence";
+    api::TestHttpClient c("127.0.0.1", port);
+    EXPECT_EQ(json::parse(c.Get("/v1/state").body)["last_sequence"], end);
+    accepted->Signal(SIGTERM);
+    ASSERT_EQ(accepted->Wait(kPatience), kExitOk);
+  }
+  env.erase("DREICHOR_ACCEPT_AUDIT_LOSS_AT");
+  auto later = Start(env);
+  EXPECT_TRUE(later->WaitForLine(RuntimeProcess::Phase("ready", "ok"), kPatience))
+      << "once decided, later starts need no acknowledgement: " << later->Text();
+}
+
+TEST_F(RuntimeContractTest, TheScrubFindsDamageInASealedSegmentAndTheRuntimeServesOn) {
+  // A log of several sealed segments and a snapshot near its end: startup replays only the
+  // tail, so damage in the first segment is invisible to it. The scrub must find it.
+  constexpr uint64_t kRecords = 3000;
+  {
+    audit::FileLogOptions options;
+    options.segment_bytes = 1 << 16;
+    audit::RecoveryReport report;
+    auto log = audit::FileLog::Open(Env::Default(), dir_.Sub("audit-events"), options, &report);
+    ASSERT_TRUE(log.ok());
+    for (uint64_t s = 1; s <= kRecords; s += 100) {
+      ASSERT_TRUE(log.value()->Append(RecordsForSequences(s, 100)).ok());
+    }
+    auto reader = log.value()->ReadFrom(kRecords);
+    audit::Record last;
+    ASSERT_TRUE(reader.value()->Next(&last).value());
+    auto engine = ReferenceEngine(kRecords);
+    snapshot::SnapshotStore store(Env::Default(), dir_.Sub("snapshots"), {});
+    ASSERT_TRUE(
+        store.Write({kRecords, last.chain, engine->StateHash(), 0}, engine->SerializeToString())
+            .ok());
+  }
+  const auto segments = audit::SegmentFiles(dir_.Sub("audit-events"));
+  ASSERT_GE(segments.size(), 3u);
+  std::filesystem::permissions(segments[0], std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  {
+    std::fstream f(segments[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4000);
+    f.put('\x5a');
+  }
+  config::EnvMap env = Env();
+  env["DREICHOR_AUDIT_SEGMENT_BYTES"] = "65536";
+  env["DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND"] = "1073741824";
+  uint16_t port = 0;
+  auto p = Start(env);
+  port = p->WaitForPort(kPatience);
+  ASSERT_TRUE(p->WaitForLine(RuntimeProcess::Phase("ready", "ok"), kPatience)) << p->Text();
+  auto damage = p->WaitForLine(
+      [](const json& j) { return j.value("msg", "") == "audit segment damaged"; }, kPatience);
+  ASSERT_TRUE(damage) << p->Text();
+  EXPECT_EQ((*damage)["level"], "error");
+  EXPECT_EQ((*damage)["segment"], std::filesystem::path(segments[0]).filename().string());
+  EXPECT_GT((*damage)["offset"].get<uint64_t>(), 0u);
+  EXPECT_LE((*damage)["offset"].get<uint64_t>(), 4000u);
+  EXPECT_GE((*damage)["sequence"].get<uint64_t>(), 1u);
+  EXPECT_EQ((*damage)["reason"], "checksum mismatch");
+
+  api::TestHttpClient c("127.0.0.1", port);
+  EXPECT_EQ(c.Get("/health/ready").status, 200) << "the scrub never stops the runtime";
+  ASSERT_TRUE(p->WaitForLine(
+      [](const json& j) { return j.value("msg", "") == "audit scrub pass complete"; }, kPatience));
+  const std::string metrics = c.Get("/metrics").body;
+  EXPECT_NE(metrics.find("dreichor_audit_scrub_damaged_segments 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("dreichor_audit_scrub_damage_found_total 1"), std::string::npos);
+  EXPECT_EQ(metrics.find("dreichor_audit_scrub_last_pass_timestamp_seconds 0\n"),
+            std::string::npos);
 }
 
 // ---- the postgres audit backend ----

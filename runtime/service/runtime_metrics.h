@@ -12,11 +12,18 @@
 //   dreichor_snapshot_age_seconds         gauge      wall time since it (since start if none)
 //   dreichor_snapshot_duration_seconds    histogram  time to write one
 //   dreichor_snapshot_failures_total      counter
+//   dreichor_audit_scrub_segments_checked_total   counter  sealed segments re-read and checked
+//   dreichor_audit_scrub_bytes_checked_total      counter
+//   dreichor_audit_scrub_damage_found_total       counter  damaged segments found (each pass)
+//   dreichor_audit_scrub_damaged_segments         gauge    damaged in the last complete pass
+//   dreichor_audit_scrub_passes_total             counter
+//   dreichor_audit_scrub_last_pass_timestamp_seconds  gauge  when the last full pass ended
 #pragma once
 
 #include <atomic>
 
 #include "api/metrics.h"
+#include "runtime/audit_scrubber.h"
 #include "runtime/health.h"
 #include "runtime/sequencer.h"
 #include "util/env.h"
@@ -24,7 +31,7 @@
 
 namespace dreichor::runtime {
 
-class RuntimeMetrics final : public SequencerObserver {
+class RuntimeMetrics final : public SequencerObserver, public ScrubObserver {
  public:
   // `initial_snapshot_sequence` is the snapshot startup loaded (0: none).
   RuntimeMetrics(api::MetricsRegistry* registry, const HealthState* health, Env* env, JsonLog* log,
@@ -36,6 +43,10 @@ class RuntimeMetrics final : public SequencerObserver {
   void OnLogFailed(const Status& why) override;
   uint64_t newest_snapshot_sequence() const { return snapshot_sequence_.load(); }
 
+  // Damage is logged at error level naming the segment, offset and sequence.
+  void OnSegmentScrubbed(const audit::SegmentScrub& result) override;
+  void OnScrubPassComplete(uint64_t segments, uint64_t damaged) override;
+
  private:
   const HealthState* health_;
   Env* env_;
@@ -44,6 +55,12 @@ class RuntimeMetrics final : public SequencerObserver {
   api::Histogram* fsync_;
   api::Histogram* snapshot_duration_;
   api::Counter* snapshot_failures_;
+  api::Counter* scrub_segments_;
+  api::Counter* scrub_bytes_;
+  api::Counter* scrub_damage_;
+  api::Counter* scrub_passes_;
+  api::Gauge* scrub_damaged_segments_;
+  api::Gauge* scrub_last_pass_;
   std::atomic<uint64_t> snapshot_sequence_;
   std::atomic<int64_t> snapshot_at_ns_;
 };

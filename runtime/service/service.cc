@@ -13,6 +13,7 @@
 #include "audit/file_log.h"
 #include "audit/postgres_log.h"
 #include "config/env_schema.h"
+#include "runtime/audit_scrubber.h"
 #include "runtime/health.h"
 #include "runtime/replay.h"
 #include "runtime/sequencer.h"
@@ -113,10 +114,54 @@ Result<std::string> MissingMigrations(PgConnection& conn, const std::string& sch
 struct Services {
   std::unique_ptr<audit::AuditLog> log;
   audit::PostgresLog* postgres = nullptr;  // the same log, when the backend is postgres
+  audit::FileLog* file = nullptr;          // the same log, when the backend is file
   std::unique_ptr<snapshot::SnapshotStore> snapshots;
   std::unique_ptr<RuntimeMetrics> metrics;
   std::unique_ptr<Sequencer> sequencer;
+  std::unique_ptr<AuditScrubber> scrubber;
 };
+
+// The newest snapshot that verifies against the log. A snapshot that proves the log lost
+// acknowledged records fails the phase, unless the operator acknowledged exactly this log end
+// (DREICHOR_ACCEPT_AUDIT_LOSS_AT): then every contradicting snapshot is quarantined, logged at
+// error level, and the search runs again.
+Result<VerifiedSnapshot> ChooseSnapshot(const config::Config& config, Services& s, JsonLog* log) {
+  std::vector<std::string> warnings;
+  auto best = BestStart(*s.log, s.snapshots.get(), ReplayOptions{}, &warnings);
+  for (const std::string& w : warnings) log->Warn("snapshot skipped", {{"reason", w}});
+  if (best.ok() || best.status().code() != StatusCode::kDataLoss) return best;
+  const uint64_t end = s.log->last_sequence();
+  const std::string ack = "DREICHOR_ACCEPT_AUDIT_LOSS_AT=" + std::to_string(end);
+  if (!config.Has("DREICHOR_ACCEPT_AUDIT_LOSS_AT")) {
+    return Status::DataLoss(best.status().message() + ". Refusing to start without the lost " +
+                            "records: restore them, or acknowledge the loss with " + ack);
+  }
+  const int64_t accepted = config.Integer("DREICHOR_ACCEPT_AUDIT_LOSS_AT");
+  if (static_cast<uint64_t>(accepted) != end) {
+    return Status::DataLoss(best.status().message() + ". DREICHOR_ACCEPT_AUDIT_LOSS_AT is " +
+                            std::to_string(accepted) + " but the log ends at " +
+                            std::to_string(end) + "; the acknowledgement is for " + ack);
+  }
+  log->Error("audit loss acknowledged",
+             {{"log_last_sequence", end}, {"evidence", best.status().message()}});
+  auto files = s.snapshots->List();
+  if (!files.ok()) return files.status();
+  for (const snapshot::SnapshotFile& f : files.value()) {
+    auto checked = LoadVerifiedSnapshot(*s.log, *s.snapshots, f);
+    if (checked.ok() || checked.status().code() != StatusCode::kDataLoss) continue;
+    if (Status q = s.snapshots->Quarantine(f.name); !q.ok()) return q;
+    log->Error("audit loss acknowledged: snapshot quarantined",
+               {{"snapshot", f.name},
+                {"snapshot_sequence", f.sequence},
+                {"log_last_sequence", end},
+                {"reason", checked.status().message()},
+                {"moved_to", s.snapshots->dir() + "/quarantine/" + f.name}});
+  }
+  warnings.clear();
+  best = BestStart(*s.log, s.snapshots.get(), ReplayOptions{}, &warnings);
+  for (const std::string& w : warnings) log->Warn("snapshot skipped", {{"reason", w}});
+  return best;
+}
 
 }  // namespace
 
@@ -199,6 +244,7 @@ int RunService(const config::EnvMap& env_map) {
         return phase.Fail(kExitPersistence,
                           "audit log " + audit_dir + ": " + opened.status().message());
       }
+      s.file = opened.value().get();
       s.log = std::move(opened).value();
       if (report.truncated_tail) {
         log.Warn("torn tail truncated", {{"segment", report.segment},
@@ -245,9 +291,7 @@ int RunService(const config::EnvMap& env_map) {
   VerifiedSnapshot start;
   {
     PhaseRun phase(&log, &health, Phase::kSnapshot);
-    std::vector<std::string> warnings;
-    auto best = BestStart(*s.log, s.snapshots.get(), ReplayOptions{}, &warnings);
-    for (const std::string& w : warnings) log.Warn("snapshot skipped", {{"reason", w}});
+    auto best = ChooseSnapshot(config, s, &log);
     if (!best.ok()) return phase.Fail(kExitSnapshot, best.status().message());
     start = std::move(best).value();
     if (start.sequence == 0) {
@@ -301,6 +345,13 @@ int RunService(const config::EnvMap& env_map) {
   {
     PhaseRun phase(&log, &health, Phase::kReady);
     signals.SetServing();
+    if (s.file != nullptr && config.Integer("DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND") > 0) {
+      ScrubOptions scrub;
+      scrub.bytes_per_second =
+          static_cast<uint64_t>(config.Integer("DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND"));
+      s.scrubber = std::make_unique<AuditScrubber>(env, s.file, scrub, s.metrics.get());
+      s.scrubber->Start();
+    }
     phase.Ok({{"startup_ms",
                std::chrono::duration<double, std::milli>(Clock::now() - started).count()}});
   }
@@ -313,6 +364,7 @@ int RunService(const config::EnvMap& env_map) {
   health.BeginShutdown();
   health.SetPhase(Phase::kStopping);
   log.Info("shutdown", {{"step", "begin"}, {"signal", signal}});
+  if (s.scrubber) s.scrubber->Stop();
   s.sequencer->Stop();  // answers everything already queued; refuses the rest
   log.Info("shutdown", {{"step", "commands finished"},
                         {"last_sequence", s.sequencer->last_sequence()},

@@ -58,11 +58,12 @@ TEST_F(SignalWatcherTest, AShutdownDoneInTimeCarriesOn) {
         {
           SignalWatcher w(&log_);
           w.SetServing();
-          w.SetDeadline(std::chrono::milliseconds(100));
+          // Long enough that a busy machine's scheduling cannot make Done() late.
+          w.SetDeadline(std::chrono::milliseconds(3000));
           kill(getpid(), SIGINT);
           if (w.WaitForStop() != "SIGINT") _exit(3);
           w.Done();
-          usleep(300'000);  // well past the deadline
+          usleep(3'500'000);  // past the deadline
         }
         fprintf(stderr, "carried on\n");
         _exit(7);
