@@ -9,17 +9,20 @@
 //
 // Commands are submitted to the sequencer and answered only once durable and applied. Reads go
 // through the sequencer's shared lock. Before the API opens (startup) and after shutdown began,
-// everything but health and metrics answers 503.
+// everything but health and metrics answers 503. Serve it with
+// ServerOptions::reads_wait_for_earlier_requests, so that a pipelined read sees the commands
+// sent before it.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <string>
 #include <string_view>
 
-#include "api/command_json.h"
-#include "api/http_server.h"
-#include "api/metrics.h"
-#include "audit/audit_log.h"
+#include "api/observer_routes.h"
+#include "engine/command.h"
+#include "http/metrics.h"
+#include "http/router.h"
 #include "runtime/health.h"
 
 namespace dreichor::api {
@@ -28,36 +31,41 @@ struct ApiOptions {
   std::string admin_token;  // compared in constant time; never logged
 };
 
-class ApiHandler final : public Handler {
+class ApiHandler final : public http::Handler {
  public:
   // `health` and `metrics` must outlive the handler. Routes other than health and metrics
   // open when `health` publishes the sequencer.
-  ApiHandler(runtime::HealthState* health, MetricsRegistry* metrics, ApiOptions options);
+  ApiHandler(runtime::HealthState* health, http::MetricsRegistry* metrics, ApiOptions options);
 
-  void Handle(Request&& request, Respond respond) override;
+  void Handle(http::Request&& request, http::Respond respond) override;
 
   // Commands handed to the sequencer and not yet answered.
   int64_t commands_in_flight() const { return in_flight_.load(); }
 
  private:
   struct CommandMetrics {
-    Counter* accepted = nullptr;
-    Counter* rejected = nullptr;
-    Counter* failed = nullptr;
+    http::Counter* accepted = nullptr;
+    http::Counter* rejected = nullptr;
+    http::Counter* failed = nullptr;
   };
 
-  void HandleCommand(CommandRoute route, const Request& request, Respond respond);
-  Response HandleRead(const Request& request, std::string_view path, std::string_view query);
-  Response Health(std::string_view path) const;
-  bool Authorized(const Request& request) const;
+  void AddCommandRoute(std::string_view path, engine::CommandType type, bool admin);
+  void AddReadRoute(std::string_view pattern, Read read);
+  void AddHealthRoutes();
+  void HandleCommand(engine::CommandType type, const http::Request& request, http::Respond respond);
+  http::Response Health(std::string_view path) const;
+  bool Authorized(const http::Request& request) const;
+  // `respond`, counting the answer's status class in dreichor_http_responses_total.
+  http::Respond Counted(http::Respond respond) const;
 
   runtime::HealthState* health_;
-  MetricsRegistry* metrics_;
+  http::MetricsRegistry* metrics_;
   ApiOptions options_;
+  http::Router router_;
   std::atomic<int64_t> in_flight_{0};
-  CommandMetrics by_type_[32];  // indexed by CommandType value & 31 (codes are 1-5, 16-19)
-  Histogram* latency_ = nullptr;
-  Counter* responses_[6] = {};  // by status class: [2] 2xx ... [5] 5xx
+  std::array<CommandMetrics, engine::kCommandTypeCount> by_type_{};
+  http::Histogram* latency_ = nullptr;
+  std::array<http::Counter*, 6> responses_{};  // by status class: [2] 2xx ... [5] 5xx
 };
 
 }  // namespace dreichor::api

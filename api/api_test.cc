@@ -6,16 +6,22 @@
 #include <thread>
 
 #include "api/api_handler.h"
-#include "api/http_server.h"
-#include "api/test_http_client.h"
 #include "audit/file_log.h"
+#include "http/server.h"
+#include "testing/fake_clock.h"
+#include "testing/http_client.h"
+#include "testing/temp_dir.h"
 #include "util/fault_injection_env.h"
-#include "util/temp_dir.h"
 
 namespace dreichor::api {
 namespace {
 
+using http::MetricsRegistry;
+using http::Server;
+using http::ServerOptions;
 using nlohmann::json;
+using testing::TestHttpClient;
+using testing::TestResponse;
 
 constexpr char kToken[] = "test-admin-token-0123456789abcdef";
 const std::vector<std::pair<std::string, std::string>> kAdmin = {
@@ -29,14 +35,15 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(log.ok());
     log_ = std::move(log).value();
     sequencer_ = std::make_unique<runtime::Sequencer>(
-        &env_, log_.get(), std::make_unique<engine::Engine>(), 0, runtime::SequencerOptions{});
+        &clock_, log_.get(), std::make_unique<engine::Engine>(), 0, runtime::SequencerOptions{});
     handler_ = std::make_unique<ApiHandler>(&health_, &metrics_, ApiOptions{kToken});
-    HttpServerOptions options;
+    ServerOptions options;
     options.address = "127.0.0.1";
     options.max_body_bytes = 4096;
     options.max_header_bytes = 2048;
     options.max_connections = 8;
-    auto server = HttpServer::Start(options, handler_.get());
+    options.reads_wait_for_earlier_requests = true;
+    auto server = Server::Start(options, handler_.get());
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
     client_ = std::make_unique<TestHttpClient>("127.0.0.1", server_->port());
@@ -81,13 +88,14 @@ class ApiTest : public ::testing::Test {
   }
 
   FaultInjectionEnv env_{Env::Default()};
+  testing::FakeClock clock_;
   TempDir dir_;
   std::unique_ptr<audit::FileLog> log_;
   std::unique_ptr<runtime::Sequencer> sequencer_;
   runtime::HealthState health_;
   MetricsRegistry metrics_;
   std::unique_ptr<ApiHandler> handler_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<Server> server_;
   std::unique_ptr<TestHttpClient> client_;
 };
 

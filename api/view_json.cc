@@ -1,6 +1,6 @@
 #include "api/view_json.h"
 
-#include "api/command_json.h"
+#include "command_json/command_json.h"
 #include "engine/command_codec.h"
 #include "engine/names.h"
 #include "util/json_log.h"
@@ -106,7 +106,7 @@ ordered_json RecordJson(const audit::Record& r) {
   j["chain_hash"] = ToHex(r.chain);
   auto command = DecodeCommand(r.payload);
   if (command.ok()) {
-    j["command"] = CommandJson(command.value());
+    j["command"] = command_json::ToJson(command.value());
   } else {
     j["payload_hex"] = ToHex(reinterpret_cast<const uint8_t*>(r.payload.data()), r.payload.size());
     j["decode_error"] = command.status().message();

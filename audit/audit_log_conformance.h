@@ -14,8 +14,8 @@
 
 #include "audit/audit_log.h"
 #include "audit/chain_checker.h"
-#include "audit/test_records.h"
 #include "audit/verify.h"
+#include "testing/audit_records.h"
 
 namespace dreichor::audit {
 

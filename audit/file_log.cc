@@ -3,6 +3,7 @@
 #include "audit/chain_checker.h"
 #include "audit/file_log_reader.h"
 #include "audit/log_format.h"
+#include "util/byte_io.h"
 #include "util/random.h"
 
 namespace dreichor::audit {
@@ -21,9 +22,7 @@ std::string BaseName(const std::string& path) { return path.substr(path.rfind('/
 // Whether the record starting at `rest` (whose length field is complete) claims to end exactly
 // where the file ends.
 bool RecordEndsAtEndOfFile(std::string_view rest) {
-  uint64_t length = 0;
-  for (int i = 0; i < 4; ++i)
-    length |= static_cast<uint64_t>(static_cast<uint8_t>(rest[i])) << (8 * i);
+  const uint64_t length = DecodeFixed<uint32_t>(rest.data());
   return kRecordPrefixSize + length == rest.size();
 }
 
@@ -79,7 +78,7 @@ FileLog::~FileLog() {
 }
 
 Status FileLog::CreateNewLog() {
-  header_.created_at_ns = env_->NowNanos();
+  header_.created_at_ns = options_.clock->NowUnixNanos();
   RandomSource::System()->Fill(header_.log_id.data(), header_.log_id.size());
   const std::string tmp = PathOf(std::string(kLogHeaderFile) + ".tmp");
   auto file = env_->NewWritableFile(tmp);

@@ -25,6 +25,7 @@
 #include "audit/audit_log.h"
 #include "audit/file_log_reader.h"
 #include "audit/segment_format.h"
+#include "util/clock.h"
 #include "util/env.h"
 
 namespace dreichor::audit {
@@ -37,6 +38,8 @@ struct FileLogOptions {
   bool read_only = false;
   // Create a new log when the directory holds none.
   bool create_if_missing = true;
+  // Stamps a new log's creation time (LOG_HEADER; informational).
+  Clock* clock = Clock::Real();
 };
 
 // What recovery found and did at open.

@@ -2,7 +2,7 @@
 // exercised by every test.
 #include "audit/audit_log_conformance.h"
 #include "audit/file_log.h"
-#include "util/temp_dir.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor::audit {
 namespace {

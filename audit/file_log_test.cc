@@ -9,11 +9,11 @@
 #include <fstream>
 
 #include "audit/log_format.h"
-#include "audit/test_records.h"
 #include "audit/verify.h"
+#include "testing/audit_records.h"
+#include "testing/temp_dir.h"
 #include "util/crc32c.h"
 #include "util/fault_injection_env.h"
-#include "util/temp_dir.h"
 
 namespace dreichor::audit {
 namespace {

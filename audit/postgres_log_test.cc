@@ -4,13 +4,13 @@
 #include "audit/postgres_log.h"
 
 #include "audit/audit_log_conformance.h"
-#include "migrate/test_database.h"
+#include "testing/test_database.h"
 
 namespace dreichor::audit {
 namespace {
 
 std::string MigratedDatabase(const std::vector<std::string>& schemas) {
-  return migrate::MigratedTestDatabase(std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations",
+  return testing::MigratedTestDatabase(std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations",
                                        schemas);
 }
 

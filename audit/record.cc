@@ -10,19 +10,13 @@ namespace dreichor::audit {
 
 namespace {
 
-void PutFixed(std::string* out, uint64_t v, size_t width) {
-  for (size_t i = 0; i < width; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
 template <typename R>
 Digest Chain(const Digest& previous, const R& r) {
   char fixed[8 + 8 + 16 + 2];
-  for (int i = 0; i < 8; ++i) fixed[i] = static_cast<char>((r.sequence >> (8 * i)) & 0xff);
-  const auto ts = static_cast<uint64_t>(r.timestamp_ns);
-  for (int i = 0; i < 8; ++i) fixed[8 + i] = static_cast<char>((ts >> (8 * i)) & 0xff);
+  EncodeFixed<uint64_t>(fixed, r.sequence);
+  EncodeFixed<uint64_t>(fixed + 8, static_cast<uint64_t>(r.timestamp_ns));
   std::memcpy(fixed + 16, r.event_id.data(), 16);
-  fixed[32] = static_cast<char>(r.type & 0xff);
-  fixed[33] = static_cast<char>(r.type >> 8);
+  EncodeFixed<uint16_t>(fixed + 32, r.type);
   // One hashing context per thread, reset for each record: no allocation per record.
   thread_local Sha256 h;
   h.Reset();
@@ -30,13 +24,6 @@ Digest Chain(const Digest& previous, const R& r) {
   h.Update(fixed, sizeof(fixed));
   h.Update(r.payload);
   return h.Finish();
-}
-
-uint64_t GetFixed(const char* p, size_t width) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < width; ++i)
-    v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
-  return v;
 }
 
 }  // namespace
@@ -47,36 +34,36 @@ Digest ChainHash(const Digest& previous, const Record& r) { return Chain(previou
 void AppendRecord(const PendingRecord& r, const Digest& chain, std::string* out) {
   const size_t start = out->size();
   const uint32_t length = static_cast<uint32_t>(kRecordFixedBodySize + r.payload.size());
-  PutFixed(out, length, 4);
-  PutFixed(out, 0, 4);  // CRC placeholder
-  PutFixed(out, r.sequence, 8);
-  PutFixed(out, static_cast<uint64_t>(r.timestamp_ns), 8);
+  AppendFixed<uint32_t>(out, length);
+  AppendFixed<uint32_t>(out, 0);  // CRC placeholder
+  AppendFixed<uint64_t>(out, r.sequence);
+  AppendFixed<uint64_t>(out, static_cast<uint64_t>(r.timestamp_ns));
   out->append(reinterpret_cast<const char*>(r.event_id.data()), 16);
-  PutFixed(out, r.type, 2);
+  AppendFixed<uint16_t>(out, r.type);
   out->append(reinterpret_cast<const char*>(chain.data()), chain.size());
   out->append(r.payload);
   // The CRC covers the length field and the body.
   uint32_t crc = crc32c::Value(out->data() + start, 4);
   crc = crc32c::Extend(crc, out->data() + start + kRecordPrefixSize, length);
-  for (int i = 0; i < 4; ++i) (*out)[start + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  EncodeFixed<uint32_t>(out->data() + start + 4, crc);
 }
 
 ParseResult ParseRecord(std::string_view bytes, Record* record, size_t* consumed) {
   if (bytes.size() < kRecordPrefixSize) return ParseResult::kTruncated;
-  const uint64_t length = GetFixed(bytes.data(), 4);
+  const uint64_t length = DecodeFixed<uint32_t>(bytes.data());
   if (length < kRecordFixedBodySize || length > kRecordFixedBodySize + kMaxPayloadSize) {
     return ParseResult::kBadLength;
   }
   if (bytes.size() - kRecordPrefixSize < length) return ParseResult::kTruncated;
-  const auto stored_crc = static_cast<uint32_t>(GetFixed(bytes.data() + 4, 4));
+  const auto stored_crc = DecodeFixed<uint32_t>(bytes.data() + 4);
   uint32_t crc = crc32c::Value(bytes.data(), 4);
   crc = crc32c::Extend(crc, bytes.data() + kRecordPrefixSize, length);
   if (crc != stored_crc) return ParseResult::kBadChecksum;
   const char* b = bytes.data() + kRecordPrefixSize;
-  record->sequence = GetFixed(b, 8);
-  record->timestamp_ns = static_cast<int64_t>(GetFixed(b + 8, 8));
+  record->sequence = DecodeFixed<uint64_t>(b);
+  record->timestamp_ns = static_cast<int64_t>(DecodeFixed<uint64_t>(b + 8));
   std::memcpy(record->event_id.data(), b + 16, 16);
-  record->type = static_cast<uint16_t>(GetFixed(b + 32, 2));
+  record->type = DecodeFixed<uint16_t>(b + 32);
   std::memcpy(record->chain.data(), b + 34, 32);
   record->payload.assign(b + kRecordFixedBodySize, length - kRecordFixedBodySize);
   *consumed = kRecordPrefixSize + length;

@@ -7,8 +7,8 @@
 #include "audit/event_id.h"
 #include "audit/log_format.h"
 #include "audit/segment_format.h"
-#include "audit/test_records.h"
 #include "engine/command_codec.h"
+#include "testing/audit_records.h"
 
 namespace dreichor::audit {
 namespace {

@@ -12,10 +12,7 @@ namespace dreichor::audit {
 namespace {
 
 // Appends the CRC-32C of everything in `out` so far.
-void SealWithCrc(std::string* out) {
-  const uint32_t crc = crc32c::Value(*out);
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
-}
+void SealWithCrc(std::string* out) { AppendFixed<uint32_t>(out, crc32c::Value(*out)); }
 
 Status CheckCrcAndMagic(std::string_view bytes, size_t size, const char* magic, const char* what) {
   if (bytes.size() != size) {

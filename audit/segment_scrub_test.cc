@@ -11,9 +11,9 @@
 
 #include "audit/file_log.h"
 #include "audit/log_format.h"
-#include "audit/test_records.h"
+#include "testing/audit_records.h"
+#include "testing/temp_dir.h"
 #include "util/fault_injection_env.h"
-#include "util/temp_dir.h"
 
 namespace dreichor::audit {
 namespace {

@@ -15,8 +15,8 @@
 
 #include "audit/file_log.h"
 #include "runtime/replay.h"
-#include "runtime/test_commands.h"
-#include "util/temp_dir.h"
+#include "testing/commands.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor::bench {
 namespace {

@@ -29,8 +29,8 @@
 #include <string>
 #include <vector>
 
-#include "api/test_http_client.h"
 #include "config/env_config.h"
+#include "testing/http_client.h"
 #include "util/socket_address.h"
 
 namespace {
@@ -73,7 +73,7 @@ bool Seed(const std::string& host, uint16_t port) {
     fprintf(stderr, "--seed needs DREICHOR_ADMIN_TOKEN\n");
     return false;
   }
-  dreichor::api::TestHttpClient c(host, port);
+  dreichor::testing::TestHttpClient c(host, port);
   const std::vector<std::pair<std::string, std::string>> auth = {
       {"Authorization", std::string("Bearer ") + token}};
   auto r = c.Post("/v1/admin/markets",

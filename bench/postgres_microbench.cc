@@ -7,17 +7,17 @@
 
 #include "audit/file_log.h"
 #include "audit/postgres_log.h"
-#include "migrate/test_database.h"
 #include "runtime/replay.h"
-#include "runtime/test_commands.h"
-#include "util/temp_dir.h"
+#include "testing/commands.h"
+#include "testing/temp_dir.h"
+#include "testing/test_database.h"
 
 namespace dreichor::bench {
 namespace {
 
 // A fresh database with the audit tables, on a server with fsync on.
 std::string MigratedDatabase() {
-  return migrate::MigratedTestDatabase(DREICHOR_MIGRATIONS_DIR, {"audit"}, /*durable=*/true);
+  return testing::MigratedTestDatabase(DREICHOR_MIGRATIONS_DIR, {"audit"}, /*durable=*/true);
 }
 
 struct Backend {

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "api/command_json.h"
+#include "command_json/command_json.h"
 #include "engine/command_codec.h"
 #include "util/json_log.h"
 #include "util/json_text.h"
@@ -77,7 +77,7 @@ std::string CloudEventLine(const audit::Record& record, const std::string& sourc
   if (command.ok()) {
     e["datacontenttype"] = "application/json";
     e["sequence"] = sequence;
-    nlohmann::ordered_json data = api::CommandJson(command.value());
+    nlohmann::ordered_json data = command_json::ToJson(command.value());
     data["chain_hash"] = ToHex(record.chain);
     e["data"] = std::move(data);
   } else {

@@ -2,8 +2,6 @@
 
 #include <ctime>
 #include <deque>
-#include <fstream>
-#include <sstream>
 
 #include "audit/file_log.h"
 #include "audit/verify.h"
@@ -244,14 +242,12 @@ int SnapshotVerify(const std::string& snapshot_dir, const std::string& audit_dir
 }
 
 int EnvCheck(const std::string& env_file, std::ostream& out, std::ostream& err) {
-  std::ifstream in(env_file, std::ios::binary);
-  if (!in) {
-    err << "cannot read " << env_file << "\n";
+  std::string text;
+  if (Status s = Env::Default()->ReadFile(env_file, &text); !s.ok()) {
+    err << "cannot read " << env_file << ": " << s.message() << "\n";
     return kCannotRead;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto env = config::ParseEnvFile(text.str());
+  auto env = config::ParseEnvFile(text);
   if (!env.ok()) {
     err << env_file << ": " << env.status().message() << "\n";
     return kProblemFound;

@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "audit/file_log.h"
-#include "audit/test_records.h"
-#include "runtime/test_commands.h"
 #include "snapshot/snapshot_store.h"
-#include "util/temp_dir.h"
+#include "testing/audit_records.h"
+#include "testing/commands.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor::cli {
 namespace {

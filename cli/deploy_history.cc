@@ -15,7 +15,7 @@ int ExitCodeFor(const Status& s) {
 }  // namespace
 
 int DeployHistoryVerify(const std::string& dir, std::ostream& out, std::ostream& err) {
-  auto entries = deploy::ReadHistoryForVerification(dir);
+  auto entries = deploy::ReadHistoryForVerification(Env::Default(), dir);
   if (!entries.ok()) {
     err << "verification failed: " << entries.status().message() << "\n";
     return ExitCodeFor(entries.status());
@@ -29,7 +29,7 @@ int DeployHistoryVerify(const std::string& dir, std::ostream& out, std::ostream&
 }
 
 int DeployHistoryShow(const std::string& dir, size_t count, std::ostream& out, std::ostream& err) {
-  auto entries = deploy::ReadHistoryForVerification(dir);
+  auto entries = deploy::ReadHistoryForVerification(Env::Default(), dir);
   if (!entries.ok()) {
     err << entries.status().message() << "\n";
     return ExitCodeFor(entries.status());

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "deploy/deploy_rules.h"
-#include "util/temp_dir.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor::deploy {
 namespace {
@@ -166,7 +166,7 @@ class RuntimeEnvTest : public ::testing::Test {
     std::ofstream out(config_.runtime_env_file);
     for (const auto& [k, v] : vars) out << k << "=" << v << "\n";
     out.close();
-    return LoadRuntimeEnv(config_);
+    return LoadRuntimeEnv(Env::Default(), config_);
   }
   TempDir dir_;
   AgentConfig config_;
@@ -210,8 +210,9 @@ TEST_F(RuntimeEnvTest, VolumesAndListenAddressMustFitTheContainer) {
 
 TEST_F(RuntimeEnvTest, MissingFileIsNamed) {
   std::remove(config_.runtime_env_file.c_str());
-  EXPECT_NE(LoadRuntimeEnv(config_).status().message().find("runtime.env cannot be read"),
-            std::string::npos);
+  EXPECT_NE(
+      LoadRuntimeEnv(Env::Default(), config_).status().message().find("runtime.env cannot be read"),
+      std::string::npos);
 }
 
 }  // namespace

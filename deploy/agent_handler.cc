@@ -1,48 +1,42 @@
 #include "deploy/agent_handler.h"
 
-#include <charconv>
-
-#include "api/json_fields.h"
-#include "util/json_text.h"
+#include "deploy/agent_answers.h"
+#include "deploy/agent_errors.h"
+#include "http/json_fields.h"
+#include "http/reply.h"
+#include "util/parse_number.h"
 
 namespace dreichor::deploy {
 
 namespace {
 
-namespace http = boost::beast::http;
+using http::ErrorReply;
+using http::JsonReply;
+using http::Method;
+using http::Request;
+using http::Respond;
+using http::RouteParams;
 using nlohmann::ordered_json;
-
-api::Response Json(int status, const ordered_json& body) {
-  api::Response res{static_cast<http::status>(status), 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = JsonText(body);
-  res.prepare_payload();
-  return res;
-}
-
-api::Response Error(int status, const std::string& code, const std::string& message) {
-  return Json(status, {{"error", {{"code", code}, {"message", message}}}});
-}
 
 // The value of ?limit=N, or `fallback`; nullopt when malformed.
 std::optional<size_t> LimitParam(std::string_view query, size_t fallback) {
   if (query.empty()) return fallback;
   if (query.rfind("limit=", 0) != 0) return std::nullopt;
-  size_t n = 0;
-  const std::string_view digits = query.substr(6);
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (ec != std::errc() || end != digits.data() + digits.size() || n == 0 ||
-      n > kMaxDeploymentsListed) {
-    return std::nullopt;
-  }
-  return n;
+  const auto n = ParseDecimal(query.substr(6));
+  if (!n || *n == 0 || *n > kMaxDeploymentsListed) return std::nullopt;
+  return static_cast<size_t>(*n);
 }
+
+// Actions other than deploy take no body (an empty one, or {}).
+bool EmptyBody(const Request& request) { return request.body().empty() || request.body() == "{}"; }
 
 }  // namespace
 
-AgentHandler::AgentHandler(Deployer* deployer, AccessVerifier* verifier, Clock* clock, JsonLog* log)
-    : deployer_(deployer), verifier_(verifier), clock_(clock), log_(log) {}
+AgentHandler::AgentHandler(std::string env, Deployer* deployer, AccessVerifier* verifier,
+                           Clock* clock, JsonLog* log)
+    : env_(std::move(env)), deployer_(deployer), verifier_(verifier), clock_(clock), log_(log) {
+  AddRoutes();
+}
 
 AgentHandler::~AgentHandler() { Drain(); }
 
@@ -75,41 +69,77 @@ void AgentHandler::RunWorker(std::function<void()> work) {
 }
 
 void AgentHandler::RunAction(const std::string& action, const std::string& identity,
-                             std::function<ActionOutcome()> run, api::Respond respond) {
+                             std::function<ActionResult()> run, Respond respond) {
   ActionLock::Holder holder{action, identity, clock_->NowUnixNanos()}, current;
   if (!lock_.TryAcquire(holder, &current)) {
-    respond(Json(
-        409,
-        {{"error",
-          {{"code", "busy"},
-           {"message", "another action is running: " + current.action + " by " + current.identity},
-           {"holder",
-            {{"action", current.action},
-             {"operator", current.identity},
-             {"since", FormatUtc(current.since_ns)}}}}}}));
-    return;
+    return respond(JsonReply(
+        kBusy.status, ordered_json{{"error",
+                                    {{"code", kBusy.code},
+                                     {"message", "another action is running: " + current.action +
+                                                     " by " + current.identity},
+                                     {"holder",
+                                      {{"action", current.action},
+                                       {"operator", current.identity},
+                                       {"since", FormatUtc(current.since_ns)}}}}}}));
   }
   log_->Info("action", {{"action", action}, {"operator", identity}});
   RunWorker([this, run = std::move(run), respond] {
-    ActionOutcome outcome = run();
+    const ActionResult result = run();
     lock_.Release();
-    respond(Json(outcome.http_status, outcome.body));
+    respond(ActionAnswer(result));
   });
 }
 
-void AgentHandler::Handle(api::Request&& request, api::Respond respond) {
-  const std::string_view target(request.target().data(), request.target().size());
-  const size_t q = target.find('?');
-  const std::string path(target.substr(0, q));
-  const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
-  const http::verb method = request.method();
-
-  if (path == "/health/live") {
-    if (method != http::verb::get) return respond(Error(405, "method_not_allowed", "use GET"));
-    return respond(Json(200, {{"live", true}}));
+void AgentHandler::AddRoutes() {
+  router_.Add(Method::get, "/v1/status", [this](const Request&, const RouteParams&, Respond r) {
+    RunWorker([this, r] {
+      auto status = deployer_->CurrentStatus();
+      if (!status.ok()) return r(ErrorReply(kEngineError, status.status().message()));
+      r(JsonReply(200, StatusJson(env_, status.value(), lock_.holder())));
+    });
+  });
+  router_.Add(Method::get, "/v1/deployments",
+              [this](const Request&, const RouteParams& p, Respond r) {
+                const auto limit = LimitParam(p.query(), 100);
+                if (!limit)
+                  return r(ErrorReply(http::ApiError::BadField("limit", "must be 1 to 1000")));
+                auto entries = deployer_->Deployments();
+                if (!entries.ok()) {
+                  return r(ErrorReply(kHistoryFailed, entries.status().message()));
+                }
+                r(JsonReply(200, DeploymentsJson(entries.value(), *limit)));
+              });
+  router_.Add(Method::post, "/v1/deploy",
+              [this](const Request& q, const RouteParams& p, Respond r) {
+                nlohmann::json body;
+                if (auto e = http::ParseObject(q.body(), &body)) return r(ErrorReply(*e));
+                std::string tag;
+                http::FieldReader fields(body);
+                fields.String("tag", &tag, http::Need::kRequired, 128);
+                if (auto e = fields.Finish()) return r(ErrorReply(*e));
+                const std::string who = p.identity();
+                RunAction(
+                    "deploy", who, [this, tag, who] { return deployer_->Deploy(tag, who); }, r);
+              });
+  using ActionFn = ActionResult (Deployer::*)(const std::string&);
+  for (const auto& [path, action, fn] :
+       {std::tuple{"/v1/rollback", "rollback", ActionFn{&Deployer::Rollback}},
+        std::tuple{"/v1/stop", "stop", ActionFn{&Deployer::Stop}},
+        std::tuple{"/v1/start", "start", ActionFn{&Deployer::Start}}}) {
+    router_.Add(Method::post, path,
+                [this, action = std::string(action), fn = fn](const Request& q,
+                                                              const RouteParams& p, Respond r) {
+                  if (!EmptyBody(q)) {
+                    return r(ErrorReply(http::kInvalidField, "this action takes no body"));
+                  }
+                  const std::string who = p.identity();
+                  RunAction(
+                      action, who, [this, fn, who] { return (deployer_->*fn)(who); }, r);
+                });
   }
-  if (draining_) return respond(Error(503, "shutting_down", "the agent is shutting down"));
+}
 
+std::optional<std::string> AgentHandler::Authenticate(const Request& request, Respond& respond) {
   // A second copy of the header could carry another identity's token: refuse, whatever they are.
   AccessDecision access;
   if (request.count(kAccessHeader) > 1) {
@@ -121,71 +151,29 @@ void AgentHandler::Handle(api::Request&& request, api::Respond respond) {
         header == request.end() ? std::string_view()
                                 : std::string_view(header->value().data(), header->value().size()));
   }
-  if (!access.ok()) {
-    log_->Warn("request refused", {{"method", std::string(request.method_string())},
-                                   {"path", path},
-                                   {"status", access.http_status},
-                                   {"reason", access.reason},
-                                   {"identity", access.identity}});
-    return respond(Error(access.http_status,
-                         access.http_status == 401 ? "unauthenticated" : "forbidden",
-                         access.reason));
-  }
-  const std::string& who = access.identity;
+  if (access.ok()) return access.identity;
+  const std::string_view target(request.target().data(), request.target().size());
+  log_->Warn("request refused", {{"method", std::string(request.method_string())},
+                                 {"path", std::string(target.substr(0, target.find('?')))},
+                                 {"status", access.http_status},
+                                 {"reason", access.reason},
+                                 {"identity", access.identity}});
+  respond(ErrorReply(access.http_status == 401 ? kUnauthenticated : kForbidden, access.reason));
+  return std::nullopt;
+}
 
-  if (path == "/v1/status" || path == "/v1/deployments") {
-    if (method != http::verb::get) return respond(Error(405, "method_not_allowed", "use GET"));
-    if (path == "/v1/status") {
-      return RunWorker([this, respond] {
-        ActionOutcome o = deployer_->CurrentStatus();
-        if (o.http_status == 200) {
-          const auto holder = lock_.holder();
-          o.body["action_in_progress"] = holder
-                                             ? ordered_json{{"action", holder->action},
-                                                            {"operator", holder->identity},
-                                                            {"since", FormatUtc(holder->since_ns)}}
-                                             : ordered_json();
-        }
-        respond(Json(o.http_status, o.body));
-      });
+void AgentHandler::Handle(Request&& request, Respond respond) {
+  const std::string_view target(request.target().data(), request.target().size());
+  if (target.substr(0, target.find('?')) == "/health/live") {
+    if (request.method() != Method::get) {
+      return respond(ErrorReply(http::kMethodNotAllowed, "/health/live accepts GET only"));
     }
-    const auto limit = LimitParam(query, 100);
-    if (!limit) {
-      return respond(Error(400, "invalid_field", "limit: must be 1 to 1000"));
-    }
-    ActionOutcome o = deployer_->Deployments(*limit);
-    return respond(Json(o.http_status, o.body));
+    return respond(JsonReply(200, ordered_json{{"live", true}}));
   }
-
-  if (path == "/v1/deploy" || path == "/v1/rollback" || path == "/v1/stop" || path == "/v1/start") {
-    if (method != http::verb::post) return respond(Error(405, "method_not_allowed", "use POST"));
-    if (path == "/v1/deploy") {
-      nlohmann::json body;
-      if (auto e = api::ParseObject(request.body(), &body)) {
-        return respond(Error(e->status, e->code, e->message));
-      }
-      std::string tag;
-      api::FieldReader fields(body);
-      fields.String("tag", &tag, api::Need::kRequired, 128);
-      if (auto e = fields.Finish()) return respond(Error(e->status, e->code, e->message));
-      return RunAction(
-          "deploy", who, [this, tag, who] { return deployer_->Deploy(tag, who); }, respond);
-    }
-    if (!request.body().empty() && request.body() != "{}") {
-      return respond(Error(400, "invalid_field", "this action takes no body"));
-    }
-    if (path == "/v1/rollback") {
-      return RunAction(
-          "rollback", who, [this, who] { return deployer_->Rollback(who); }, respond);
-    }
-    if (path == "/v1/stop") {
-      return RunAction(
-          "stop", who, [this, who] { return deployer_->Stop(who); }, respond);
-    }
-    return RunAction(
-        "start", who, [this, who] { return deployer_->Start(who); }, respond);
-  }
-  respond(Error(404, "not_found", "no route " + path));
+  if (draining_) return respond(ErrorReply(kAgentShuttingDown, "the agent is shutting down"));
+  const std::optional<std::string> who = Authenticate(request, respond);
+  if (!who) return;
+  router_.Dispatch(request, std::move(respond), *who);
 }
 
 }  // namespace dreichor::deploy

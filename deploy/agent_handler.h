@@ -16,9 +16,10 @@
 #include <mutex>
 #include <thread>
 
-#include "api/http_server.h"
 #include "deploy/access/access_verifier.h"
 #include "deploy/deployer.h"
+#include "http/router.h"
+#include "util/clock.h"
 #include "util/json_log.h"
 
 namespace dreichor::deploy {
@@ -26,26 +27,34 @@ namespace dreichor::deploy {
 inline constexpr char kAccessHeader[] = "Cf-Access-Jwt-Assertion";
 inline constexpr size_t kMaxDeploymentsListed = 1000;
 
-class AgentHandler final : public api::Handler {
+class AgentHandler final : public http::Handler {
  public:
-  AgentHandler(Deployer* deployer, AccessVerifier* verifier, Clock* clock, JsonLog* log);
+  // `env` is the agent's environment, shown in the status.
+  AgentHandler(std::string env, Deployer* deployer, AccessVerifier* verifier, Clock* clock,
+               JsonLog* log);
   // Waits for every running action.
   ~AgentHandler() override;
 
-  void Handle(api::Request&& request, api::Respond respond) override;
+  void Handle(http::Request&& request, http::Respond respond) override;
   // Waits for running actions to finish; later requests are answered 503.
   void Drain();
 
  private:
+  // The identity a request's Access token proves; nullopt (with the refusal answered and logged)
+  // when it proves none.
+  std::optional<std::string> Authenticate(const http::Request& request, http::Respond& respond);
+  void AddRoutes();
   void RunAction(const std::string& action, const std::string& identity,
-                 std::function<ActionOutcome()> run, api::Respond respond);
+                 std::function<ActionResult()> run, http::Respond respond);
   void RunWorker(std::function<void()> work);
 
+  const std::string env_;
   Deployer* const deployer_;
   AccessVerifier* const verifier_;
   Clock* const clock_;
   JsonLog* const log_;
   ActionLock lock_;
+  http::Router router_;  // the authenticated routes; handlers get the identity from identity_
   std::atomic<bool> draining_{false};
   std::mutex workers_mu_;
   struct Worker {

@@ -8,27 +8,28 @@
 #include <future>
 #include <sstream>
 
-#include "api/test_http_client.h"
-#include "deploy/access/test_tokens.h"
-#include "deploy/engine/fake_engine.h"
-#include "deploy/test_agent.h"
-#include "util/temp_dir.h"
+#include "testing/access_tokens.h"
+#include "testing/agent.h"
+#include "testing/fake_clock.h"
+#include "testing/fake_container_engine.h"
+#include "testing/http_client.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor::deploy {
 namespace {
 
-using api::TestHttpClient;
-using api::TestResponse;
+using testing::TestHttpClient;
+using testing::TestResponse;
 
 constexpr char kIssuer[] = "https://example.cloudflareaccess.com";
 constexpr char kAudience[] = "aud-dev-0123456789abcdef";
 constexpr char kRepo[] = "registry.test/dreichor/runtime";
 
-// Wall time for token checks; readiness waits block until the test opens the gate.
+// A fixed time for tokens and records; readiness waits block until the test opens the gate.
 class GatedClock final : public Clock {
  public:
-  int64_t NowUnixNanos() override { return static_cast<int64_t>(time(nullptr)) * 1'000'000'000; }
-  void SleepFor(std::chrono::milliseconds) override {
+  int64_t NowUnixNanos() override { return testing::FakeClock::kStart; }
+  void SleepFor(std::chrono::nanoseconds) override {
     std::unique_lock<std::mutex> lock(mu_);
     ++sleepers_;
     waiting_.notify_all();
@@ -70,18 +71,20 @@ class AgentHandlerTest : public ::testing::Test {
 
     std::ofstream(dir_.path() + "/jwks.json") << testing::Jwks({&key_});
     log_file_ = fopen((dir_.path() + "/agent.log").c_str(), "w");
-    log_ = std::make_unique<JsonLog>(log_file_, LogLevel::kDebug, Env::Default());
-    history_ = std::move(History::Open(config_.history_dir(), &clock_)).value();
-    deployer_ = std::make_unique<Deployer>(config_, &engine_, history_.get(), &clock_, log_.get());
+    log_ = std::make_unique<JsonLog>(log_file_, LogLevel::kDebug, &clock_);
+    history_ = std::move(History::Open(Env::Default(), config_.history_dir(), &clock_)).value();
+    deployer_ = std::make_unique<Deployer>(config_, &engine_, history_.get(), Env::Default(),
+                                           &clock_, log_.get());
     verifier_ = std::make_unique<AccessVerifier>(
         AccessPolicy{kIssuer, kAudience, {"alice@example.com"}},
-        MakeKeySource("file:" + dir_.path() + "/jwks.json"), [] { return time(nullptr); });
-    handler_ =
-        std::make_unique<AgentHandler>(deployer_.get(), verifier_.get(), &clock_, log_.get());
-    api::HttpServerOptions options;
+        MakeKeySource(Env::Default(), "file:" + dir_.path() + "/jwks.json"),
+        [this] { return clock_.NowUnixSeconds(); });
+    handler_ = std::make_unique<AgentHandler>("dev", deployer_.get(), verifier_.get(), &clock_,
+                                              log_.get());
+    http::ServerOptions options;
     options.address = "127.0.0.1";
     options.threads = 2;
-    server_ = std::move(api::HttpServer::Start(options, handler_.get())).value();
+    server_ = std::move(http::Server::Start(options, handler_.get())).value();
   }
   ~AgentHandlerTest() override {
     clock_.Open();
@@ -91,8 +94,8 @@ class AgentHandlerTest : public ::testing::Test {
   }
 
   std::string Token(const std::string& email = "alice@example.com") {
-    return testing::SignedToken(key_,
-                                testing::AccessClaims(kIssuer, kAudience, email, time(nullptr)));
+    return testing::SignedToken(
+        key_, testing::AccessClaims(kIssuer, kAudience, email, clock_.NowUnixSeconds()));
   }
   TestResponse Send(const std::string& method, const std::string& path, const std::string& body,
                     const std::string& token) {
@@ -121,7 +124,7 @@ class AgentHandlerTest : public ::testing::Test {
   std::unique_ptr<Deployer> deployer_;
   std::unique_ptr<AccessVerifier> verifier_;
   std::unique_ptr<AgentHandler> handler_;
-  std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<http::Server> server_;
 };
 
 TEST_F(AgentHandlerTest, ARepeatedAccessHeaderIsRefusedWhateverTheTokens) {
@@ -196,7 +199,7 @@ TEST_F(AgentHandlerTest, DeployIsRecordedWithTheTokensIdentity) {
   ASSERT_EQ(r.status, 200) << r.body;
   auto entries = history_->ReadAll();
   ASSERT_EQ(entries.value().size(), 2u);
-  EXPECT_EQ(entries.value()[1].fields["operator"], "alice@example.com");
+  EXPECT_EQ(entries.value()[1].record.identity, "alice@example.com");
 }
 
 TEST_F(AgentHandlerTest, SecondActionWhileOneRunsGets409NamingTheHolder) {

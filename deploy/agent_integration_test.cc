@@ -9,28 +9,28 @@
 #include <future>
 #include <regex>
 
-#include "api/test_http_client.h"
-#include "deploy/access/test_tokens.h"
 #include "deploy/engine/docker_engine.h"
-#include "deploy/engine/test_container_host.h"
-#include "deploy/test_agent.h"
-#include "runtime/service/test_runtime_process.h"
+#include "testing/access_tokens.h"
+#include "testing/agent.h"
+#include "testing/container_host.h"
+#include "testing/http_client.h"
+#include "testing/runtime_process.h"
 
 namespace dreichor::deploy {
 namespace {
 
 namespace fs = std::filesystem;
-using api::TestHttpClient;
-using api::TestResponse;
 using nlohmann::json;
 using testing::TestContainerHost;
+using testing::TestHttpClient;
 using testing::TestKey;
+using testing::TestResponse;
 
 constexpr char kIssuer[] = "https://dreichor-test.cloudflareaccess.com";
 constexpr char kDevAudience[] = "aud-dev-5b3f1c0e9a7d4e21";
 constexpr char kProdAudience[] = "aud-prod-91e0d7c4b2a84f36";
 constexpr char kAdminToken[] = "integration-admin-token-0123456789abcdef";
-constexpr char kRuntimeBinary[] = DREICHOR_BINARY_DIR "/runtime/service/dreichor-runtime";
+constexpr char kRuntimeBinary[] = DREICHOR_BINARY_DIR "/service/dreichor-runtime";
 constexpr char kAgentBinary[] = DREICHOR_BINARY_DIR "/deploy/dreichor-deploy-agent";
 constexpr char kCliBinary[] = DREICHOR_BINARY_DIR "/cli/dreichor";
 
@@ -95,7 +95,7 @@ class AgentIntegrationTest : public ::testing::Test {
   }
 
   struct Agent {
-    std::unique_ptr<runtime::RuntimeProcess> process;
+    std::unique_ptr<testing::RuntimeProcess> process;
     std::string base;
     uint16_t port = 0;
     uint16_t runtime_port = 0;
@@ -132,7 +132,7 @@ class AgentIntegrationTest : public ::testing::Test {
         {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + jwks_},
         {"DREICHOR_AGENT_LOG_LEVEL", "info"},
         {"PATH", "/usr/bin:/bin"}};
-    agent->process = std::make_unique<runtime::RuntimeProcess>(
+    agent->process = std::make_unique<testing::RuntimeProcess>(
         kAgentBinary, vars, host_->dir() + "/agent-" + env + ".log");
     agent->port = testing::WaitForAgentPort(*agent->process);
     EXPECT_NE(agent->port, 0) << "the " << env << " agent did not become ready";

@@ -1,11 +1,10 @@
 #include "deploy/deploy_rules.h"
 
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "config/env_config.h"
 #include "config/env_schema.h"
+#include "util/sha256.h"
 
 namespace dreichor::deploy {
 
@@ -37,13 +36,22 @@ std::string DatabaseName(const std::string& url) {
   return url.substr(slash + 1, url.find('?', slash) - slash - 1);
 }
 
-Result<RuntimeEnv> LoadRuntimeEnv(const AgentConfig& config) {
+std::string EnvHash(const std::vector<std::string>& variables) {
+  Sha256 h;
+  for (const std::string& v : variables) {
+    h.Update(v);
+    h.Update("\n");
+  }
+  return ToHex(h.Finish());
+}
+
+Result<RuntimeEnv> LoadRuntimeEnv(Env* files, const AgentConfig& config) {
   const std::string& path = config.runtime_env_file;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("runtime env file " + path + " cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto parsed = config::ParseEnvFile(text.str());
+  std::string text;
+  if (Status s = files->ReadFile(path, &text); !s.ok()) {
+    return Status::NotFound("runtime env file " + path + " cannot be read: " + s.message());
+  }
+  auto parsed = config::ParseEnvFile(text);
   if (!parsed.ok()) return Status::InvalidArgument(path + ": " + parsed.status().message());
   const config::EnvMap& env = parsed.value();
 

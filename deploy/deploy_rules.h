@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "deploy/agent_config.h"
+#include "util/env.h"
 #include "util/status.h"
 
 namespace dreichor::deploy {
@@ -35,7 +36,11 @@ struct RuntimeEnv {
 // audit and snapshot directories are the two mounted volumes; DREICHOR_LISTEN is on all
 // addresses (0.0.0.0 or ::) with a fixed port, since only the published port reaches it. Secret
 // values never appear in the error.
-Result<RuntimeEnv> LoadRuntimeEnv(const AgentConfig& config);
+Result<RuntimeEnv> LoadRuntimeEnv(Env* env, const AgentConfig& config);
+
+// SHA-256 (hex) of a container's environment, KEY=VALUE lines in order: the label that makes a
+// redeploy of the same digest with another env file a real deploy.
+std::string EnvHash(const std::vector<std::string>& variables);
 
 // "postgres://u:p@h:5432/dreichor_dev?sslmode=x" -> "dreichor_dev".
 std::string DatabaseName(const std::string& url);

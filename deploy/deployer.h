@@ -11,22 +11,23 @@
 //    the operator decides. The previous container stays, stopped, so that Rollback restores it.
 //  * Only containers labelled dreichor.env=<this env> are ever inspected or touched.
 //
-// Each method runs one action to its end and returns the HTTP answer. The caller makes sure one
-// action runs at a time (ActionLock).
+// Each action runs to its end and returns what happened as a value (ActionResult); presenting it
+// (HTTP statuses, JSON) is the caller's business. The caller makes sure one action runs at a
+// time (ActionLock). Thread-safe otherwise: CurrentStatus may run during an action.
 #pragma once
 
 #include <chrono>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "deploy/agent_config.h"
-#include "deploy/clock.h"
 #include "deploy/deploy_rules.h"
 #include "deploy/engine/container_engine.h"
 #include "deploy/history.h"
+#include "util/clock.h"
+#include "util/env.h"
 #include "util/json_log.h"
 
 namespace dreichor::deploy {
@@ -42,9 +43,44 @@ inline constexpr char kEnvHashLabel[] = "dreichor.env-sha256";
 inline constexpr int kFailureLogLines = 30;
 inline constexpr std::chrono::milliseconds kReadinessPollInterval{500};
 
-struct ActionOutcome {
-  int http_status = 200;
-  nlohmann::ordered_json body;
+// Why an action did not run at all. Nothing was touched; a refused tag is still recorded.
+enum class Refusal {
+  kNone,
+  kBadTag,             // not a valid tag, or a moving tag in prod
+  kNothingToRollBack,  // no earlier succeeded deployment with another digest
+  kNotRunning,         // stop: no runtime runs
+  kNoContainer,        // start: there is no runtime container
+  kAlreadyRunning,     // start: it runs
+  kEngineError,        // the engine could not be asked
+  kHistoryFailed,      // the history could not be written
+};
+
+// What an action did.
+struct ActionResult {
+  Refusal refusal = Refusal::kNone;
+  std::string message;                  // why it was refused
+  std::optional<HistoryRecord> record;  // how it ended: the last record it wrote
+};
+
+// A deployment that succeeded: the sequence of its "started" record, its tag and digest.
+struct Deployment {
+  uint64_t id = 0;
+  std::string tag;
+  std::string digest;
+};
+
+// A runtime container as the agent sees it.
+struct ContainerView {
+  ContainerState state;
+  bool ready = false;  // its healthcheck passes now
+};
+
+struct AgentStatus {
+  std::optional<ContainerView> container;
+  std::optional<ContainerView> previous;  // the one set aside by a deploy, if any
+  std::optional<Deployment> current;      // the last deployment that succeeded
+  bool last_attempt_failed_after_stop = false;
+  std::optional<Deployment> rollback_target;  // id 0: what Rollback would start
 };
 
 // At most one mutating action at a time; a second one learns who holds the lock.
@@ -67,31 +103,27 @@ class ActionLock {
 
 class Deployer {
  public:
-  Deployer(AgentConfig config, ContainerEngine* engine, History* history, Clock* clock,
+  Deployer(AgentConfig config, ContainerEngine* engine, History* history, Env* env, Clock* clock,
            JsonLog* log);
 
   // Reads the history: which deployments succeeded and whether the last attempt failed after
   // stopping the old container.
   Status Load();
 
-  ActionOutcome Deploy(const std::string& tag, const std::string& identity);
+  ActionResult Deploy(const std::string& tag, const std::string& identity);
   // To the previous succeeded deployment (by digest); after a deploy that failed once the old
   // container had stopped, to the deployment that ran before it.
-  ActionOutcome Rollback(const std::string& identity);
-  ActionOutcome Stop(const std::string& identity);
-  ActionOutcome Start(const std::string& identity);
-  ActionOutcome CurrentStatus();
-  ActionOutcome Deployments(size_t limit);
-
-  struct Deployment {
-    uint64_t id = 0;  // the sequence number of its "started" record
-    std::string tag;
-    std::string digest;
-  };
+  ActionResult Rollback(const std::string& identity);
+  ActionResult Stop(const std::string& identity);
+  ActionResult Start(const std::string& identity);
+  // Error: the engine could not be asked.
+  Result<AgentStatus> CurrentStatus();
+  // The whole history, oldest first.
+  Result<std::vector<HistoryEntry>> Deployments();
 
  private:
   struct Failure {
-    std::string step;
+    Step step;
     std::string reason;
     std::vector<std::string> logs;
   };
@@ -100,45 +132,49 @@ class Deployer {
     std::string digest;
   };
 
-  // Replaces the runtime container with one running `target`. On failure, *old_stopped says
-  // whether the previous container had been stopped by then.
-  // Stops the running runtime (if any) and renames it to <name>-previous, replacing an older
-  // previous container. *old_stopped: whether what ran before is now stopped.
-  std::optional<Failure> SetOldAside(bool* old_stopped);
-  ContainerSpec RuntimeSpec(const Target& target, uint64_t deployment,
-                            const std::vector<std::string>& env, uint16_t container_port) const;
-  std::chrono::seconds StopTimeout() const {
-    return std::chrono::duration_cast<std::chrono::seconds>(config_.stop_timeout);
-  }
-  std::optional<Failure> Cutover(const Target& target, uint64_t deployment,
-                                 const std::vector<std::string>& env, uint16_t container_port,
-                                 bool* old_stopped);
-  // The runtime env file and the two volume directories, checked before anything is touched.
+  // deploy_steps.cc: the steps of an action.
   std::optional<Failure> Preflight(RuntimeEnv* env);
   std::optional<Failure> RunMigrations(const std::string& tag, const std::string& database_url,
                                        const std::string& schema);
-  Result<std::optional<ContainerState>> Owned(const std::string& name);
+  std::optional<Failure> WaitMigrations(const std::string& id);
+  // Stops the running runtime (if any) and renames it to <name>-previous, replacing an older
+  // previous container. *old_stopped: whether what ran before is now stopped.
+  std::optional<Failure> SetOldAside(bool* old_stopped);
+  std::optional<Failure> Cutover(const Target& target, uint64_t deployment,
+                                 const std::vector<std::string>& env, uint16_t container_port,
+                                 bool* old_stopped);
+  ContainerSpec RuntimeSpec(const Target& target, uint64_t deployment,
+                            const std::vector<std::string>& env, uint16_t container_port) const;
   std::optional<Failure> WaitReady(const std::string& id, std::chrono::milliseconds deadline);
+  std::optional<Failure> CheckRollbackImage(const Target& target);
+  Result<std::optional<ContainerState>> Owned(const std::string& name);
   std::vector<std::string> LastLogs(const std::string& id);
-  Result<uint64_t> Record(nlohmann::ordered_json fields);
-  // Logs a failed best-effort step (cleanup whose failure changes no outcome).
-  void Warn(const Status& s, const char* what);
-  ActionOutcome Finish(const std::string& action, const std::string& identity, uint64_t deployment,
-                       const Target& target, int64_t started_ns,
-                       const std::optional<Failure>& failure, bool old_stopped);
+  bool CheckReady(const ContainerState& c);
+  std::chrono::seconds StopTimeout() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(config_.stop_timeout);
+  }
+
+  // deployer.cc: recording.
+  Result<uint64_t> Record(const HistoryRecord& record);
+  // Records how a deploy or rollback ended, and remembers a success.
+  ActionResult Finish(Action action, const std::string& identity, uint64_t deployment,
+                      const Target& target, int64_t started_ns,
+                      const std::optional<Failure>& failure, bool old_stopped);
+  ActionResult Refused(Refusal refusal, std::string message);
   std::optional<Target> RollbackTarget() const;
   // True when `current` runs `digest` with exactly this environment (a redeploy is a no-op).
   bool RunsAlready(const std::optional<ContainerState>& current, const std::string& digest,
                    const RuntimeEnv& env) const;
-  ActionOutcome RecordNoop(const std::string& identity, uint64_t deployment, const Target& target);
-  nlohmann::ordered_json DescribeContainer(const std::optional<ContainerState>& c);
+  // Logs a failed best-effort step (cleanup whose failure changes no outcome).
+  void Warn(const Status& s, const char* what);
 
   const AgentConfig config_;
   ContainerEngine* const engine_;
   History* const history_;
+  Env* const env_;
   Clock* const clock_;
   JsonLog* const log_;
-  mutable std::mutex state_mu_;        // Status() reads while an action runs
+  mutable std::mutex state_mu_;        // CurrentStatus reads while an action runs
   std::vector<Deployment> succeeded_;  // GUARDED_BY(state_mu_)
   bool failed_after_stop_ = false;     // GUARDED_BY(state_mu_)
 };

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "deploy/agent_answers.h"
 #include "deploy/deploy_rules.h"
-#include "deploy/engine/fake_engine.h"
-#include "deploy/test_agent.h"
-#include "util/temp_dir.h"
+#include "testing/agent.h"
+#include "testing/fake_clock.h"
+#include "testing/fake_container_engine.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor::deploy {
 namespace {
@@ -21,16 +23,20 @@ constexpr char kMigrationsRepo[] = "registry.test/dreichor/migrations";
 constexpr char kRuntime[] = "dreichor-runtime-dev";
 constexpr char kPrevious[] = "dreichor-runtime-dev-previous";
 
-class FakeClock final : public Clock {
- public:
-  int64_t NowUnixNanos() override { return now_ns; }
-  void SleepFor(std::chrono::milliseconds d) override { now_ns += d.count() * 1'000'000; }
-  int64_t now_ns = 1'795'000'000'000'000'000;
+// The deployer's result as the agent presents it (deploy/agent_answers.h): these tests check
+// outcomes through the statuses and JSON an operator sees.
+struct ActionOutcome {
+  int http_status = 0;
+  nlohmann::json body;
 };
+ActionOutcome Present(const ActionResult& result) {
+  const http::Response r = ActionAnswer(result);
+  return {static_cast<int>(r.result_int()), nlohmann::json::parse(r.body())};
+}
 
 class DeployerTest : public ::testing::Test {
  protected:
-  DeployerTest() : log_(fopen("/dev/null", "w"), LogLevel::kDebug, Env::Default()) {
+  DeployerTest() : log_(fopen("/dev/null", "w"), LogLevel::kDebug, &clock_) {
     base_ = dir_.path() + "/dev";
     std::filesystem::create_directories(base_ + "/volumes/audit-events");
     std::filesystem::create_directories(base_ + "/volumes/snapshots");
@@ -59,20 +65,21 @@ class DeployerTest : public ::testing::Test {
   void Reopen() {
     deployer_.reset();
     history_.reset();
-    history_ = std::move(History::Open(config_.history_dir(), &clock_)).value();
-    deployer_ = std::make_unique<Deployer>(config_, &engine_, history_.get(), &clock_, &log_);
+    history_ = std::move(History::Open(Env::Default(), config_.history_dir(), &clock_)).value();
+    deployer_ = std::make_unique<Deployer>(config_, &engine_, history_.get(), Env::Default(),
+                                           &clock_, &log_);
     ASSERT_TRUE(deployer_->Load().ok());
   }
 
   nlohmann::ordered_json LastRecord() {
     auto all = history_->ReadAll();
-    return all.value().back().fields;
+    return all.value().back().record.ToJson();
   }
   std::vector<std::string> Outcomes() {
     std::vector<std::string> out;
     auto all = history_->ReadAll();
     for (const HistoryEntry& e : all.value()) {
-      out.push_back(e.fields.value("action", "") + ":" + e.fields.value("outcome", ""));
+      out.push_back(std::string(ActionName(e.record.action)) + ":" + OutcomeName(e.record.outcome));
     }
     return out;
   }
@@ -82,7 +89,7 @@ class DeployerTest : public ::testing::Test {
     return c.at(kRuntime).labels.at(kDigestLabel);
   }
   void DeployOk(const std::string& tag) {
-    ActionOutcome o = deployer_->Deploy(tag, "alice@example.com");
+    ActionOutcome o = Present(deployer_->Deploy(tag, "alice@example.com"));
     ASSERT_EQ(o.http_status, 200) << o.body.dump();
   }
 
@@ -90,7 +97,7 @@ class DeployerTest : public ::testing::Test {
   std::string base_;
   AgentConfig config_;
   FakeEngine engine_;
-  FakeClock clock_;
+  testing::FakeClock clock_;
   JsonLog log_;
   std::unique_ptr<History> history_;
   std::unique_ptr<Deployer> deployer_;
@@ -161,7 +168,7 @@ TEST_F(DeployerTest, MovingTagIsRefusedInProdAndRecorded) {
   config_.env = "prod";
   config_.base_dir = dir_.path() + "/prod";
   Reopen();
-  ActionOutcome o = deployer_->Deploy("latest", "alice@example.com");
+  ActionOutcome o = Present(deployer_->Deploy("latest", "alice@example.com"));
   EXPECT_EQ(o.http_status, 400);
   EXPECT_EQ(o.body["error"]["code"], "bad_tag");
   EXPECT_EQ(LastRecord()["outcome"], "refused");
@@ -184,7 +191,7 @@ TEST_F(DeployerTest, FailuresBeforeTheCutoverLeaveTheOldContainerRunningUntouche
   };
   for (const Case& c : cases) {
     c.arrange();
-    ActionOutcome o = deployer_->Deploy("sha-bbbbbbb", "alice@example.com");
+    ActionOutcome o = Present(deployer_->Deploy("sha-bbbbbbb", "alice@example.com"));
     c.restore();
     EXPECT_EQ(o.http_status, 502) << c.step;
     const auto record = LastRecord();
@@ -204,7 +211,7 @@ TEST_F(DeployerTest, FailedMigrationsCostNoDowntimeAndKeepTheirLogs) {
   engine_.AddImage(kMigrationsRepo, "sha-aaaaaaa", {"sha256:m-aaaa", false, 0, 0});
   engine_.AddImage(kMigrationsRepo, "sha-bbbbbbb", {"sha256:m-bbbb", false, 0, 3});
   DeployOk("sha-aaaaaaa");
-  ActionOutcome o = deployer_->Deploy("sha-bbbbbbb", "alice@example.com");
+  ActionOutcome o = Present(deployer_->Deploy("sha-bbbbbbb", "alice@example.com"));
   EXPECT_EQ(o.http_status, 502);
   const auto record = LastRecord();
   EXPECT_EQ(record["step"], "migrations");
@@ -236,7 +243,7 @@ TEST_F(DeployerTest, FailuresAfterTheOldStoppedLeaveNothingRunningAndRollbackRes
     engine_.AddImage(kRepo, tag, bad);
     if (step == "create" || step == "start") engine_.FailNext(step, "engine said no");
 
-    ActionOutcome o = deployer_->Deploy(tag, "alice@example.com");
+    ActionOutcome o = Present(deployer_->Deploy(tag, "alice@example.com"));
     EXPECT_NE(o.http_status, 200);
     const auto record = LastRecord();
     EXPECT_EQ(record["outcome"], "failed");
@@ -258,7 +265,7 @@ TEST_F(DeployerTest, FailuresAfterTheOldStoppedLeaveNothingRunningAndRollbackRes
       EXPECT_EQ(record["reason"], "the container exited with code 14 before it was ready");
     }
 
-    ActionOutcome back = deployer_->Rollback("bob@example.com");
+    ActionOutcome back = Present(deployer_->Rollback("bob@example.com"));
     ASSERT_EQ(back.http_status, 200) << back.body.dump();
     EXPECT_EQ(back.body["record"]["digest"], "sha256:aaaa");
     EXPECT_EQ(RunningDigest(), "sha256:aaaa");
@@ -268,7 +275,7 @@ TEST_F(DeployerTest, FailuresAfterTheOldStoppedLeaveNothingRunningAndRollbackRes
 
 TEST_F(DeployerTest, ImageWithoutHealthcheckFailsReadiness) {
   engine_.AddImage(kRepo, "sha-ddddddd", {"sha256:dddd", false});
-  ActionOutcome o = deployer_->Deploy("sha-ddddddd", "alice@example.com");
+  ActionOutcome o = Present(deployer_->Deploy("sha-ddddddd", "alice@example.com"));
   EXPECT_EQ(o.http_status, 503);
   EXPECT_EQ(LastRecord()["reason"], "the image declares no HEALTHCHECK; readiness cannot be known");
   EXPECT_TRUE(engine_.ByName().empty());
@@ -277,7 +284,7 @@ TEST_F(DeployerTest, ImageWithoutHealthcheckFailsReadiness) {
 TEST_F(DeployerTest, StopOfTheOldContainerFailingAbortsTheDeploy) {
   DeployOk("sha-aaaaaaa");
   engine_.FailNext("stop", "timeout talking to the engine");
-  ActionOutcome o = deployer_->Deploy("sha-bbbbbbb", "alice@example.com");
+  ActionOutcome o = Present(deployer_->Deploy("sha-bbbbbbb", "alice@example.com"));
   EXPECT_EQ(o.http_status, 502);
   EXPECT_EQ(LastRecord()["step"], "stop-old");
   EXPECT_FALSE(engine_.ByName().count(kPrevious)) << "nothing was renamed or created";
@@ -286,23 +293,23 @@ TEST_F(DeployerTest, StopOfTheOldContainerFailingAbortsTheDeploy) {
 TEST_F(DeployerTest, RenameFailingAfterTheStopLeavesNothingRunningAndRollbackRecovers) {
   DeployOk("sha-aaaaaaa");
   engine_.FailNext("rename", "name in use");
-  ActionOutcome o = deployer_->Deploy("sha-bbbbbbb", "alice@example.com");
+  ActionOutcome o = Present(deployer_->Deploy("sha-bbbbbbb", "alice@example.com"));
   EXPECT_EQ(o.http_status, 502);
   EXPECT_EQ(LastRecord()["step"], "rename-old");
   EXPECT_EQ(LastRecord()["left_running"], "nothing");
   EXPECT_TRUE(engine_.Running().empty());
-  ASSERT_EQ(deployer_->Rollback("bob@example.com").http_status, 200);
+  ASSERT_EQ(Present(deployer_->Rollback("bob@example.com")).http_status, 200);
   EXPECT_EQ(RunningDigest(), "sha256:aaaa");
 }
 
 TEST_F(DeployerTest, RollbackGoesToThePreviousDigestAndSurvivesARestart) {
-  EXPECT_EQ(deployer_->Rollback("bob@example.com").http_status, 409);
+  EXPECT_EQ(Present(deployer_->Rollback("bob@example.com")).http_status, 409);
   DeployOk("sha-aaaaaaa");
-  EXPECT_EQ(deployer_->Rollback("bob@example.com").http_status, 409)
+  EXPECT_EQ(Present(deployer_->Rollback("bob@example.com")).http_status, 409)
       << "one deployment: nothing earlier";
   DeployOk("sha-bbbbbbb");
   Reopen();  // the target comes from the history
-  ActionOutcome o = deployer_->Rollback("bob@example.com");
+  ActionOutcome o = Present(deployer_->Rollback("bob@example.com"));
   ASSERT_EQ(o.http_status, 200) << o.body.dump();
   EXPECT_EQ(RunningDigest(), "sha256:aaaa");
   EXPECT_EQ(LastRecord()["action"], "rollback");
@@ -313,7 +320,7 @@ TEST_F(DeployerTest, RollbackToAnImageThatIsGoneEverywhereLeavesTheRuntimeRunnin
   DeployOk("sha-aaaaaaa");
   DeployOk("sha-bbbbbbb");
   engine_.Forget(kRepo, "sha-aaaaaaa");
-  ActionOutcome o = deployer_->Rollback("bob@example.com");
+  ActionOutcome o = Present(deployer_->Rollback("bob@example.com"));
   EXPECT_EQ(o.http_status, 502);
   EXPECT_EQ(LastRecord()["step"], "pull");
   EXPECT_EQ(LastRecord()["left_running"], "unchanged");
@@ -324,30 +331,30 @@ TEST_F(DeployerTest, RollbackUsesTheLocalImageWhenTheRegistryIsDown) {
   DeployOk("sha-aaaaaaa");
   DeployOk("sha-bbbbbbb");
   engine_.FailNext("pull", "registry unreachable");
-  ASSERT_EQ(deployer_->Rollback("bob@example.com").http_status, 200);
+  ASSERT_EQ(Present(deployer_->Rollback("bob@example.com")).http_status, 200);
   EXPECT_EQ(RunningDigest(), "sha256:aaaa");
 }
 
 TEST_F(DeployerTest, StopAndStartAreRecorded) {
-  EXPECT_EQ(deployer_->Stop("alice@example.com").http_status, 409);
-  EXPECT_EQ(deployer_->Start("alice@example.com").http_status, 409);
+  EXPECT_EQ(Present(deployer_->Stop("alice@example.com")).http_status, 409);
+  EXPECT_EQ(Present(deployer_->Start("alice@example.com")).http_status, 409);
   DeployOk("sha-aaaaaaa");
-  EXPECT_EQ(deployer_->Stop("alice@example.com").http_status, 200);
+  EXPECT_EQ(Present(deployer_->Stop("alice@example.com")).http_status, 200);
   EXPECT_TRUE(engine_.Running().empty());
   EXPECT_EQ(LastRecord()["exit_code"], 0);
-  EXPECT_EQ(deployer_->Stop("alice@example.com").http_status, 409);
-  EXPECT_EQ(deployer_->Start("alice@example.com").http_status, 200);
+  EXPECT_EQ(Present(deployer_->Stop("alice@example.com")).http_status, 409);
+  EXPECT_EQ(Present(deployer_->Start("alice@example.com")).http_status, 200);
   EXPECT_EQ(RunningDigest(), "sha256:aaaa");
   EXPECT_EQ(Outcomes().back(), "start:succeeded");
 }
 
 TEST_F(DeployerTest, ContainersOfAnotherEnvironmentAreNeverTouched) {
   engine_.AddForeign(kRuntime, {{kEnvLabel, "prod"}}, true);
-  ActionOutcome o = deployer_->Deploy("sha-aaaaaaa", "alice@example.com");
+  ActionOutcome o = Present(deployer_->Deploy("sha-aaaaaaa", "alice@example.com"));
   EXPECT_EQ(o.http_status, 502);
   EXPECT_NE(LastRecord()["reason"].get<std::string>().find("is not labelled dreichor.env=dev"),
             std::string::npos);
-  EXPECT_EQ(deployer_->Stop("alice@example.com").http_status, 502);
+  EXPECT_EQ(Present(deployer_->Stop("alice@example.com")).http_status, 502);
   EXPECT_TRUE(engine_.ByName().at(kRuntime).running) << "the foreign container still runs";
   for (const std::string& call : engine_.calls()) {
     EXPECT_TRUE(call.rfind("inspect", 0) == 0 || call.rfind("pull", 0) == 0) << call;
@@ -357,16 +364,24 @@ TEST_F(DeployerTest, ContainersOfAnotherEnvironmentAreNeverTouched) {
 TEST_F(DeployerTest, StatusReportsContainerDeploymentAndRollbackTarget) {
   DeployOk("sha-aaaaaaa");
   DeployOk("sha-bbbbbbb");
-  ActionOutcome s = deployer_->CurrentStatus();
-  ASSERT_EQ(s.http_status, 200);
-  EXPECT_EQ(s.body["container"]["digest"], "sha256:bbbb");
-  EXPECT_EQ(s.body["container"]["ready"], true);
-  EXPECT_EQ(s.body["current_deployment"]["tag"], "sha-bbbbbbb");
-  EXPECT_EQ(s.body["rollback_target"]["digest"], "sha256:aaaa");
-  ActionOutcome d = deployer_->Deployments(2);
-  EXPECT_EQ(d.body["total"], 4);
-  EXPECT_EQ(d.body["entries"].size(), 2u);
-  EXPECT_EQ(d.body["entries"][0]["outcome"], "succeeded") << "newest first";
+  auto status = deployer_->CurrentStatus();
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  ASSERT_TRUE(status.value().container.has_value());
+  EXPECT_EQ(status.value().container->state.labels.at(kDigestLabel), "sha256:bbbb");
+  EXPECT_TRUE(status.value().container->ready);
+  ASSERT_TRUE(status.value().current.has_value());
+  EXPECT_EQ(status.value().current->tag, "sha-bbbbbbb");
+  ASSERT_TRUE(status.value().rollback_target.has_value());
+  EXPECT_EQ(status.value().rollback_target->digest, "sha256:aaaa");
+  const nlohmann::json s = StatusJson("dev", status.value(), std::nullopt);
+  EXPECT_EQ(s["container"]["digest"], "sha256:bbbb");
+  EXPECT_EQ(s["rollback_target"]["digest"], "sha256:aaaa");
+  auto entries = deployer_->Deployments();
+  ASSERT_TRUE(entries.ok());
+  const nlohmann::json d = DeploymentsJson(entries.value(), 2);
+  EXPECT_EQ(d["total"], 4);
+  EXPECT_EQ(d["entries"].size(), 2u);
+  EXPECT_EQ(d["entries"][0]["outcome"], "succeeded") << "newest first";
 }
 
 }  // namespace

@@ -17,20 +17,14 @@ Result<std::vector<HistoryEntry>> ReadEntries(audit::AuditLog& log) {
     auto more = reader.value()->Next(&r);
     if (!more.ok()) return more.status();
     if (!more.value()) break;
+    const std::string where = "history record " + std::to_string(r.sequence);
     if (r.type != kHistoryRecordType) {
-      return Status::Corruption("history record " + std::to_string(r.sequence) + " has type " +
-                                std::to_string(r.type));
+      return Status::Corruption(where + " has type " + std::to_string(r.type));
     }
-    HistoryEntry e;
-    e.sequence = r.sequence;
-    e.time_ns = r.timestamp_ns;
-    e.chain = ToHex(r.chain);
-    e.fields = nlohmann::ordered_json::parse(r.payload, nullptr, false);
-    if (e.fields.is_discarded() || !e.fields.is_object()) {
-      return Status::Corruption("history record " + std::to_string(r.sequence) +
-                                ": payload is not a JSON object");
-    }
-    entries.push_back(std::move(e));
+    auto record = HistoryRecord::FromJson(r.payload);
+    if (!record.ok()) return Status::Corruption(where + ": " + record.status().message());
+    entries.push_back(
+        HistoryEntry{r.sequence, r.timestamp_ns, ToHex(r.chain), std::move(record).value()});
   }
   return entries;
 }
@@ -40,22 +34,24 @@ Result<std::vector<HistoryEntry>> ReadEntries(audit::AuditLog& log) {
 History::History(std::unique_ptr<audit::FileLog> log, Clock* clock)
     : log_(std::move(log)), clock_(clock), ids_(RandomSource::System()) {}
 
-Result<std::unique_ptr<History>> History::Open(const std::string& dir, Clock* clock) {
-  if (Status s = Env::Default()->CreateDirs(dir); !s.ok()) return s;
+Result<std::unique_ptr<History>> History::Open(Env* env, const std::string& dir, Clock* clock) {
+  if (Status s = env->CreateDirs(dir); !s.ok()) return s;
   audit::RecoveryReport report;
-  auto log = audit::FileLog::Open(Env::Default(), dir, audit::FileLogOptions{}, &report);
+  audit::FileLogOptions options;
+  options.clock = clock;
+  auto log = audit::FileLog::Open(env, dir, options, &report);
   if (!log.ok()) return log.status();
   return std::unique_ptr<History>(new History(std::move(log).value(), clock));
 }
 
-Result<uint64_t> History::Append(const nlohmann::ordered_json& fields) {
+Result<uint64_t> History::Append(const HistoryRecord& record) {
   std::lock_guard<std::mutex> lock(mu_);
   audit::PendingRecord r;
   r.sequence = log_->last_sequence() + 1;
   r.timestamp_ns = clock_->NowUnixNanos();
   r.event_id = ids_.Next(r.timestamp_ns);
   r.type = kHistoryRecordType;
-  r.payload = JsonText(fields);
+  r.payload = JsonText(record.ToJson());
   if (Status s = log_->Append({r}); !s.ok()) return s;
   return r.sequence;
 }
@@ -67,16 +63,17 @@ nlohmann::ordered_json EntryJson(const HistoryEntry& e) {
   j["sequence"] = e.sequence;
   j["time"] = FormatUtc(e.time_ns, 3);
   j["chain"] = e.chain;
-  for (const auto& [k, v] : e.fields.items()) j[k] = v;
+  const nlohmann::ordered_json fields = e.record.ToJson();
+  for (const auto& [k, v] : fields.items()) j[k] = v;
   return j;
 }
 
-Result<std::vector<HistoryEntry>> ReadHistoryForVerification(const std::string& dir) {
+Result<std::vector<HistoryEntry>> ReadHistoryForVerification(Env* env, const std::string& dir) {
   audit::FileLogOptions options;
   options.read_only = true;
   options.create_if_missing = false;
   audit::RecoveryReport report;
-  auto log = audit::FileLog::Open(Env::Default(), dir, options, &report);
+  auto log = audit::FileLog::Open(env, dir, options, &report);
   if (!log.ok()) return log.status();
   auto verified = audit::VerifyLog(*log.value());
   if (!verified.ok()) return verified.status();

@@ -13,13 +13,13 @@
 #include <cstring>
 #include <iostream>
 
-#include "api/http_server.h"
 #include "config/env_config.h"
 #include "deploy/agent_config.h"
 #include "deploy/agent_handler.h"
 #include "deploy/engine/docker_engine.h"
 #include "deploy/exit_codes.h"
 #include "deploy/history.h"
+#include "http/server.h"
 
 namespace {
 
@@ -38,7 +38,9 @@ int Serve() {
   auto loaded = LoadAgentConfig(env);
   const std::string level_name =
       env.count("DREICHOR_AGENT_LOG_LEVEL") ? env.at("DREICHOR_AGENT_LOG_LEVEL") : "info";
-  JsonLog log(stdout, ParseLogLevel(level_name).value_or(LogLevel::kInfo), Env::Default());
+  Clock* clock = Clock::Real();
+  Env* files = Env::Default();
+  JsonLog log(stdout, ParseLogLevel(level_name).value_or(LogLevel::kInfo), clock);
   if (!loaded.ok()) {
     log.Error("configuration refused", {{"problems", loaded.status().message()}});
     return kExitConfiguration;
@@ -46,8 +48,7 @@ int Serve() {
   const AgentConfig& config = loaded.value();
   log.Info("configuration", {{"config", nlohmann::json::parse(DescribeConfig(config))}});
 
-  SystemClock clock;
-  auto history = History::Open(config.history_dir(), &clock);
+  auto history = History::Open(files, config.history_dir(), clock);
   if (!history.ok()) {
     log.Error("history cannot be opened", {{"error", history.status().message()}});
     return kExitHistory;
@@ -62,23 +63,23 @@ int Serve() {
 
   AccessVerifier verifier(
       {config.access_team_domain, config.access_audience, config.access_allowed},
-      MakeKeySource(config.access_keys), [&clock] { return clock.NowUnixSeconds(); });
+      MakeKeySource(files, config.access_keys), [clock] { return clock->NowUnixSeconds(); });
   if (Status s = verifier.Refresh(); !s.ok()) {
     log.Warn("access signing keys not loaded yet", {{"error", s.message()}});
   }
-  Deployer deployer(config, engine.value().get(), history.value().get(), &clock, &log);
+  Deployer deployer(config, engine.value().get(), history.value().get(), files, clock, &log);
   if (Status s = deployer.Load(); !s.ok()) {
     log.Error("history cannot be read", {{"error", s.message()}});
     return kExitHistory;
   }
-  AgentHandler handler(&deployer, &verifier, &clock, &log);
-  api::HttpServerOptions options;
+  AgentHandler handler(config.env, &deployer, &verifier, clock, &log);
+  http::ServerOptions options;
   options.address = config.listen.host;
   options.port = config.listen.port;
   options.max_body_bytes = 4096;
   options.max_connections = 64;
   options.threads = 2;
-  auto server = api::HttpServer::Start(options, &handler);
+  auto server = http::Server::Start(options, &handler);
   if (!server.ok()) {
     log.Error("cannot listen", {{"error", server.status().message()}});
     return kExitListen;

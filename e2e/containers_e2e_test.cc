@@ -18,22 +18,22 @@
 #include <map>
 #include <sstream>
 
-#include "api/test_http_client.h"
-#include "deploy/access/test_tokens.h"
-#include "deploy/engine/test_container_host.h"
-#include "deploy/test_agent.h"
-#include "runtime/service/test_runtime_process.h"
+#include "testing/access_tokens.h"
+#include "testing/agent.h"
+#include "testing/container_host.h"
+#include "testing/http_client.h"
+#include "testing/runtime_process.h"
+#include "testing/test_postgres.h"
 #include "util/pg_connection.h"
-#include "util/test_postgres.h"
 
 namespace dreichor::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-using api::TestHttpClient;
-using api::TestResponse;
-using deploy::testing::TestContainerHost;
 using nlohmann::json;
+using testing::TestContainerHost;
+using testing::TestHttpClient;
+using testing::TestResponse;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kIssuer[] = "https://dreichor-e2e.cloudflareaccess.com";
@@ -190,15 +190,15 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
     fs::create_directories(base + volume);
     ASSERT_EQ(chown((base + volume).c_str(), kRuntimeUid, kRuntimeUid), 0);
   }
-  deploy::testing::TestRuntimeEnv runtime_env;
+  testing::TestRuntimeEnv runtime_env;
   runtime_env.admin_token = kAdminToken;
   runtime_env.snapshot_every = 4;
   runtime_env.snapshot_retain = 2;
-  std::ofstream(base + "/runtime.env") << deploy::testing::RuntimeEnvText(runtime_env);
-  deploy::testing::TestKey key("e2e-key");
-  std::ofstream(host_->dir() + "/jwks.json") << deploy::testing::Jwks({&key});
+  std::ofstream(base + "/runtime.env") << testing::RuntimeEnvText(runtime_env);
+  testing::TestKey key("e2e-key");
+  std::ofstream(host_->dir() + "/jwks.json") << testing::Jwks({&key});
   const uint16_t runtime_port = FreeLoopbackPort();
-  runtime::RuntimeProcess agent(
+  testing::RuntimeProcess agent(
       kAgentBinary,
       {{"DREICHOR_AGENT_ENV", "dev"},
        {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
@@ -217,7 +217,7 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
        {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + host_->dir() + "/jwks.json"},
        {"DREICHOR_AGENT_LOG_LEVEL", "info"}},
       host_->dir() + "/agent.log");
-  const uint16_t agent_port = deploy::testing::WaitForAgentPort(agent);
+  const uint16_t agent_port = testing::WaitForAgentPort(agent);
   ASSERT_NE(agent_port, 0) << "the agent did not start";
 
   const auto agent_call = [&](const std::string& method, const std::string& path,
@@ -225,9 +225,8 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
     TestHttpClient client("127.0.0.1", agent_port, 300'000);
     std::vector<std::pair<std::string, std::string>> headers = {
         {"Cf-Access-Jwt-Assertion",
-         deploy::testing::SignedToken(
-             key, deploy::testing::AccessClaims(kIssuer, kAudience, "operator@example.com",
-                                                time(nullptr)))}};
+         testing::SignedToken(key, testing::AccessClaims(kIssuer, kAudience, "operator@example.com",
+                                                         time(nullptr)))}};
     if (method == "POST") headers.emplace_back("Content-Type", "application/json");
     return client.Send(method, path, body, headers);
   };

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <variant>
 
@@ -120,5 +121,23 @@ using Command = std::variant<CreateMarket, SetMarketStatus, Deposit, Withdraw, S
 CommandType TypeOf(const Command& c);
 // Short snake_case name of a command type, e.g. "place_order" (for logs and metrics).
 const char* CommandTypeName(CommandType t);
+
+// Every command type, in the order of the Command variant's alternatives.
+inline constexpr CommandType kCommandTypes[] = {
+    CommandType::kCreateMarket, CommandType::kSetMarketStatus, CommandType::kDeposit,
+    CommandType::kWithdraw,     CommandType::kSetRiskLimits,   CommandType::kPlaceOrder,
+    CommandType::kCancelOrder,  CommandType::kCancelAll,       CommandType::kAmendOrder,
+};
+inline constexpr size_t kCommandTypeCount = std::size(kCommandTypes);
+static_assert(kCommandTypeCount == std::variant_size_v<Command>, "a command type is missing");
+
+// A dense index 0..kCommandTypeCount-1 for tables indexed by command type (the codes have
+// gaps and are frozen, so they cannot index an array themselves).
+constexpr size_t CommandTypeIndex(CommandType t) {
+  for (size_t i = 0; i < kCommandTypeCount; ++i) {
+    if (kCommandTypes[i] == t) return i;
+  }
+  return kCommandTypeCount;  // not a command type: callers check
+}
 
 }  // namespace dreichor::engine

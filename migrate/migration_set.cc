@@ -8,8 +8,6 @@
 
 namespace dreichor::migrate {
 
-const char* PhaseName(Phase p) { return p == Phase::kExpand ? "expand" : "contract"; }
-
 namespace {
 
 const std::regex kMigrationName(R"(^(\d{4})_(expand|contract)_([a-z0-9_]+)\.sql$)");

@@ -23,13 +23,11 @@
 #include <string>
 #include <vector>
 
+#include "migrate/journal.h"
 #include "util/env.h"
 #include "util/status.h"
 
 namespace dreichor::migrate {
-
-enum class Phase { kExpand, kContract };
-const char* PhaseName(Phase p);  // "expand", "contract"
 
 inline constexpr char kChecksumAlgorithm[] = "sha256";
 

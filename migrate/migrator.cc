@@ -17,29 +17,7 @@ std::string LockKey(const std::string& schema) { return "dreichor-migrate:" + sc
 }  // namespace
 
 Result<std::vector<JournalEntry>> Migrator::Journal(const std::string& schema) {
-  auto exists = conn_->Exec("SELECT to_regclass($1) IS NOT NULL",
-                            {QuoteIdent(schema) + ".dreichor_migrations"});
-  if (!exists.ok()) return exists.status();
-  std::vector<JournalEntry> out;
-  if (exists.value().rows[0][0] != "t") return out;
-  auto rows = conn_->Exec(
-      "SELECT version, name, phase, checksum, checksum_algorithm, applied_at::text, applied_by, "
-      "duration_ms FROM " +
-      JournalTable(schema) + " ORDER BY version");
-  if (!rows.ok()) return rows.status();
-  for (const auto& r : rows.value().rows) {
-    JournalEntry e;
-    e.version = static_cast<uint32_t>(std::stoul(r[0]));
-    e.name = r[1];
-    e.phase = r[2] == "contract" ? Phase::kContract : Phase::kExpand;
-    e.checksum = r[3];
-    e.checksum_algorithm = r[4];
-    e.applied_at = r[5];
-    e.applied_by = r[6];
-    e.duration_ms = std::stoll(r[7]);
-    out.push_back(std::move(e));
-  }
-  return out;
+  return ReadJournal(*conn_, schema);
 }
 
 Result<TargetStatus> Migrator::StatusOf(const std::string& schema, bool tenant) {

@@ -4,31 +4,24 @@
 #include "migrate/migrator.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
-#include "util/temp_dir.h"
-#include "util/test_postgres.h"
+#include "testing/temp_dir.h"
+#include "testing/test_postgres.h"
 
 namespace dreichor::migrate {
 namespace {
 
 class MigratorTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto pg = TestPostgres::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status().ToString();
-    pg_ = std::move(pg).value().release();
-  }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
   void SetUp() override {
+    pg_ = SharedTestPostgres();
     ASSERT_NE(pg_, nullptr);
     auto admin = PgConnection::Connect(pg_->Url());
     ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    database_ = "test_" + std::to_string(++databases_);
+    database_ = "migrator_" + std::to_string(getpid()) + "_" + std::to_string(++databases_);
     ASSERT_TRUE(admin.value()->Exec("CREATE DATABASE " + database_).ok());
     auto conn = PgConnection::Connect(pg_->Url(database_));
     ASSERT_TRUE(conn.ok());
@@ -66,7 +59,7 @@ class MigratorTest : public ::testing::Test {
     return WEXITSTATUS(rc);
   }
 
-  static TestPostgres* pg_;
+  const PostgresEndpoint* pg_ = nullptr;
   static int databases_;
   std::string database_;
   std::unique_ptr<PgConnection> conn_;
@@ -75,7 +68,6 @@ class MigratorTest : public ::testing::Test {
   std::unique_ptr<Migrator> migrator_;
 };
 
-TestPostgres* MigratorTest::pg_ = nullptr;
 int MigratorTest::databases_ = 0;
 
 TEST_F(MigratorTest, FreshApplyJournalsEveryMigrationAndReapplyDoesNothing) {
@@ -237,7 +229,7 @@ TEST_F(MigratorTest, TwoMigratorsNeverInterleave) {
 TEST_F(MigratorTest, TheToolNeverPrintsThePassword) {
   std::string out;
   const std::string cmd =
-      "DATABASE_URL='postgresql://postgres:hunter2secret@127.0.0.1:" + std::to_string(pg_->port()) +
+      "DATABASE_URL='postgresql://postgres:hunter2secret@127.0.0.1:" + std::to_string(pg_->port) +
       "/nosuchdb' " + DREICHOR_MIGRATE_PATH + " status --dir " + dir_.path() + " > " +
       dir_.Sub("o") + " 2>&1";
   const int rc = WEXITSTATUS(std::system(cmd.c_str()));

@@ -11,21 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "migrate/journal.h"
 #include "migrate/migration_set.h"
 
 namespace dreichor::migrate {
-
-// One row of a target's journal table (infra/db/README.md documents it).
-struct JournalEntry {
-  uint32_t version = 0;
-  std::string name;
-  Phase phase = Phase::kExpand;
-  std::string checksum;
-  std::string checksum_algorithm;
-  std::string applied_at;
-  std::string applied_by;
-  int64_t duration_ms = 0;
-};
 
 struct Drift {
   uint32_t version = 0;

@@ -5,8 +5,8 @@
 
 #include <fstream>
 
+#include "testing/temp_dir.h"
 #include "util/sha256.h"
-#include "util/temp_dir.h"
 
 namespace dreichor::migrate {
 namespace {

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "audit/test_records.h"
-#include "util/temp_dir.h"
+#include "testing/audit_records.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor::runtime {
 namespace {

@@ -1,6 +1,6 @@
 // crash_driver: the child process of runtime/crash_test.cc. It opens the audit log in the given
 // directory (recovering whatever the last kill left) and appends the deterministic records of
-// runtime/test_commands.h in batches of random size, forever. After each Append returns (the
+// testing/commands.h in batches of random size, forever. After each Append returns (the
 // batch is durable) it writes the last sequence number as one line to stdout, unbuffered.
 //
 //   crash_driver DIR SEGMENT_BYTES SEED
@@ -10,7 +10,7 @@
 #include <string>
 
 #include "audit/file_log.h"
-#include "runtime/test_commands.h"
+#include "testing/commands.h"
 #include "util/parse_number.h"
 
 int main(int argc, char** argv) {

@@ -19,13 +19,13 @@
 
 #include "audit/chain_checker.h"
 #include "audit/file_log.h"
-#include "audit/test_records.h"
 #include "audit/verify.h"
 #include "runtime/replay.h"
-#include "runtime/test_commands.h"
+#include "testing/audit_records.h"
+#include "testing/commands.h"
+#include "testing/temp_dir.h"
 #include "util/parse_number.h"
 #include "util/random.h"
-#include "util/temp_dir.h"
 
 namespace dreichor::runtime {
 namespace {

@@ -7,10 +7,10 @@
 #include <fstream>
 
 #include "audit/file_log.h"
-#include "audit/test_records.h"
-#include "runtime/test_commands.h"
 #include "snapshot/snapshot_format.h"
-#include "util/temp_dir.h"
+#include "testing/audit_records.h"
+#include "testing/commands.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor::runtime {
 namespace {

@@ -6,9 +6,9 @@
 
 namespace dreichor::runtime {
 
-Sequencer::Sequencer(Env* env, audit::AuditLog* log, std::unique_ptr<engine::Engine> engine,
+Sequencer::Sequencer(Clock* clock, audit::AuditLog* log, std::unique_ptr<engine::Engine> engine,
                      int64_t last_timestamp_ns, SequencerOptions options)
-    : env_(env),
+    : clock_(clock),
       log_(log),
       engine_(std::move(engine)),
       options_(options),
@@ -100,7 +100,7 @@ void Sequencer::Process(std::vector<Pending>& batch) {
   const uint64_t first = last_sequence_.load() + 1;
   std::vector<audit::PendingRecord> records(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
-    last_timestamp_ns_ = std::max(last_timestamp_ns_, env_->NowNanos());
+    last_timestamp_ns_ = std::max(last_timestamp_ns_, clock_->NowUnixNanos());
     audit::PendingRecord& r = records[i];
     r.sequence = first + i;
     r.timestamp_ns = last_timestamp_ns_;
@@ -157,7 +157,7 @@ void Sequencer::MaybeSnapshot(uint64_t before, uint64_t after) {
   // Only this thread changes the engine, so reading it here needs no lock; the bytes are the
   // canonical state, so their hash is the state hash, computed by the writer.
   std::string state = engine_->SerializeToString();
-  snapshot::SnapshotMeta meta{after, log_->last_chain(), {}, env_->NowNanos()};
+  snapshot::SnapshotMeta meta{after, log_->last_chain(), {}, clock_->NowUnixNanos()};
   {
     std::lock_guard<std::mutex> guard(snap_mu_);
     snap_meta_ = meta;
@@ -210,7 +210,7 @@ Status Sequencer::SnapshotNow() {
   if (!healthy_.load()) return Status::FailedPrecondition("the audit log has failed");
   std::string state = engine_->SerializeToString();
   return WriteSnapshot(
-      snapshot::SnapshotMeta{last_sequence_.load(), log_->last_chain(), {}, env_->NowNanos()},
+      snapshot::SnapshotMeta{last_sequence_.load(), log_->last_chain(), {}, clock_->NowUnixNanos()},
       state);
 }
 

@@ -15,7 +15,7 @@
 // off the command path; a snapshot still being written makes the next one wait for the next
 // multiple.
 //
-//   Sequencer seq(env, log, std::move(engine), options);
+//   Sequencer seq(Clock::Real(), log, std::move(engine), last_timestamp_ns, options);
 //   seq.Submit(command, [](const CommandResult& r) { ... });   // from any thread
 //   seq.Read([](const engine::Engine& e) { return e.GetDepth(1, 10); });
 //
@@ -36,7 +36,7 @@
 #include "audit/event_id.h"
 #include "engine/engine.h"
 #include "snapshot/snapshot_store.h"
-#include "util/env.h"
+#include "util/clock.h"
 
 namespace dreichor::runtime {
 
@@ -85,7 +85,7 @@ class Sequencer {
  public:
   // Continues the log: `engine` must hold the state after the log's last record (replay),
   // and `last_timestamp_ns` is that record's timestamp.
-  Sequencer(Env* env, audit::AuditLog* log, std::unique_ptr<engine::Engine> engine,
+  Sequencer(Clock* clock, audit::AuditLog* log, std::unique_ptr<engine::Engine> engine,
             int64_t last_timestamp_ns, SequencerOptions options);
   ~Sequencer();
   Sequencer(const Sequencer&) = delete;
@@ -134,7 +134,7 @@ class Sequencer {
   void WriteSnapshots();
   Status WriteSnapshot(const snapshot::SnapshotMeta& meta, std::string_view state);
 
-  Env* env_;
+  Clock* clock_;
   audit::AuditLog* log_;
   std::unique_ptr<engine::Engine> engine_;
   mutable std::shared_mutex engine_mu_;

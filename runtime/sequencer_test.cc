@@ -10,9 +10,10 @@
 
 #include "audit/file_log.h"
 #include "runtime/replay.h"
-#include "runtime/test_commands.h"
+#include "testing/commands.h"
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
 #include "util/fault_injection_env.h"
-#include "util/temp_dir.h"
 
 namespace dreichor::runtime {
 namespace {
@@ -38,7 +39,7 @@ class SequencerTest : public ::testing::Test {
     log_ = std::move(log).value();
   }
   std::unique_ptr<Sequencer> Start(SequencerOptions options = {}) {
-    return std::make_unique<Sequencer>(&env_, log_.get(), std::make_unique<engine::Engine>(), 0,
+    return std::make_unique<Sequencer>(&clock_, log_.get(), std::make_unique<engine::Engine>(), 0,
                                        options);
   }
   // Submits and waits for the answer.
@@ -49,6 +50,7 @@ class SequencerTest : public ::testing::Test {
   }
 
   FaultInjectionEnv env_{Env::Default()};
+  testing::FakeClock clock_;
   TempDir dir_;
   std::unique_ptr<audit::FileLog> log_;
 };
@@ -119,11 +121,11 @@ TEST_F(SequencerTest, CommandsQueuedDuringAnAppendShareTheNextBatch) {
 
 TEST_F(SequencerTest, TimestampsNeverGoBackwards) {
   auto seq = Start();
-  env_.SetNowNanos(5'000);
+  clock_.Set(5'000);
   EXPECT_EQ(Call(*seq, CommandForSequence(1)).timestamp_ns, 5'000);
-  env_.SetNowNanos(3'000);  // the wall clock stepped back
+  clock_.Set(3'000);  // the wall clock stepped back
   EXPECT_EQ(Call(*seq, CommandForSequence(2)).timestamp_ns, 5'000);
-  env_.SetNowNanos(9'000);
+  clock_.Set(9'000);
   EXPECT_EQ(Call(*seq, CommandForSequence(3)).timestamp_ns, 9'000);
 }
 

@@ -29,7 +29,7 @@ env -i PATH="$PATH" DREICHOR_ADMIN_TOKEN="$DREICHOR_ADMIN_TOKEN" \
   DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND=8388608 \
   DREICHOR_SNAPSHOT_DIR="$work/snapshots" DREICHOR_SNAPSHOT_EVERY=1000000 DREICHOR_SNAPSHOT_RETAIN=2 \
   DREICHOR_SHUTDOWN_DEADLINE=30s DREICHOR_MAX_BODY_BYTES=65536 DREICHOR_MAX_CONNECTIONS=1024 \
-  DREICHOR_LOG_LEVEL=info ./build/release/runtime/service/dreichor-runtime >"$work/runtime.log" 2>&1 &
+  DREICHOR_LOG_LEVEL=info ./build/release/service/dreichor-runtime >"$work/runtime.log" 2>&1 &
 runtime_pid=$!
 address=""
 for _ in $(seq 200); do
@@ -38,7 +38,7 @@ for _ in $(seq 200); do
   sleep 0.05
 done
 [ -n "$address" ] || { cat "$work/runtime.log"; exit 1; }
-until ./build/release/runtime/service/dreichor-runtime healthcheck --address "$address" >/dev/null 2>&1; do sleep 0.05; done
+until ./build/release/service/dreichor-runtime healthcheck --address "$address" >/dev/null 2>&1; do sleep 0.05; done
 
 load() { ./build/release/bench/dreichor-load --address "$address" --duration "$seconds" "$@"; }
 rate_of() { sed 's/.*"throughput_per_s":\([0-9]*\).*/\1/'; }

@@ -21,4 +21,4 @@ settings+=("DREICHOR_AUDIT_DIR=$PWD/var/audit-events" "DREICHOR_SNAPSHOT_DIR=$PW
 listen="$(grep '^DREICHOR_LISTEN=' infra/env/.env.example | cut -d= -f2)"
 echo "dreichor-runtime: listening on http://$listen  (data in $PWD/var; JSON logs follow)" >&2
 # Later assignments win, so the two directories above override the example's.
-exec env -i PATH="$PATH" "${settings[@]}" ./build/release/runtime/service/dreichor-runtime
+exec env -i PATH="$PATH" "${settings[@]}" ./build/release/service/dreichor-runtime

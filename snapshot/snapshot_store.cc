@@ -46,8 +46,7 @@ Status SnapshotStore::Write(const SnapshotMeta& meta, std::string_view state) {
   body.resize(n);
   file = EncodeHeader(meta, state.size(), body.size());
   file += body;
-  const uint32_t crc = crc32c::Value(file);
-  for (int i = 0; i < 4; ++i) file.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  AppendFixed<uint32_t>(&file, crc32c::Value(file));
 
   if (Status s = env_->CreateDirs(dir_); !s.ok()) return s;
   const std::string final_path = dir_ + "/" + SnapshotFileName(meta.sequence);

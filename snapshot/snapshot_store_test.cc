@@ -6,8 +6,8 @@
 #include <fstream>
 
 #include "snapshot/snapshot_format.h"
+#include "testing/temp_dir.h"
 #include "util/fault_injection_env.h"
-#include "util/temp_dir.h"
 
 namespace dreichor::snapshot {
 namespace {

@@ -1,4 +1,8 @@
-// Little-endian fixed-width encoding of integers and length-prefixed strings.
+// Little-endian fixed-width encoding of integers and length-prefixed strings: the one place the
+// project's file formats put integers into bytes and back.
+//
+// The free functions (leveldb's coding.h) encode into and decode from raw buffers, for hot paths
+// that lay out a record in place (audit/record.cc). ByteWriter/ByteReader build on them.
 //
 // ByteWriter buffers what it is given and hands full buffers to a ByteSink, so the same
 // serialisation code can fill a string or stream into a hash without materialising it.
@@ -17,10 +21,42 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "util/sha256.h"
 
 namespace dreichor {
+
+// Writes the `sizeof(T)` little-endian bytes of v at dst / appends them to out.
+template <typename T>
+inline void EncodeFixed(char* dst, T v) {
+  static_assert(std::is_unsigned_v<T>);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(dst, &v, sizeof(T));
+  } else {
+    for (size_t i = 0; i < sizeof(T); ++i) dst[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+}
+template <typename T>
+inline void AppendFixed(std::string* out, T v) {
+  char b[sizeof(T)];
+  EncodeFixed<T>(b, v);
+  out->append(b, sizeof(T));
+}
+// Reads `sizeof(T)` little-endian bytes at p; the caller makes sure they are there.
+template <typename T>
+inline T DecodeFixed(const char* p) {
+  static_assert(std::is_unsigned_v<T>);
+  T v = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, sizeof(T));
+  } else {
+    for (size_t i = 0; i < sizeof(T); ++i) {
+      v |= static_cast<T>(static_cast<T>(static_cast<uint8_t>(p[i])) << (8 * i));
+    }
+  }
+  return v;
+}
 
 class ByteSink {
  public:
@@ -75,13 +111,9 @@ class ByteWriter {
 
   template <typename T>
   void Fixed(T v) {
-    if constexpr (std::endian::native == std::endian::little) {
-      Raw(&v, sizeof(T));  // the in-memory bytes already are the encoding
-    } else {
-      char b[sizeof(T)];
-      for (size_t i = 0; i < sizeof(T); ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-      Raw(b, sizeof(T));
-    }
+    char b[sizeof(T)];
+    EncodeFixed<T>(b, v);
+    Raw(b, sizeof(T));
   }
   void Raw(const void* p, size_t n) {
     buffer_.append(static_cast<const char*>(p), n);
@@ -131,14 +163,7 @@ class ByteReader {
   template <typename T>
   T Fixed() {
     if (!Need(sizeof(T))) return 0;
-    T v = 0;
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
-    } else {
-      for (size_t i = 0; i < sizeof(T); ++i) {
-        v |= static_cast<T>(static_cast<T>(static_cast<uint8_t>(bytes_[pos_ + i])) << (8 * i));
-      }
-    }
+    const T v = DecodeFixed<T>(bytes_.data() + pos_);
     pos_ += sizeof(T);
     return v;
   }

@@ -1,6 +1,6 @@
-// Env: every file-system and clock access of the persistence code goes through this interface
-// (leveldb's Env is the model), so tests can inject short writes, ENOSPC, EIO on write or sync,
-// and crashes that drop whatever was not yet synced (util/fault_injection_env.h).
+// Env: every file-system access outside tests goes through this interface (leveldb's Env is the
+// model), so tests can inject short writes, ENOSPC, EIO on read, write or sync, and crashes that
+// drop whatever was not yet synced (util/fault_injection_env.h). Time is util/clock.h's.
 //
 //   Env* env = Env::Default();
 //   auto file = env->NewAppendableFile(dir + "/x");
@@ -62,6 +62,7 @@ class Env {
   // Names (not paths) of the entries of a directory, excluding "." and "..", sorted.
   virtual Status GetChildren(const std::string& dir, std::vector<std::string>* names) = 0;
   virtual bool FileExists(const std::string& path) = 0;
+  virtual bool IsDirectory(const std::string& path) = 0;
   virtual Result<uint64_t> FileSize(const std::string& path) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
@@ -75,8 +76,6 @@ class Env {
   // Takes an exclusive lock on `path` (created if missing) without waiting; fails naming the
   // path when another process or another lock in this process holds it.
   virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
-  // Wall-clock time, nanoseconds since the Unix epoch.
-  virtual int64_t NowNanos() = 0;
 };
 
 }  // namespace dreichor

@@ -9,7 +9,6 @@
 // - FailWrites(err): every Append fails with `err` before writing anything.
 // - FailSyncs(err): every Sync fails with `err` (EIO) and syncs nothing.
 // - FailReadsOf(path, err): every read of `path` fails with `err` (EIO: a latent sector error).
-// - SetNowNanos(t): a fixed clock.
 //
 // Thread-safe.
 #pragma once
@@ -33,7 +32,6 @@ class FaultInjectionEnv final : public Env {
   void FailSyncs(int err);
   void FailReadsOf(const std::string& path, int err);
   void ClearFaults();
-  void SetNowNanos(int64_t t) { now_ = t; }
 
   Status ReadFile(const std::string& path, std::string* contents) override;
   Status ReadRange(const std::string& path, uint64_t offset, size_t n, std::string* out) override;
@@ -44,6 +42,7 @@ class FaultInjectionEnv final : public Env {
     return base_->GetChildren(dir, names);
   }
   bool FileExists(const std::string& path) override { return base_->FileExists(path); }
+  bool IsDirectory(const std::string& path) override { return base_->IsDirectory(path); }
   Result<uint64_t> FileSize(const std::string& path) override { return base_->FileSize(path); }
   Status RemoveFile(const std::string& path) override;
   Status RenameFile(const std::string& from, const std::string& to) override;
@@ -54,7 +53,6 @@ class FaultInjectionEnv final : public Env {
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
     return base_->LockFile(path);
   }
-  int64_t NowNanos() override { return now_ ? *now_ : base_->NowNanos(); }
 
  private:
   friend class FaultInjectionFile;
@@ -80,7 +78,6 @@ class FaultInjectionEnv final : public Env {
   int write_errno_ = 0;
   int sync_errno_ = 0;
   std::map<std::string, int> read_errno_;  // by path
-  std::optional<int64_t> now_;
 };
 
 }  // namespace dreichor

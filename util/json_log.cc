@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "util/json_text.h"
+
 namespace dreichor {
 
 std::optional<LogLevel> ParseLogLevel(std::string_view name) {
@@ -39,20 +41,20 @@ std::string FormatUtc(int64_t unix_nanos, int fraction_digits) {
   return buf;
 }
 
-JsonLog::JsonLog(FILE* out, LogLevel min_level, Env* env)
-    : out_(out), min_level_(min_level), env_(env) {}
+JsonLog::JsonLog(FILE* out, LogLevel min_level, Clock* clock)
+    : out_(out), min_level_(min_level), clock_(clock) {}
 
 void JsonLog::Log(LogLevel level, std::string_view msg, const LogFields& fields) {
   if (level < min_level_) return;
   nlohmann::ordered_json line;
-  line["ts"] = FormatUtc(env_->NowNanos());
+  line["ts"] = FormatUtc(clock_->NowUnixNanos());
   line["level"] = LogLevelName(level);
   line["msg"] = msg;
   if (fields.is_object()) {
     for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
   }
   // Invalid UTF-8 in a field is replaced rather than thrown on: a log line must never fail.
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text = JsonText(line);
   text.push_back('\n');
   std::lock_guard<std::mutex> guard(mu_);
   fwrite(text.data(), 1, text.size(), out_);

@@ -4,7 +4,7 @@
 // Every line has "ts" (UTC, RFC 3339 with milliseconds), "level" and "msg", then the caller's
 // fields. Callers must never pass secrets: redact first (config::Config::Redacted).
 //
-//   JsonLog log(stdout, LogLevel::kInfo, Env::Default());
+//   JsonLog log(stdout, LogLevel::kInfo, Clock::Real());
 //   log.Info("phase", {{"phase", "replay"}, {"outcome", "ok"}, {"duration_ms", 12}});
 #pragma once
 
@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "util/env.h"
+#include "util/clock.h"
 
 namespace dreichor {
 
@@ -30,7 +30,7 @@ const char* LogLevelName(LogLevel level);
 
 class JsonLog {
  public:
-  JsonLog(FILE* out, LogLevel min_level, Env* env);
+  JsonLog(FILE* out, LogLevel min_level, Clock* clock);
 
   void Log(LogLevel level, std::string_view msg, const LogFields& fields = {});
   void Debug(std::string_view msg, const LogFields& fields = {}) {
@@ -49,7 +49,7 @@ class JsonLog {
  private:
   FILE* out_;
   LogLevel min_level_;
-  Env* env_;
+  Clock* clock_;
   std::mutex mu_;
 };
 

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <fstream>
 
-#include "util/fault_injection_env.h"
-#include "util/temp_dir.h"
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor {
 namespace {
@@ -24,9 +24,8 @@ TEST(JsonLogTest, WritesOneObjectPerLineInFieldOrderAboveTheLevel) {
   const std::string path = dir.Sub("log");
   FILE* out = fopen(path.c_str(), "w");
   ASSERT_NE(out, nullptr);
-  FaultInjectionEnv env(Env::Default());
-  env.SetNowNanos(1'795'342'530'123'456'789);
-  JsonLog log(out, LogLevel::kInfo, &env);
+  testing::FakeClock clock(1'795'342'530'123'456'789);
+  JsonLog log(out, LogLevel::kInfo, &clock);
   log.Debug("hidden");
   log.Info("phase", {{"phase", "replay"}, {"outcome", "ok"}, {"bad", std::string("\xff")}});
   log.Error("second");

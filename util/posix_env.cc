@@ -227,10 +227,9 @@ class PosixEnv final : public Env {
     return std::unique_ptr<FileLock>(new PosixFileLock(path, fd));
   }
 
-  int64_t NowNanos() override {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
+  bool IsDirectory(const std::string& path) override {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   }
 
  private:

@@ -6,8 +6,8 @@
 #include <map>
 
 #include "deploy/access/base64url.h"
-#include "deploy/access/test_tokens.h"
-#include "util/temp_dir.h"
+#include "testing/access_tokens.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor::deploy {
 namespace {
@@ -36,7 +36,7 @@ class AccessVerifierTest : public ::testing::Test {
     WriteKeys({&key_});
     verifier_ = std::make_unique<AccessVerifier>(
         AccessPolicy{kIssuer, kDevAudience, {"alice@example.com", "deploy-bot.access"}},
-        MakeKeySource("file:" + jwks_path_), [this] { return now_; });
+        MakeKeySource(Env::Default(), "file:" + jwks_path_), [this] { return now_; });
   }
 
   void WriteKeys(const std::vector<const TestKey*>& keys) {

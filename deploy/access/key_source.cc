@@ -1,8 +1,5 @@
 #include "deploy/access/key_source.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "deploy/curl_http.h"
 
 namespace dreichor::deploy {
@@ -13,18 +10,20 @@ constexpr size_t kMaxJwksBytes = 1 << 20;
 
 class FileKeySource final : public KeySource {
  public:
-  explicit FileKeySource(std::string path) : path_(std::move(path)) {}
+  FileKeySource(Env* env, std::string path) : env_(env), path_(std::move(path)) {}
   Result<std::string> Fetch() override {
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) return Status::IoError("cannot read " + path_);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().size() > kMaxJwksBytes) return Status::InvalidArgument(path_ + ": too large");
-    return text.str();
+    auto size = env_->FileSize(path_);
+    if (!size.ok()) return size.status();
+    if (size.value() > kMaxJwksBytes) return Status::InvalidArgument(path_ + ": too large");
+    std::string text;
+    if (Status s = env_->ReadFile(path_, &text); !s.ok()) return s;
+    if (text.size() > kMaxJwksBytes) return Status::InvalidArgument(path_ + ": too large");
+    return text;
   }
   std::string Describe() const override { return "file:" + path_; }
 
  private:
+  Env* env_;
   std::string path_;
 };
 
@@ -51,9 +50,9 @@ class HttpsKeySource final : public KeySource {
 
 }  // namespace
 
-std::unique_ptr<KeySource> MakeKeySource(const std::string& location) {
+std::unique_ptr<KeySource> MakeKeySource(Env* env, const std::string& location) {
   if (location.rfind("file:", 0) == 0) {
-    return std::make_unique<FileKeySource>(location.substr(5));
+    return std::make_unique<FileKeySource>(env, location.substr(5));
   }
   return std::make_unique<HttpsKeySource>(location);
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "util/env.h"
 #include "util/status.h"
 
 namespace dreichor::deploy {
@@ -17,7 +18,7 @@ class KeySource {
 };
 
 // "https://<team>/cdn-cgi/access/certs" fetched over TLS (system CA store, 5 s timeout, 1 MiB at
-// most), or "file:/path" read from disk.
-std::unique_ptr<KeySource> MakeKeySource(const std::string& location);
+// most), or "file:/path" read from disk through `env`.
+std::unique_ptr<KeySource> MakeKeySource(Env* env, const std::string& location);
 
 }  // namespace dreichor::deploy

@@ -1,6 +1,6 @@
 // ContainerEngine: the few Docker Engine API operations the deploy agent needs, as an interface
-// so that the deploy steps can be tested against a fake (fake_engine.h) and run against Docker or
-// Podman (docker_engine.h).
+// so that the deploy steps can be tested against a fake (testing/fake_container_engine.h) and run
+// against Docker or Podman (docker_engine.h).
 //
 // Containers are named or addressed by id; every call is bounded in time. Errors carry the
 // engine's own message.

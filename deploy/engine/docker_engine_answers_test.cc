@@ -9,8 +9,9 @@
 
 #include "deploy/deployer.h"
 #include "deploy/engine/docker_engine.h"
-#include "deploy/test_agent.h"
-#include "util/temp_dir.h"
+#include "testing/agent.h"
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
 
 namespace dreichor::deploy {
 namespace {
@@ -197,7 +198,7 @@ TEST(DockerEngineAnswersTest, HostileAnswersToEveryOtherCallAreErrors) {
 class StoppedClock final : public Clock {
  public:
   int64_t NowUnixNanos() override { return 1'795'000'000'000'000'000; }
-  void SleepFor(std::chrono::milliseconds) override {}
+  void SleepFor(std::chrono::nanoseconds) override {}
 };
 
 TEST(DockerEngineAnswersTest, TheAgentSurvivesAHostileEngineAndReportsTheStep) {
@@ -212,9 +213,9 @@ TEST(DockerEngineAnswersTest, TheAgentSurvivesAHostileEngineAndReportsTheStep) {
   std::filesystem::create_directories(config.audit_volume());
   std::filesystem::create_directories(config.snapshot_volume());
   std::ofstream(config.runtime_env_file) << testing::RuntimeEnvText({});
-  StoppedClock clock;
-  JsonLog log(fopen("/dev/null", "w"), LogLevel::kDebug, Env::Default());
-  auto history = History::Open(config.history_dir(), &clock);
+  testing::FakeClock clock;
+  JsonLog log(fopen("/dev/null", "w"), LogLevel::kDebug, &clock);
+  auto history = History::Open(Env::Default(), config.history_dir(), &clock);
   ASSERT_TRUE(history.ok());
 
   ScriptedTransport script;
@@ -225,17 +226,19 @@ TEST(DockerEngineAnswersTest, TheAgentSurvivesAHostileEngineAndReportsTheStep) {
              R"({"Id":"c1","State":{"ExitCode":"not a number"}})");
   auto engine = Connected(script);
   ASSERT_NE(engine, nullptr);
-  Deployer deployer(config, engine.get(), history.value().get(), &clock, &log);
+  Deployer deployer(config, engine.get(), history.value().get(), Env::Default(), &clock, &log);
   ASSERT_TRUE(deployer.Load().ok());
-  const ActionOutcome deployed = deployer.Deploy("sha-aaaaaaa", "alice@example.com");
-  EXPECT_EQ(deployed.http_status, 502);
-  EXPECT_NE(deployed.body.dump().find("State.ExitCode: expected an integer"), std::string::npos)
-      << deployed.body.dump();
-  EXPECT_EQ(deployed.body["record"]["step"], "inspect");
+  const ActionResult deployed = deployer.Deploy("sha-aaaaaaa", "alice@example.com");
+  ASSERT_TRUE(deployed.record.has_value());
+  EXPECT_EQ(deployed.record->outcome, Outcome::kFailed);
+  EXPECT_EQ(deployed.record->step, Step::kInspect);
+  EXPECT_NE(deployed.record->reason.value_or("").find("State.ExitCode: expected an integer"),
+            std::string::npos)
+      << deployed.record->reason.value_or("");
   // And it keeps answering.
-  EXPECT_EQ(deployer.CurrentStatus().http_status, 502);
+  EXPECT_FALSE(deployer.CurrentStatus().ok());
   script.Set("GET /containers/dreichor-runtime-dev/json", 404, R"({"message":"no such"})");
-  EXPECT_EQ(deployer.CurrentStatus().http_status, 200);
+  EXPECT_TRUE(deployer.CurrentStatus().ok());
 }
 
 }  // namespace

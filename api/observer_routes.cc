@@ -1,0 +1,205 @@
+#include "api/observer_routes.h"
+
+#include <map>
+
+#include "api/errors.h"
+#include "api/view_json.h"
+#include "http/reply.h"
+#include "util/parse_number.h"
+#include "util/sha256.h"
+
+namespace dreichor::api {
+
+namespace {
+
+using http::ApiError;
+using http::ErrorReply;
+using http::JsonReply;
+using http::Response;
+using nlohmann::ordered_json;
+
+constexpr size_t kMaxDepthLevels = 1000;
+constexpr size_t kMaxRecordsPerPage = 1000;
+
+// Query parameters: only `allowed` names, each at most once, each a decimal integer.
+class Query {
+ public:
+  Query(std::string_view text, std::initializer_list<const char*> allowed) {
+    while (!text.empty() && !error_) {
+      const size_t amp = std::min(text.find('&'), text.size());
+      std::string_view pair = text.substr(0, amp);
+      text.remove_prefix(std::min(amp + 1, text.size()));
+      if (pair.empty()) continue;
+      const size_t eq = pair.find('=');
+      const std::string name(pair.substr(0, eq));
+      const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+      bool known = false;
+      for (const char* a : allowed) known = known || name == a;
+      if (!known) {
+        error_ = ApiError::Of(kUnknownParameter, name + ": unknown query parameter", name);
+      } else if (values_.count(name) != 0) {
+        error_ = ApiError::BadField(name, "given more than once");
+      } else if (auto v = ParseDecimal(value)) {
+        values_[name] = *v;
+      } else {
+        error_ = ApiError::BadField(name, "must be a non-negative decimal integer");
+      }
+    }
+  }
+  const std::optional<ApiError>& error() const { return error_; }
+  // The value, or `fallback` when absent; an error when outside [min, max].
+  uint64_t Get(const char* name, uint64_t fallback, uint64_t min, uint64_t max) {
+    auto it = values_.find(name);
+    if (it == values_.end()) return fallback;
+    if ((it->second < min || it->second > max) && !error_) {
+      error_ = ApiError::BadField(
+          name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, uint64_t> values_;
+  std::optional<ApiError> error_;
+};
+
+// A path parameter as an integer no larger than `max`; an error answer naming it otherwise.
+std::optional<uint64_t> PathId(const http::RouteParams& p, const char* name, uint64_t max,
+                               Response* error) {
+  const auto id = ParseDecimal(p.Get(name));
+  if (!id || *id > max) {
+    *error = ErrorReply(ApiError::BadField(name, "must be a decimal integer in the path"));
+    return std::nullopt;
+  }
+  return id;
+}
+
+Response NoParameters(const http::RouteParams& p) {
+  return ErrorReply(kUnknownParameter, p.path() + " takes no parameters");
+}
+
+Response UnknownMarket(engine::MarketId market) {
+  return ErrorReply(kUnknownMarket, "no market " + std::to_string(market));
+}
+
+}  // namespace
+
+Response ReadState(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+  if (!p.query().empty()) return NoParameters(p);
+  return seq.ReadWithPosition([](const engine::Engine& e, const runtime::Sequencer::Position& at) {
+    ordered_json j;
+    j["last_sequence"] = at.sequence;
+    j["chain_hash"] = ToHex(at.chain);
+    j["state_hash"] = ToHex(e.StateHash());
+    j["markets"] = e.ListMarkets().size();
+    j["open_orders"] = e.open_order_count();
+    return JsonReply(200, j);
+  });
+}
+
+Response ReadMarkets(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+  if (!p.query().empty()) return NoParameters(p);
+  return seq.Read([](const engine::Engine& e) {
+    ordered_json list = ordered_json::array();
+    for (const auto& m : e.ListMarkets()) list.push_back(MarketJson(m));
+    return JsonReply(200, ordered_json{{"markets", std::move(list)}});
+  });
+}
+
+Response ReadMarket(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+  Response error;
+  const auto id = PathId(p, "market", UINT32_MAX, &error);
+  if (!id) return error;
+  const auto market = static_cast<engine::MarketId>(*id);
+  auto m = seq.Read([&](const engine::Engine& e) { return e.GetMarket(market); });
+  return m ? JsonReply(200, MarketJson(*m)) : UnknownMarket(market);
+}
+
+Response ReadDepth(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+  Response error;
+  const auto id = PathId(p, "market", UINT32_MAX, &error);
+  if (!id) return error;
+  const auto market = static_cast<engine::MarketId>(*id);
+  Query query(p.query(), {"levels"});
+  const size_t levels = query.Get("levels", 20, 1, kMaxDepthLevels);
+  if (query.error()) return ErrorReply(*query.error());
+  auto d = seq.Read([&](const engine::Engine& e) { return e.GetDepth(market, levels); });
+  return d ? JsonReply(200, DepthJson(*d)) : UnknownMarket(market);
+}
+
+Response ReadTrades(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+  Response error;
+  const auto id = PathId(p, "market", UINT32_MAX, &error);
+  if (!id) return error;
+  const auto market = static_cast<engine::MarketId>(*id);
+  Query query(p.query(), {"limit"});
+  const size_t limit = query.Get("limit", engine::kRecentTrades, 1, engine::kRecentTrades);
+  if (query.error()) return ErrorReply(*query.error());
+  auto t = seq.Read([&](const engine::Engine& e) { return e.GetRecentTrades(market, limit); });
+  return t ? JsonReply(200, TradesJson(market, *t)) : UnknownMarket(market);
+}
+
+Response ReadBalances(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+  Response error;
+  const auto account = PathId(p, "account", UINT64_MAX, &error);
+  if (!account) return error;
+  if (!p.query().empty()) return NoParameters(p);
+  auto b = seq.Read([&](const engine::Engine& e) { return e.GetBalances(*account); });
+  if (!b) return ErrorReply(kUnknownAccount, "no account " + std::to_string(*account));
+  return JsonReply(200, BalancesJson(*account, *b));
+}
+
+Response ReadAccountOrders(const runtime::Sequencer& seq, audit::AuditLog*,
+                           const http::RouteParams& p) {
+  Response error;
+  const auto account = PathId(p, "account", UINT64_MAX, &error);
+  if (!account) return error;
+  Query query(p.query(), {"market"});
+  const auto market = static_cast<engine::MarketId>(query.Get("market", 0, 0, UINT32_MAX));
+  if (query.error()) return ErrorReply(*query.error());
+  auto orders =
+      seq.Read([&](const engine::Engine& e) { return e.GetOpenOrders(*account, market); });
+  ordered_json list = ordered_json::array();
+  for (const auto& o : orders) list.push_back(OrderJson(o));
+  return JsonReply(200, ordered_json{{"account", *account}, {"orders", std::move(list)}});
+}
+
+Response ReadOrder(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+  Response error;
+  const auto id = PathId(p, "order_id", UINT64_MAX, &error);
+  if (!id) return error;
+  if (!p.query().empty()) return NoParameters(p);
+  auto o = seq.Read([&](const engine::Engine& e) { return e.GetOrder(*id); });
+  if (!o) {
+    return ErrorReply(kOrderNotOpen,
+                      "order " + std::to_string(*id) +
+                          " is not open (filled, cancelled, expired or never placed); its history "
+                          "is in the audit log");
+  }
+  return JsonReply(200, OrderJson(*o));
+}
+
+Response ReadAuditRecords(const runtime::Sequencer&, audit::AuditLog* log,
+                          const http::RouteParams& p) {
+  Query query(p.query(), {"from", "limit"});
+  const uint64_t from = query.Get("from", 1, 1, UINT64_MAX);
+  const size_t limit = query.Get("limit", 100, 1, kMaxRecordsPerPage);
+  if (query.error()) return ErrorReply(*query.error());
+  auto reader = log->ReadFrom(from);
+  if (!reader.ok()) return ErrorReply(kAuditReadFailed, reader.status().message());
+  ordered_json list = ordered_json::array();
+  audit::Record record;
+  while (list.size() < limit) {
+    auto more = reader.value()->Next(&record);
+    if (!more.ok()) return ErrorReply(kAuditReadFailed, more.status().message());
+    if (!more.value()) break;
+    list.push_back(RecordJson(record));
+  }
+  ordered_json j;
+  j["from"] = from;
+  j["records"] = std::move(list);
+  j["last_sequence"] = log->last_sequence();
+  return JsonReply(200, j);
+}
+
+}  // namespace dreichor::api

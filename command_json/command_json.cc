@@ -1,0 +1,293 @@
+#include "command_json/command_json.h"
+
+#include <limits>
+
+#include "engine/names.h"
+#include "engine/reason.h"
+#include "http/json_fields.h"
+
+namespace dreichor::command_json {
+
+namespace {
+
+using namespace engine;
+using http::ApiError;
+using http::FieldReader;
+using http::JsonWriter;
+using http::Need;
+using nlohmann::ordered_json;
+
+constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
+constexpr uint32_t kU32Max = std::numeric_limits<uint32_t>::max();
+constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
+constexpr const char* kSides = "buy, sell";
+constexpr const char* kKinds = "limit, market, ioc, fok, post_only";
+
+void ReadOrderRef(FieldReader& f, OrderRef* ref) {
+  f.Uint("order_id", &ref->order_id, Need::kOptional, 1, kU64Max);
+  f.Uint("client_order_id", &ref->client_order_id, Need::kOptional, 1, kU64Max);
+}
+
+std::optional<ApiError> CheckOrderRef(const FieldReader& f) {
+  if (f.Has("order_id") == f.Has("client_order_id")) {
+    return ApiError::BadField("order_id", "give exactly one of order_id and client_order_id");
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> Read(FieldReader& f, PlaceOrder* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  f.Uint32("market", &c->market, Need::kRequired, 0, kU32Max);
+  f.Uint("client_order_id", &c->client_order_id, Need::kOptional, 1, kU64Max);
+  f.Enum("side", &c->side, Need::kRequired, ParseSide, kSides);
+  f.Enum("kind", &c->kind, Need::kRequired, ParseOrderKind, kKinds);
+  f.Int("price", &c->price, Need::kOptional, 0, kI64Max);
+  f.Int("quantity", &c->quantity, Need::kRequired, 0, kI64Max);
+  f.Int("quote_budget", &c->quote_budget, Need::kOptional, 0, kI64Max);
+  return f.Finish();
+}
+
+std::optional<ApiError> Read(FieldReader& f, CancelOrder* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  ReadOrderRef(f, &c->order);
+  if (auto e = f.Finish()) return e;
+  return CheckOrderRef(f);
+}
+
+std::optional<ApiError> Read(FieldReader& f, CancelAll* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  f.Uint32("market", &c->market, Need::kOptional, 0, kU32Max);
+  return f.Finish();
+}
+
+std::optional<ApiError> Read(FieldReader& f, AmendOrder* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  ReadOrderRef(f, &c->order);
+  f.Int("price", &c->new_price, Need::kRequired, 0, kI64Max);
+  f.Int("quantity", &c->new_quantity, Need::kRequired, 0, kI64Max);
+  if (auto e = f.Finish()) return e;
+  return CheckOrderRef(f);
+}
+
+std::optional<ApiError> Read(FieldReader& f, CreateMarket* c) {
+  f.Uint32("market", &c->market, Need::kRequired, 0, kU32Max);
+  f.String("symbol", &c->symbol, Need::kRequired, kMaxSymbolLength);
+  f.String("base_asset", &c->base_asset, Need::kRequired, kMaxAssetCodeLength);
+  f.String("quote_asset", &c->quote_asset, Need::kRequired, kMaxAssetCodeLength);
+  f.Int("tick_size", &c->tick_size, Need::kRequired, 0, kI64Max);
+  f.Int("lot_size", &c->lot_size, Need::kRequired, 0, kI64Max);
+  f.Int("min_quantity", &c->min_quantity, Need::kRequired, 0, kI64Max);
+  f.Int("max_quantity", &c->max_quantity, Need::kRequired, 0, kI64Max);
+  f.Uint32("maker_fee_bps", &c->maker_fee_bps, Need::kRequired, 0, kU32Max);
+  f.Uint32("taker_fee_bps", &c->taker_fee_bps, Need::kRequired, 0, kU32Max);
+  return f.Finish();
+}
+
+std::optional<ApiError> Read(FieldReader& f, SetMarketStatus* c) {
+  f.Uint32("market", &c->market, Need::kRequired, 0, kU32Max);
+  f.Enum("status", &c->status, Need::kRequired, ParseMarketStatus, "open, halted");
+  return f.Finish();
+}
+
+template <typename Movement>
+std::optional<ApiError> ReadMovement(FieldReader& f, Movement* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  f.String("asset", &c->asset, Need::kRequired, kMaxAssetCodeLength);
+  f.Int("amount", &c->amount, Need::kRequired, 0, kI64Max);
+  return f.Finish();
+}
+
+std::optional<ApiError> Read(FieldReader& f, SetRiskLimits* c) {
+  f.Uint("account", &c->account, Need::kRequired, 0, kU64Max);
+  f.Int("max_order_quantity", &c->max_order_quantity, Need::kRequired, 0, kI64Max);
+  f.Int("max_order_notional", &c->max_order_notional, Need::kRequired, 0, kI64Max);
+  f.Uint32("max_open_orders", &c->max_open_orders, Need::kRequired, 0, kU32Max);
+  f.Uint32("price_band_bps", &c->price_band_bps, Need::kRequired, 0, kU32Max);
+  f.Uint32("rate_capacity", &c->rate_capacity, Need::kRequired, 0, kU32Max);
+  f.Uint32("rate_per_second", &c->rate_per_second, Need::kRequired, 0, kU32Max);
+  f.Enum("stp_mode", &c->stp_mode, Need::kRequired, ParseStpMode,
+         "cancel_resting, cancel_incoming, cancel_both");
+  return f.Finish();
+}
+
+template <typename C>
+std::optional<ApiError> Build(const nlohmann::json& body, Command* out) {
+  C command;
+  FieldReader f(body);
+  std::optional<ApiError> e;
+  if constexpr (std::is_same_v<C, Deposit> || std::is_same_v<C, Withdraw>) {
+    e = ReadMovement(f, &command);
+  } else {
+    e = Read(f, &command);
+  }
+  if (!e) *out = std::move(command);
+  return e;
+}
+
+void WriteEventFields(const Event& ev, JsonWriter* w) {
+  w->BeginObject();
+  w->Key("type");
+  w->String(EventTypeName(ev.type));
+  w->Key("market");
+  w->Uint(ev.market);
+  auto field = [w](std::string_view k, int64_t v) {
+    w->Key(k);
+    w->Int(v);
+  };
+  auto ufield = [w](std::string_view k, uint64_t v) {
+    w->Key(k);
+    w->Uint(v);
+  };
+  auto sfield = [w](std::string_view k, std::string_view v) {
+    w->Key(k);
+    w->String(v);
+  };
+  switch (ev.type) {
+    case EventType::kTrade:
+      ufield("trade_id", ev.trade_id);
+      ufield("market_seq", ev.market_seq);
+      sfield("taker_side", SideName(ev.side));
+      field("price", ev.price);
+      field("quantity", ev.quantity);
+      ufield("taker_order_id", ev.order_id);
+      ufield("taker_account", ev.account);
+      field("taker_fee", ev.fee);
+      ufield("maker_order_id", ev.maker_order_id);
+      ufield("maker_account", ev.maker_account);
+      field("maker_fee", ev.maker_fee);
+      w->EndObject();
+      return;
+    case EventType::kBookChanged:
+      ufield("market_seq", ev.market_seq);
+      sfield("side", SideName(ev.side));
+      field("price", ev.price);
+      field("quantity", ev.quantity);
+      ufield("order_count", ev.order_count);
+      w->EndObject();
+      return;
+    default:
+      break;
+  }
+  ufield("order_id", ev.order_id);
+  ufield("account", ev.account);
+  sfield("side", SideName(ev.side));
+  if (ev.type == EventType::kOrderAccepted) sfield("kind", OrderKindName(ev.kind));
+  if (ev.type != EventType::kOrderFilled) field("quantity", ev.quantity);
+  if (ev.type == EventType::kOrderAccepted || ev.type == EventType::kOrderRested ||
+      ev.type == EventType::kOrderAmended) {
+    field("price", ev.price);
+  }
+  if (ev.type == EventType::kOrderAmended) {
+    w->Key("priority_kept");
+    w->Bool(ev.priority_kept != 0);
+  }
+  if (ev.type == EventType::kOrderCancelled || ev.type == EventType::kOrderExpired) {
+    sfield("reason", ReasonCode(ev.reason));
+  }
+  w->EndObject();
+}
+
+void RefJson(const OrderRef& r, ordered_json* j) {
+  if (r.order_id != 0) (*j)["order_id"] = r.order_id;
+  if (r.client_order_id != 0) (*j)["client_order_id"] = r.client_order_id;
+}
+
+void Fields(const PlaceOrder& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  (*j)["market"] = c.market;
+  if (c.client_order_id != 0) (*j)["client_order_id"] = c.client_order_id;
+  (*j)["side"] = SideName(c.side);
+  (*j)["kind"] = OrderKindName(c.kind);
+  (*j)["price"] = c.price;
+  (*j)["quantity"] = c.quantity;
+  if (c.quote_budget != 0) (*j)["quote_budget"] = c.quote_budget;
+}
+void Fields(const CancelOrder& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  RefJson(c.order, j);
+}
+void Fields(const CancelAll& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  if (c.market != 0) (*j)["market"] = c.market;
+}
+void Fields(const AmendOrder& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  RefJson(c.order, j);
+  (*j)["price"] = c.new_price;
+  (*j)["quantity"] = c.new_quantity;
+}
+void Fields(const CreateMarket& c, ordered_json* j) {
+  (*j)["market"] = c.market;
+  (*j)["symbol"] = c.symbol;
+  (*j)["base_asset"] = c.base_asset;
+  (*j)["quote_asset"] = c.quote_asset;
+  (*j)["tick_size"] = c.tick_size;
+  (*j)["lot_size"] = c.lot_size;
+  (*j)["min_quantity"] = c.min_quantity;
+  (*j)["max_quantity"] = c.max_quantity;
+  (*j)["maker_fee_bps"] = c.maker_fee_bps;
+  (*j)["taker_fee_bps"] = c.taker_fee_bps;
+}
+void Fields(const SetMarketStatus& c, ordered_json* j) {
+  (*j)["market"] = c.market;
+  (*j)["status"] = MarketStatusName(c.status);
+}
+void Fields(const Deposit& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  (*j)["asset"] = c.asset;
+  (*j)["amount"] = c.amount;
+}
+void Fields(const Withdraw& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  (*j)["asset"] = c.asset;
+  (*j)["amount"] = c.amount;
+}
+void Fields(const SetRiskLimits& c, ordered_json* j) {
+  (*j)["account"] = c.account;
+  (*j)["max_order_quantity"] = c.max_order_quantity;
+  (*j)["max_order_notional"] = c.max_order_notional;
+  (*j)["max_open_orders"] = c.max_open_orders;
+  (*j)["price_band_bps"] = c.price_band_bps;
+  (*j)["rate_capacity"] = c.rate_capacity;
+  (*j)["rate_per_second"] = c.rate_per_second;
+  (*j)["stp_mode"] = StpModeName(c.stp_mode);
+}
+
+}  // namespace
+
+ordered_json ToJson(const Command& command) {
+  ordered_json j;
+  j["command"] = CommandTypeName(TypeOf(command));
+  std::visit([&j](const auto& c) { Fields(c, &j); }, command);
+  return j;
+}
+
+void WriteEvent(const Event& event, JsonWriter* w) { WriteEventFields(event, w); }
+
+std::optional<ApiError> Parse(CommandType type, std::string_view body, Command* out) {
+  nlohmann::json object;
+  if (auto e = http::ParseObject(body, &object)) return e;
+  switch (type) {
+    case CommandType::kPlaceOrder:
+      return Build<PlaceOrder>(object, out);
+    case CommandType::kCancelOrder:
+      return Build<CancelOrder>(object, out);
+    case CommandType::kCancelAll:
+      return Build<CancelAll>(object, out);
+    case CommandType::kAmendOrder:
+      return Build<AmendOrder>(object, out);
+    case CommandType::kCreateMarket:
+      return Build<CreateMarket>(object, out);
+    case CommandType::kSetMarketStatus:
+      return Build<SetMarketStatus>(object, out);
+    case CommandType::kDeposit:
+      return Build<Deposit>(object, out);
+    case CommandType::kWithdraw:
+      return Build<Withdraw>(object, out);
+    case CommandType::kSetRiskLimits:
+      return Build<SetRiskLimits>(object, out);
+  }
+  return ApiError::Of(http::kInternal, "unknown command type");
+}
+
+}  // namespace dreichor::command_json

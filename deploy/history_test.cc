@@ -1,0 +1,90 @@
+// The history's on-disk format is frozen: a history written by an earlier build
+// (deploy/testdata/history-v1, every kind of record) verifies, reads as typed records, and each
+// record written again gives the very same payload bytes.
+#include "deploy/history.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "audit/file_log.h"
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
+#include "util/json_text.h"
+
+namespace dreichor::deploy {
+namespace {
+
+const std::string kFixture = std::string(DREICHOR_SOURCE_DIR) + "/deploy/testdata/history-v1";
+
+TEST(HistoryFormatTest, AHistoryWrittenByAnEarlierBuildReadsAndWritesBackByteForByte) {
+  auto entries = ReadHistoryForVerification(Env::Default(), kFixture);
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  ASSERT_EQ(entries.value().size(), 20u);
+  audit::FileLogOptions options;
+  options.read_only = true;
+  audit::RecoveryReport report;
+  auto log = audit::FileLog::Open(Env::Default(), kFixture, options, &report);
+  ASSERT_TRUE(log.ok());
+  auto reader = log.value()->ReadFrom(1);
+  ASSERT_TRUE(reader.ok());
+  audit::Record stored;
+  std::set<std::string> kinds;
+  for (const HistoryEntry& e : entries.value()) {
+    ASSERT_TRUE(reader.value()->Next(&stored).value());
+    EXPECT_EQ(JsonText(e.record.ToJson()), stored.payload) << "record " << e.sequence;
+    kinds.insert(std::string(ActionName(e.record.action)) + ":" + OutcomeName(e.record.outcome));
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"deploy:refused", "deploy:started", "deploy:succeeded",
+                                          "deploy:noop", "deploy:failed", "rollback:started",
+                                          "rollback:succeeded", "stop:succeeded", "stop:failed",
+                                          "start:succeeded", "start:failed"}));
+}
+
+TEST(HistoryFormatTest, TheAgentAppendsToAnOldHistory) {
+  TempDir dir;
+  std::filesystem::copy(kFixture, dir.Sub("history"));
+  testing::FakeClock clock;
+  auto history = History::Open(Env::Default(), dir.Sub("history"), &clock);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  HistoryRecord r;
+  r.action = Action::kStop;
+  r.outcome = Outcome::kSucceeded;
+  r.identity = "alice@example.com";
+  r.tag = "sha-aaaaaaa";
+  r.digest = "sha256:aaaa";
+  r.exit_code = 0;
+  auto seq = history.value()->Append(r);
+  ASSERT_TRUE(seq.ok());
+  EXPECT_EQ(seq.value(), 21u);
+  auto all = ReadHistoryForVerification(Env::Default(), dir.Sub("history"));
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all.value().back().record.identity, "alice@example.com");
+}
+
+TEST(HistoryRecordTest, MalformedPayloadsAreRefusedNamingTheField) {
+  for (const auto& [payload, expected] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"action":"deploy","outcome":"started","operator":"a","tag":"t","color":1})",
+            "unknown field color"},
+           {R"({"action":"explode","outcome":"started","operator":"a","tag":"t"})",
+            "action: unknown 'explode'"},
+           {R"({"action":"deploy","outcome":"started","operator":7,"tag":"t"})",
+            "operator: expected a string"},
+           {R"({"action":"deploy","outcome":"failed","deployment":"two","operator":"a","tag":"t"})",
+            "deployment: expected an integer"},
+           {R"({"action":"deploy","outcome":"failed","operator":"a","tag":"t","step":"x"})",
+            "step: unknown 'x'"},
+           {R"({"action":"deploy","outcome":"failed","operator":"a","tag":"t",)"
+            R"("old_stopped":true,"left_running":"unchanged"})",
+            "left_running: does not agree"},
+           {"[1]", "not a JSON object"},
+           {"{", "not a JSON object"}}) {
+    auto r = HistoryRecord::FromJson(payload);
+    ASSERT_FALSE(r.ok()) << payload;
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(r.status().message().find(expected), std::string::npos) << r.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace dreichor::deploy

@@ -1,0 +1,128 @@
+// RuntimeProcess: runs the real dreichor-runtime binary for contract tests, with exactly the
+// environment given, its stdout and stderr captured to a file of JSON lines.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/env_config.h"
+
+namespace dreichor::testing {
+
+class RuntimeProcess {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  RuntimeProcess(const std::string& binary, const config::EnvMap& env, std::string log_path)
+      : log_path_(std::move(log_path)) {
+    std::vector<std::string> vars;
+    for (const auto& [k, v] : env) vars.push_back(k + "=" + v);
+    fflush(nullptr);  // the child's freopen would write our buffered output a second time
+    pid_ = fork();
+    if (pid_ == 0) {
+      FILE* out = freopen(log_path_.c_str(), "w", stdout);
+      if (out == nullptr) _exit(127);
+      dup2(fileno(stdout), STDERR_FILENO);
+      std::vector<char*> envp;
+      for (std::string& v : vars) envp.push_back(v.data());
+      envp.push_back(nullptr);
+      char* argv[] = {const_cast<char*>(binary.c_str()), nullptr};
+      execve(binary.c_str(), argv, envp.data());
+      _exit(127);
+    }
+  }
+  ~RuntimeProcess() {
+    if (!exited_) {
+      kill(pid_, SIGKILL);
+      Wait(std::chrono::seconds(30));
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  void Signal(int sig) { kill(pid_, sig); }
+
+  // The exit code (or 128 + signal), or nullopt if still running after `timeout`.
+  std::optional<int> Wait(std::chrono::milliseconds timeout) {
+    if (exited_) return exit_code_;
+    const Clock::time_point end = Clock::now() + timeout;
+    for (;;) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return exit_code_;
+      }
+      if (Clock::now() >= end) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  // Every complete JSON line written so far.
+  std::vector<nlohmann::json> Lines() const {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(log_path_);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (in.eof()) break;  // a line still being written
+      out.push_back(nlohmann::json::parse(line, nullptr, false));
+    }
+    return out;
+  }
+  std::string Text() const {
+    std::ifstream in(log_path_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  // The first line matching `match`, waiting up to `timeout` (nullopt: not seen, or exited).
+  std::optional<nlohmann::json> WaitForLine(const std::function<bool(const nlohmann::json&)>& match,
+                                            std::chrono::milliseconds timeout) {
+    const Clock::time_point end = Clock::now() + timeout;
+    for (;;) {
+      for (const auto& j : Lines()) {
+        if (j.is_object() && match(j)) return j;
+      }
+      if (Clock::now() >= end || Wait(std::chrono::milliseconds(0)).has_value()) {
+        for (const auto& j : Lines()) {
+          if (j.is_object() && match(j)) return j;
+        }
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  static std::function<bool(const nlohmann::json&)> Phase(const std::string& phase,
+                                                          const std::string& outcome = "") {
+    return [=](const nlohmann::json& j) {
+      return j.value("msg", "") == "phase" && j.value("phase", "") == phase &&
+             (outcome.empty() || j.value("outcome", "") == outcome);
+    };
+  }
+  // The port the health endpoints opened on, or 0.
+  uint16_t WaitForPort(std::chrono::milliseconds timeout) {
+    auto line = WaitForLine(
+        [](const nlohmann::json& j) { return j.value("msg", "") == "health endpoints open"; },
+        timeout);
+    if (!line) return 0;
+    const std::string address = (*line)["address"];
+    return static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+  }
+
+ private:
+  std::string log_path_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace dreichor::testing
