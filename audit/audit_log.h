@@ -1,5 +1,6 @@
-// AuditLog: the interface every audit backend implements (the file segment store here, the
-// PostgreSQL table later), and the one conformance suite in audit/audit_log_conformance.h checks.
+// AuditLog: the interface every audit backend implements (the file segment store,
+// audit/file_log.h; the PostgreSQL table, audit/postgres_log.h), and the one conformance suite in
+// audit/audit_log_conformance.h checks.
 //
 // The log is append-only and gap-free: sequence numbers start at 1 and each batch continues the
 // last one. Append returns only when the whole batch is durable; after a failed append the

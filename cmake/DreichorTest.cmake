@@ -29,6 +29,10 @@ function(dreichor_test name)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} dreichor_testing GTest::gmock GTest::gtest_main)
+  # Tests are compiled without optimisation (it halves their build; the code they test keeps the
+  # tree's flags), which the precompiled header must share.
+  target_compile_options(${name} PRIVATE -O0)
+  target_precompile_headers(${name} REUSE_FROM dreichor_test_pch)
   if(ARG_DEFINITIONS)
     target_compile_definitions(${name} PRIVATE ${ARG_DEFINITIONS})
   endif()

@@ -140,8 +140,7 @@ class AgentIntegrationTest : public ::testing::Test {
   }
 
   std::string Token(const std::string& audience, const std::string& email = "alice@example.com") {
-    return testing::SignedToken(key_,
-                                testing::AccessClaims(kIssuer, audience, email, time(nullptr)));
+    return testing::SignedToken(key_, testing::LongLivedAccessClaims(kIssuer, audience, email));
   }
   TestResponse Call(const Agent& agent, const std::string& method, const std::string& path,
                     const std::string& body = "", const std::string& token = "") {

@@ -1,0 +1,1 @@
+// The translation unit that carries the services' precompiled header (cmake/DreichorPch.cmake).
