@@ -109,8 +109,9 @@ void AgentHandler::AddRoutes() {
                 }
                 r(JsonReply(200, DeploymentsJson(entries.value(), *limit)));
               });
+  Deployer* const deployer = deployer_;
   router_.Add(Method::post, "/v1/deploy",
-              [this](const Request& q, const RouteParams& p, Respond r) {
+              [this, deployer](const Request& q, const RouteParams& p, Respond r) {
                 nlohmann::json body;
                 if (auto e = http::ParseObject(q.body(), &body)) return r(ErrorReply(*e));
                 std::string tag;
@@ -119,24 +120,25 @@ void AgentHandler::AddRoutes() {
                 if (auto e = fields.Finish()) return r(ErrorReply(*e));
                 const std::string who = p.identity();
                 RunAction(
-                    "deploy", who, [this, tag, who] { return deployer_->Deploy(tag, who); }, r);
+                    "deploy", who, [deployer, tag, who] { return deployer->Deploy(tag, who); }, r);
               });
-  using ActionFn = ActionResult (Deployer::*)(const std::string&);
-  for (const auto& [path, action, fn] :
-       {std::tuple{"/v1/rollback", "rollback", ActionFn{&Deployer::Rollback}},
-        std::tuple{"/v1/stop", "stop", ActionFn{&Deployer::Stop}},
-        std::tuple{"/v1/start", "start", ActionFn{&Deployer::Start}}}) {
-    router_.Add(Method::post, path,
-                [this, action = std::string(action), fn = fn](const Request& q,
-                                                              const RouteParams& p, Respond r) {
-                  if (!EmptyBody(q)) {
-                    return r(ErrorReply(http::kInvalidField, "this action takes no body"));
-                  }
-                  const std::string who = p.identity();
-                  RunAction(
-                      action, who, [this, fn, who] { return (deployer_->*fn)(who); }, r);
-                });
-  }
+  AddActionRoute("/v1/rollback", "rollback", &Deployer::Rollback);
+  AddActionRoute("/v1/stop", "stop", &Deployer::Stop);
+  AddActionRoute("/v1/start", "start", &Deployer::Start);
+}
+
+void AgentHandler::AddActionRoute(const char* path, const char* action, DeployerAction run) {
+  Deployer* const deployer = deployer_;
+  const std::string name = action;
+  router_.Add(Method::post, path,
+              [this, deployer, name, run](const Request& q, const RouteParams& p, Respond r) {
+                if (!EmptyBody(q)) {
+                  return r(ErrorReply(http::kInvalidField, "this action takes no body"));
+                }
+                const std::string who = p.identity();
+                RunAction(
+                    name, who, [deployer, run, who] { return (deployer->*run)(who); }, r);
+              });
 }
 
 std::optional<std::string> AgentHandler::Authenticate(const Request& request, Respond& respond) {

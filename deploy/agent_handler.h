@@ -44,6 +44,9 @@ class AgentHandler final : public http::Handler {
   // when it proves none.
   std::optional<std::string> Authenticate(const http::Request& request, http::Respond& respond);
   void AddRoutes();
+  using DeployerAction = ActionResult (Deployer::*)(const std::string& identity);
+  // POST `path` runs `run` under the lock; the action takes no body.
+  void AddActionRoute(const char* path, const char* action, DeployerAction run);
   void RunAction(const std::string& action, const std::string& identity,
                  std::function<ActionResult()> run, http::Respond respond);
   void RunWorker(std::function<void()> work);

@@ -230,7 +230,10 @@ class Session : public std::enable_shared_from_this<Session> {
     Flush();
     if (!reading_) {
       Read();
-    } else {
+    } else if (!writing_) {
+      // With a read pending and no write, the timer is the read's again. (With both pending,
+      // Flush has armed it already: basic_stream allows no expires_after while a read and a
+      // write are both outstanding.)
       ArmTimer();
     }
   }

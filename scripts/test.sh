@@ -38,8 +38,9 @@ fi
 ./scripts/lint.sh
 
 build build/release -DCMAKE_BUILD_TYPE=Release
-# -O1 -g1: what the sanitizers need for speed and for stack traces with lines, built faster
-# than -O2 -g.
+# -O1 -g1: what the sanitizers need for speed and for stack traces with lines, built faster than
+# -O2 -g; and without NDEBUG, so that the libraries' own assertions (Boost.Beast's, Asio's) are
+# checked as well.
 build build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DDREICHOR_SANITIZE=ON
 
