@@ -1,5 +1,8 @@
 #include "audit/file_log.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "audit/chain_checker.h"
 #include "audit/file_log_reader.h"
 #include "audit/log_format.h"
@@ -24,6 +27,14 @@ std::string BaseName(const std::string& path) { return path.substr(path.rfind('/
 bool RecordEndsAtEndOfFile(std::string_view rest) {
   const uint64_t length = DecodeFixed<uint32_t>(rest.data());
   return kRecordPrefixSize + length == rest.size();
+}
+
+// A footer cut short while sealing (or whole but failing its checksum) at the very end of the
+// active segment: the seal never completed, so it is a torn tail like a cut record.
+bool IsTornFooter(std::string_view rest) {
+  if (rest.size() > kSegmentFooterSize) return false;
+  const size_t magic = std::min(rest.size(), sizeof(kFooterMagic));
+  return std::memcmp(rest.data(), kFooterMagic, magic) == 0;
 }
 
 }  // namespace
@@ -79,7 +90,7 @@ FileLog::~FileLog() {
 
 Status FileLog::CreateNewLog() {
   header_.created_at_ns = options_.clock->NowUnixNanos();
-  RandomSource::System()->Fill(header_.log_id.data(), header_.log_id.size());
+  options_.random->Fill(header_.log_id.data(), header_.log_id.size());
   const std::string tmp = PathOf(std::string(kLogHeaderFile) + ".tmp");
   auto file = env_->NewWritableFile(tmp);
   if (!file.ok()) return file.status();
@@ -191,7 +202,8 @@ Status FileLog::RecoverActiveSegment(RecoveryReport* report) {
     // A torn tail: the last record was cut short, or fails its checksum and ends exactly at the
     // end of the file, or everything from here on is zeros (a file extended but never written).
     const bool torn = pr == ParseResult::kTruncated || AllZero(rest) ||
-                      (pr == ParseResult::kBadChecksum && RecordEndsAtEndOfFile(rest));
+                      (pr == ParseResult::kBadChecksum && RecordEndsAtEndOfFile(rest)) ||
+                      IsTornFooter(rest);
     if (!torn) {
       return Status::Corruption(
           where + ": " +
@@ -207,15 +219,20 @@ Status FileLog::RecoverActiveSegment(RecoveryReport* report) {
   last_sequence_ = chain.sequence();
   last_chain_ = chain.chain();
   if (options_.read_only) return Status::Ok();
+  // What was read here may never have been synced (a crash after a failed fsync leaves it in the
+  // page cache only); it is synced before anything is built on it, or a later power cut could take
+  // it away from under later records. A sealed segment is read-only and complete: it is synced
+  // through a read-only descriptor, never opened for writing again (a process that is not root
+  // could not), and the next one is started.
+  if (sealed) {
+    if (Status s = env_->SyncFile(seg.path); !s.ok()) return s;
+    return StartSegment(last_sequence_ + 1, last_chain_);
+  }
   if (report->truncated_tail) {
     if (Status s = env_->TruncateFile(seg.path, offset); !s.ok()) return s;
   }
   if (Status s = OpenSegmentForAppend(seg, offset); !s.ok()) return s;
-  if (report->truncated_tail) {
-    if (Status s = active_->Sync(); !s.ok()) return s;  // make the truncation durable
-  }
-  if (sealed) return StartSegment(last_sequence_ + 1, last_chain_);
-  return Status::Ok();
+  return active_->Sync();
 }
 
 // The last segment's file exists but its header was never completely written (a crash while

@@ -27,6 +27,7 @@
 #include "audit/segment_format.h"
 #include "util/clock.h"
 #include "util/env.h"
+#include "util/random.h"
 
 namespace dreichor::audit {
 
@@ -40,6 +41,8 @@ struct FileLogOptions {
   bool create_if_missing = true;
   // Stamps a new log's creation time (LOG_HEADER; informational).
   Clock* clock = Clock::Real();
+  // Draws a new log's 16-byte id (a seeded source makes a simulated run reproducible).
+  RandomSource* random = RandomSource::System();
 };
 
 // What recovery found and did at open.

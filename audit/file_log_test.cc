@@ -14,6 +14,7 @@
 #include "testing/temp_dir.h"
 #include "util/crc32c.h"
 #include "util/fault_injection_env.h"
+#include "util/mem_env.h"
 
 namespace dreichor::audit {
 namespace {
@@ -261,6 +262,57 @@ TEST_F(FileLogTest, SealedSegmentWithoutSuccessorIsCompletedAtOpen) {
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   EXPECT_FALSE(report_.truncated_tail);
   EXPECT_EQ(Segments().size(), 2u);
+  ASSERT_TRUE(log.value()->Append(TestBatch(4, 1)).ok());
+  EXPECT_TRUE(VerifyLog(*log.value()).ok());
+}
+
+// Found by the simulator: a power cut after a segment was sealed (footer synced, file made
+// read-only) but before the directory entry of its successor was durable. The sealed segment
+// is the last one again, and reopening it for writing fails for any process that is not root
+// (the runtime's container user), so the runtime could not start. MemEnv enforces read-only as
+// a non-root process sees it.
+TEST_F(FileLogTest, ASealedReadOnlySegmentLeftLastByAPowerCutIsNotReopenedForWriting) {
+  MemEnv mem;
+  const std::string dir = dir_.path() + "/log";
+  ASSERT_TRUE(mem.CreateDirs(dir).ok());
+  {
+    auto log = Open(kSegmentHeaderSize + 2 * kRecordSize, false, &mem);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    for (uint64_t s = 1; s <= 3; ++s) ASSERT_TRUE(log.value()->Append(TestBatch(s, 1)).ok());
+  }
+  ASSERT_TRUE(mem.RemoveFile(dir + "/" + SegmentFileName(3)).ok());  // the successor's entry
+  {
+    auto log = Open(kSegmentHeaderSize + 2 * kRecordSize, false, &mem);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    EXPECT_EQ(log.value()->last_sequence(), 2u);
+    ASSERT_TRUE(log.value()->Append(TestBatch(3, 1)).ok());
+    EXPECT_TRUE(VerifyLog(*log.value()).ok());
+  }
+}
+
+// Found by the simulator: a write that stopped part-way through a segment's footer (ENOSPC
+// while sealing) left bytes that are neither a record nor a footer; the log refused to open
+// ("impossible record length"). An unfinished seal is a torn tail, cut like a torn record.
+TEST_F(FileLogTest, AFooterCutShortWhileSealingIsATornTail) {
+  Digest chain;
+  {
+    auto log = Open();
+    ASSERT_TRUE(log.ok());
+    ASSERT_TRUE(log.value()->Append(TestBatch(1, 3)).ok());
+    chain = log.value()->last_chain();
+  }
+  const std::string footer = EncodeSegmentFooter(SegmentFooter{3, chain});
+  const std::string sealed_before = ReadBytes(Segments()[0]);
+  for (size_t cut : {size_t{1}, size_t{4}, size_t{8}, size_t{20}, footer.size() - 1}) {
+    WriteBytes(Segments()[0], sealed_before + footer.substr(0, cut));
+    auto log = Open();
+    ASSERT_TRUE(log.ok()) << "cut at " << cut << ": " << log.status().ToString();
+    EXPECT_TRUE(report_.truncated_tail);
+    EXPECT_EQ(report_.bytes_dropped, cut);
+    EXPECT_EQ(log.value()->last_sequence(), 3u);
+  }
+  auto log = Open();
+  ASSERT_TRUE(log.ok());
   ASSERT_TRUE(log.value()->Append(TestBatch(4, 1)).ok());
   EXPECT_TRUE(VerifyLog(*log.value()).ok());
 }

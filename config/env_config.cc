@@ -151,7 +151,8 @@ struct Validator {
         v.config.numbers_[name] = number;
       }
     }
-    for (const auto& [name, value] : env) {
+    for (const auto& entry : env) {
+      const std::string& name = entry.first;
       if (!name.starts_with(kPrefix)) continue;
       bool known = std::any_of(schema.begin(), schema.end(),
                                [&](const VarSpec& s) { return s.name == name; });

@@ -15,6 +15,11 @@ std::optional<ApiError> ParseObject(std::string_view text, nlohmann::json* out) 
   } catch (const nlohmann::json::parse_error& e) {
     return ApiError::Malformed("not valid JSON: at byte " + std::to_string(e.byte) + ": " +
                                (e.id == 101 ? "syntax error" : "parse error"));
+  } catch (const nlohmann::json::out_of_range&) {
+    // A number beyond what a double holds (1e309): the parser throws this, not a parse_error.
+    return ApiError::Malformed("not valid JSON: a number is out of range");
+  } catch (const nlohmann::json::exception&) {
+    return ApiError::Malformed("not valid JSON");
   }
   if (!out->is_object()) return ApiError::Malformed("the request body must be a JSON object");
   return std::nullopt;

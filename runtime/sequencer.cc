@@ -25,6 +25,20 @@ Sequencer::Sequencer(Clock* clock, audit::AuditLog* log, std::unique_ptr<engine:
 Sequencer::~Sequencer() { Stop(); }
 
 void Sequencer::Submit(engine::Command command, CommandCallback done) {
+  std::vector<Pending> one;
+  one.push_back(Pending{std::move(command), std::move(done)});
+  Enqueue(std::move(one));
+}
+
+void Sequencer::SubmitTogether(std::vector<std::pair<engine::Command, CommandCallback>> commands) {
+  std::vector<Pending> pending;
+  pending.reserve(commands.size());
+  for (auto& [command, done] : commands)
+    pending.push_back(Pending{std::move(command), std::move(done)});
+  Enqueue(std::move(pending));
+}
+
+void Sequencer::Enqueue(std::vector<Pending> pending) {
   Status refused;
   {
     std::lock_guard<std::mutex> guard(mu_);
@@ -33,14 +47,14 @@ void Sequencer::Submit(engine::Command command, CommandCallback done) {
     } else if (stopping_) {
       refused = Status::FailedPrecondition("shutting down: not accepting commands");
     } else {
-      queue_.push_back(Pending{std::move(command), std::move(done)});
+      for (Pending& p : pending) queue_.push_back(std::move(p));
       wake_.notify_one();
       return;
     }
   }
   CommandResult result;
   result.status = refused;
-  done(result);
+  for (Pending& p : pending) p.done(result);
 }
 
 void Sequencer::Stop() {
@@ -179,14 +193,28 @@ void Sequencer::WriteSnapshots() {
       state = std::move(snap_state_);
     }
     // A failure is counted and observed; snapshots are derived data and the log holds all.
-    (void)WriteSnapshot(meta, state);
-    std::lock_guard<std::mutex> guard(snap_mu_);
-    snap_pending_ = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    const Status written = WriteSnapshot(meta, state);
+    {
+      std::lock_guard<std::mutex> guard(snap_mu_);
+      snap_pending_ = false;
+    }
+    // Observed after the writer is free again: an observer that waits for the snapshot before
+    // sending more commands (the simulator) knows the next multiple will be taken.
+    ObserveSnapshot(written, meta.sequence, t0);
   }
 }
 
+void Sequencer::ObserveSnapshot(const Status& written, uint64_t sequence,
+                                std::chrono::steady_clock::time_point started) {
+  if (options_.observer == nullptr) return;
+  const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - started)
+                         .count();
+  options_.observer->OnSnapshot(written.ok(), sequence, ns);
+}
+
 Status Sequencer::WriteSnapshot(const snapshot::SnapshotMeta& meta, std::string_view state) {
-  const auto t0 = std::chrono::steady_clock::now();
   snapshot::SnapshotMeta stamped = meta;
   stamped.state_hash = Sha256::Of(state);
   Status written = options_.snapshots->Write(stamped, state);
@@ -194,12 +222,6 @@ Status Sequencer::WriteSnapshot(const snapshot::SnapshotMeta& meta, std::string_
     stats_.snapshots_written++;
   } else {
     stats_.snapshots_failed++;
-  }
-  if (options_.observer != nullptr) {
-    const int64_t ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
-            .count();
-    options_.observer->OnSnapshot(written.ok(), meta.sequence, ns);
   }
   return written;
 }
@@ -209,9 +231,12 @@ Status Sequencer::SnapshotNow() {
   if (thread_.joinable()) return Status::FailedPrecondition("the sequencer is still running");
   if (!healthy_.load()) return Status::FailedPrecondition("the audit log has failed");
   std::string state = engine_->SerializeToString();
-  return WriteSnapshot(
-      snapshot::SnapshotMeta{last_sequence_.load(), log_->last_chain(), {}, clock_->NowUnixNanos()},
-      state);
+  const auto t0 = std::chrono::steady_clock::now();
+  const uint64_t sequence = last_sequence_.load();
+  const Status written = WriteSnapshot(
+      snapshot::SnapshotMeta{sequence, log_->last_chain(), {}, clock_->NowUnixNanos()}, state);
+  ObserveSnapshot(written, sequence, t0);
+  return written;
 }
 
 }  // namespace dreichor::runtime

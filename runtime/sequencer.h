@@ -23,6 +23,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -30,6 +31,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "audit/audit_log.h"
@@ -58,7 +60,8 @@ class SequencerObserver {
   virtual ~SequencerObserver() = default;
   // A batch of `records` became durable; the append (write + fsync) took `append_ns`.
   virtual void OnBatchDurable(size_t records, int64_t append_ns) = 0;
-  // A snapshot at `sequence` was written (or failed) and took `duration_ns`.
+  // A snapshot at `sequence` was written (or failed) and took `duration_ns`; the writer is free
+  // for the next one when this is called.
   virtual void OnSnapshot(bool ok, uint64_t sequence, int64_t duration_ns) = 0;
   // The audit log failed (once; the sequencer accepts nothing durable afterwards).
   virtual void OnLogFailed(const Status& why) = 0;
@@ -92,6 +95,10 @@ class Sequencer {
   Sequencer& operator=(const Sequencer&) = delete;
 
   void Submit(engine::Command command, CommandCallback done);
+  // Queues several commands under one lock, in this order: when the sequencer is idle and they
+  // fit in max_batch they are one batch (one append, one fsync). For deterministic drivers (the
+  // simulator), whose batches must not depend on thread timing.
+  void SubmitTogether(std::vector<std::pair<engine::Command, CommandCallback>> commands);
 
   // Runs f(const Engine&) under a shared lock: never concurrently with a batch being applied.
   template <typename F>
@@ -127,12 +134,15 @@ class Sequencer {
     CommandCallback done;
   };
 
+  void Enqueue(std::vector<Pending> pending);
   void Run();
   void Process(std::vector<Pending>& batch);
   void FailAll(std::vector<Pending>& batch, const Status& why);
   void MaybeSnapshot(uint64_t before, uint64_t after);
   void WriteSnapshots();
   Status WriteSnapshot(const snapshot::SnapshotMeta& meta, std::string_view state);
+  void ObserveSnapshot(const Status& written, uint64_t sequence,
+                       std::chrono::steady_clock::time_point started);
 
   Clock* clock_;
   audit::AuditLog* log_;

@@ -8,7 +8,8 @@
 # The test servers: PostgreSQL, Prometheus's promtool; Podman (with runc and netavark) and
 # docker-registry for the deploy agent's integration test, which runs a real container engine
 # and a real registry on loopback, and mmdebstrap for the end-to-end run's Debian base image;
-# yamllint, shellcheck and docker-compose for scripts/lint.sh.
+# yamllint, shellcheck and docker-compose for scripts/lint.sh; clang with its libFuzzer runtime for
+# the fuzz targets (scripts/fuzz.sh).
 set -euo pipefail
 
 build_packages=(
@@ -17,7 +18,7 @@ build_packages=(
   libcurl4-openssl-dev
 )
 test_packages=(
-  git clang-format
+  git clang-format clang libclang-rt-14-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   prometheus curl postgresql
   podman runc netavark aardvark-dns iptables catatonit docker-registry

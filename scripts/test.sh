@@ -3,9 +3,10 @@
 #
 #   scripts/test.sh           the whole suite, what CI runs: installs what is missing, checks
 #                             formatting, lints the YAML, shell and compose files, then builds and
-#                             tests twice: AddressSanitizer + UndefinedBehaviorSanitizer (the unit
-#                             and integration tiers) and Release (every tier, the system tier's
-#                             containers, registry and end-to-end run included).
+#                             tests three trees: AddressSanitizer + UndefinedBehaviorSanitizer (the
+#                             unit and integration tiers), the fuzz tree (every libFuzzer target
+#                             for a few seconds, docs/fuzzing.md) and Release (every tier, the
+#                             system tier's containers, registry and end-to-end run included).
 #   scripts/test.sh --quick   the edit-test loop: builds Release and runs the unit tier only.
 #
 # Tiers are ctest labels (cmake/DreichorTest.cmake): `ctest -L unit|integration|system`.
@@ -47,5 +48,9 @@ build build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBI
 echo "== sanitizer build (address, undefined): unit and integration tiers =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build/asan -j "$jobs" -L "unit|integration" --output-on-failure --timeout 900
+echo "== fuzz targets (clang, ASan + UBSan): a short run of each =="
+cmake --preset fuzz >/dev/null
+cmake --build build/fuzz --target fuzz_targets -j "$jobs"
+ctest --test-dir build/fuzz -j "$jobs" -L fuzz --output-on-failure --timeout 300
 echo "== release build: every tier =="
 ctest --test-dir build/release -j "$jobs" --output-on-failure --timeout 900

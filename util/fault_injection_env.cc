@@ -30,6 +30,7 @@ class FaultInjectionFile final : public WritableFile {
   }
   Status Sync() override {
     if (const int err = env_->SyncErrno(); err != 0) return Injected("fdatasync", path_, err);
+    if (env_->SyncsLie()) return Status::Ok();
     Status s = base_->Sync();
     if (s.ok()) env_->AfterSync(path_);
     return s;
@@ -105,6 +106,16 @@ int FaultInjectionEnv::SyncErrno() {
   return sync_errno_;
 }
 
+bool FaultInjectionEnv::SyncsLie() {
+  std::lock_guard<std::mutex> guard(mu_);
+  return syncs_lie_;
+}
+
+void FaultInjectionEnv::SetSyncsLie(bool lie) {
+  std::lock_guard<std::mutex> guard(mu_);
+  syncs_lie_ = lie;
+}
+
 void FaultInjectionEnv::AfterSync(const std::string& path) {
   std::lock_guard<std::mutex> guard(mu_);
   files_[path].synced = files_[path].size;
@@ -117,6 +128,14 @@ Status FaultInjectionEnv::SyncDir(const std::string& dir) {
   for (auto& [path, st] : files_) {
     if (DirOf(path) == dir) st.entry_durable = true;
   }
+  return s;
+}
+
+Status FaultInjectionEnv::SyncFile(const std::string& path) {
+  if (const int err = SyncErrno(); err != 0) return Injected("fdatasync", path, err);
+  if (SyncsLie()) return Status::Ok();
+  Status s = base_->SyncFile(path);
+  if (s.ok()) AfterSync(path);
   return s;
 }
 
@@ -210,6 +229,7 @@ void FaultInjectionEnv::ClearFaults() {
   std::lock_guard<std::mutex> guard(mu_);
   write_budget_.reset();
   write_errno_ = sync_errno_ = 0;
+  syncs_lie_ = false;
   read_errno_.clear();
 }
 

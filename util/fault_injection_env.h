@@ -9,6 +9,8 @@
 // - FailWrites(err): every Append fails with `err` before writing anything.
 // - FailSyncs(err): every Sync fails with `err` (EIO) and syncs nothing.
 // - FailReadsOf(path, err): every read of `path` fails with `err` (EIO: a latent sector error).
+// - SetSyncsLie(true): every Sync reports success and makes nothing durable (a disk or
+//   controller that acknowledges a flush it did not do): what a checker must catch after a crash.
 //
 // Thread-safe.
 #pragma once
@@ -31,6 +33,7 @@ class FaultInjectionEnv final : public Env {
   void FailWrites(int err);
   void FailSyncs(int err);
   void FailReadsOf(const std::string& path, int err);
+  void SetSyncsLie(bool lie);
   void ClearFaults();
 
   Status ReadFile(const std::string& path, std::string* contents) override;
@@ -48,6 +51,7 @@ class FaultInjectionEnv final : public Env {
   Status RenameFile(const std::string& from, const std::string& to) override;
   Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
   Status SyncDir(const std::string& dir) override;
+  Status SyncFile(const std::string& path) override;
   Status TruncateFile(const std::string& path, uint64_t size) override;
   Status MakeReadOnly(const std::string& path) override { return base_->MakeReadOnly(path); }
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
@@ -65,6 +69,7 @@ class FaultInjectionEnv final : public Env {
   Status BeforeAppend(const std::string& path, std::string_view* data, bool* then_fail);
   void AfterAppend(const std::string& path, size_t n);
   int SyncErrno();  // 0 unless syncs are to fail
+  bool SyncsLie();
   void AfterSync(const std::string& path);
   Result<std::unique_ptr<WritableFile>> Wrap(const std::string& path,
                                              Result<std::unique_ptr<WritableFile>> base,
@@ -77,6 +82,7 @@ class FaultInjectionEnv final : public Env {
   int budget_errno_ = 0;
   int write_errno_ = 0;
   int sync_errno_ = 0;
+  bool syncs_lie_ = false;
   std::map<std::string, int> read_errno_;  // by path
 };
 

@@ -190,6 +190,16 @@ class PosixEnv final : public Env {
     return Status::Ok();
   }
 
+  Status SyncFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError("open", path, errno);
+    int rc = ::fdatasync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return PosixError("fdatasync", path, err);
+    return Status::Ok();
+  }
+
   Status TruncateFile(const std::string& path, uint64_t size) override {
     if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) {
       return PosixError("truncate", path, errno);
