@@ -14,16 +14,17 @@
 #include <string_view>
 
 #include "deploy/access/access_verifier.h"
+#include "fuzz/fixtures.h"
 #include "testing/access_tokens.h"
 
 using namespace dreichor;
 
 namespace {
 
-constexpr int64_t kNow = 1'800'000'000;
-const char kIssuer[] = "https://team.cloudflareaccess.com";
-const char kAudience[] = "aud-tag";
-const char kIdentity[] = "ops@example.com";
+using fuzz::kAudience;
+using fuzz::kIdentity;
+using fuzz::kIssuer;
+constexpr int64_t kNow = fuzz::kTokenNow;
 
 class FixedKeys final : public deploy::KeySource {
  public:

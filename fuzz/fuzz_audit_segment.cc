@@ -13,6 +13,7 @@
 #include "audit/file_log.h"
 #include "audit/segment_format.h"
 #include "audit/verify.h"
+#include "fuzz/fixtures.h"
 #include "util/mem_env.h"
 #include "util/random.h"
 
@@ -22,13 +23,6 @@ using namespace dreichor::audit;
 namespace {
 
 const char kDir[] = "/log";
-
-LogHeader FixedHeader() {
-  LogHeader h;
-  for (size_t i = 0; i < h.log_id.size(); ++i) h.log_id[i] = static_cast<uint8_t>(0xa0 + i);
-  h.created_at_ns = 1'700'000'000'000'000'000;
-  return h;
-}
 
 Result<std::unique_ptr<FileLog>> OpenLog(MemEnv* env, RecoveryReport* report) {
   SeededRandom random(1);
@@ -45,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool add_header = data[0] % 2 == 0;
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   MemEnv env;
-  const LogHeader header = FixedHeader();
+  const LogHeader header = fuzz::SegmentTargetLogHeader();
   std::string segment;
   if (add_header)
     segment = EncodeSegmentHeader(SegmentHeader{header.log_id, 1, GenesisHash(header)});

@@ -16,6 +16,7 @@
 #include "config/env_schema.h"
 #include "deploy/access/base64url.h"
 #include "engine/command_codec.h"
+#include "fuzz/fixtures.h"
 #include "snapshot/snapshot_store.h"
 #include "testing/commands.h"
 #include "util/mem_env.h"
@@ -25,10 +26,7 @@ using namespace dreichor;
 
 namespace {
 
-// Shared with the targets: the fixed log header of fuzz_audit_segment.cc, the clock of
-// fuzz_access_token.cc.
-constexpr int64_t kTokenNow = 1'800'000'000;
-constexpr int64_t kLogCreatedAt = 1'700'000'000'000'000'000;
+using fuzz::kTokenNow;
 
 // A public RSA modulus (2048 bits) for a well-formed JWKS; its private half was never kept.
 constexpr char kModulus[] =
@@ -54,13 +52,6 @@ class Corpus {
  private:
   fs::path root_;
 };
-
-audit::LogHeader SegmentTargetHeader() {
-  audit::LogHeader h;
-  for (size_t i = 0; i < h.log_id.size(); ++i) h.log_id[i] = static_cast<uint8_t>(0xa0 + i);
-  h.created_at_ns = kLogCreatedAt;
-  return h;
-}
 
 // Records 1..n chained from `genesis`.
 std::string ChainedRecords(uint64_t n, audit::Digest chain) {
@@ -89,7 +80,7 @@ std::vector<engine::Command> ExampleCommands() {
 }
 
 void AuditSeeds(Corpus& c) {
-  const audit::LogHeader header = SegmentTargetHeader();
+  const audit::LogHeader header = fuzz::SegmentTargetLogHeader();
   const audit::Digest genesis = audit::GenesisHash(header);
   c.Add("audit_record", "one", ChainedRecords(1, genesis));
   c.Add("audit_record", "forty", ChainedRecords(40, genesis));
@@ -126,7 +117,7 @@ void SnapshotSeeds(Corpus& c) {
   snapshot::SnapshotStore store(&env, "/s", snapshot::SnapshotOptions{});
   for (uint64_t n : {2, 200}) {
     const auto engine = runtime::ReferenceEngine(n);
-    snapshot::SnapshotMeta meta{n, {}, engine->StateHash(), kLogCreatedAt};
+    snapshot::SnapshotMeta meta{n, {}, engine->StateHash(), fuzz::kLogCreatedAtNs};
     if (!store.Write(meta, engine->SerializeToString()).ok()) std::exit(1);
     std::string bytes;
     (void)env.ReadFile("/s/" + snapshot::SnapshotFileName(n), &bytes);
@@ -154,16 +145,14 @@ void ConfigSeeds(Corpus& c, const fs::path& source) {
 
 void AccessSeeds(Corpus& c) {
   const nlohmann::json header = {{"alg", "RS256"}, {"kid", "k1"}, {"typ", "JWT"}};
-  const nlohmann::json claims = {{"iss", "https://team.cloudflareaccess.com"},
-                                 {"aud", nlohmann::json::array({"aud-tag"})},
-                                 {"email", "ops@example.com"},
-                                 {"iat", kTokenNow},
-                                 {"nbf", kTokenNow},
-                                 {"exp", kTokenNow + 600}};
+  const nlohmann::json claims = {
+      {"iss", fuzz::kIssuer},     {"aud", nlohmann::json::array({fuzz::kAudience})},
+      {"email", fuzz::kIdentity}, {"iat", kTokenNow},
+      {"nbf", kTokenNow},         {"exp", kTokenNow + 600}};
   c.Add("access_token", "signed-valid", "\1" + header.dump() + "\n" + claims.dump());
   nlohmann::json service = claims;
   service.erase("email");
-  service["common_name"] = "ops@example.com";
+  service["common_name"] = fuzz::kIdentity;
   c.Add("access_token", "signed-service-token", "\1" + header.dump() + "\n" + service.dump());
   c.Add("access_token", "unsigned",
         std::string(1, '\0') + deploy::Base64UrlEncode(header.dump()) + "." +

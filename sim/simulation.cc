@@ -17,6 +17,7 @@
 #include "runtime/sequencer.h"
 #include "sim/command_source.h"
 #include "snapshot/snapshot_store.h"
+#include "testing/fake_clock.h"
 #include "util/fault_injection_env.h"
 #include "util/mem_env.h"
 
@@ -26,7 +27,6 @@ namespace {
 
 const char kLogDir[] = "/data/audit-events";
 const char kSnapshotDir[] = "/data/snapshots";
-constexpr int64_t kStartNs = 1'800'000'000'000'000'000;
 
 // Independent streams from one seed: the n-th output of SplitMix64 started at the seed (nearby
 // seeds must not give shifted copies of one stream).
@@ -36,17 +36,6 @@ uint64_t DeriveSeed(uint64_t seed, int n) {
   for (int i = 0; i < n; ++i) out = base.Next();
   return out;
 }
-
-// A clock that moves only when the simulation says so.
-class SimClock final : public Clock {
- public:
-  int64_t NowUnixNanos() override { return now_; }
-  void SleepFor(std::chrono::nanoseconds d) override { now_ += d.count(); }
-  void Advance(int64_t ns) { now_ += ns; }
-
- private:
-  std::atomic<int64_t> now_{kStartNs};
-};
 
 // Lets the simulator wait until the snapshot a batch started has been written (or has failed).
 class SnapshotWaiter final : public runtime::SequencerObserver {
@@ -138,7 +127,7 @@ class Simulation {
   CommandSource commands_;
   MemEnv disk_;
   FaultInjectionEnv env_{&disk_};
-  SimClock clock_;
+  testing::FakeClock clock_;
   snapshot::SnapshotStore snapshots_;
   SnapshotWaiter snapshot_waiter_;
   std::unique_ptr<audit::FileLog> log_;
@@ -351,11 +340,12 @@ void Simulation::DrawFault() {
     Crash();
   } else if (roll < 56) {
     // Forwards up to a day, or backwards up to an hour (an NTP step, a VM resumed).
-    clock_.Advance(Below(2) == 0 ? static_cast<int64_t>(Below(86'400'000'000'000))
-                                 : -static_cast<int64_t>(Below(3'600'000'000'000)));
+    clock_.Advance(std::chrono::nanoseconds(Below(2) == 0
+                                                ? static_cast<int64_t>(Below(86'400'000'000'000))
+                                                : -static_cast<int64_t>(Below(3'600'000'000'000))));
     report_.clock_jumps++;
   } else {
-    clock_.Advance(static_cast<int64_t>(Below(2'000'000)));  // time passes between batches
+    clock_.Advance(std::chrono::nanoseconds(Below(2'000'000)));  // time passes between batches
   }
 }
 

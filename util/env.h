@@ -70,7 +70,7 @@ class Env {
   virtual Status CreateDirs(const std::string& dir) = 0;
   // Makes the directory's entries (creations, renames, removals) durable.
   virtual Status SyncDir(const std::string& dir) = 0;
-  // Makes everything the file holds durable (fdatasync through a read-only descriptor, so it
+  // Makes everything the file holds durable (fsync through a read-only descriptor, so it
   // works on read-only files): for data found at recovery that may never have been synced.
   virtual Status SyncFile(const std::string& path) = 0;
   virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;

@@ -29,11 +29,7 @@ class FaultInjectionFile final : public WritableFile {
     return s;  // the injected error after a short write, or ok
   }
   Status Sync() override {
-    if (const int err = env_->SyncErrno(); err != 0) return Injected("fdatasync", path_, err);
-    if (env_->SyncsLie()) return Status::Ok();
-    Status s = base_->Sync();
-    if (s.ok()) env_->AfterSync(path_);
-    return s;
+    return env_->FaultySync(path_, [this] { return base_->Sync(); });
   }
   Status Close() override { return base_->Close(); }
 
@@ -132,9 +128,14 @@ Status FaultInjectionEnv::SyncDir(const std::string& dir) {
 }
 
 Status FaultInjectionEnv::SyncFile(const std::string& path) {
+  return FaultySync(path, [&] { return base_->SyncFile(path); });
+}
+
+Status FaultInjectionEnv::FaultySync(const std::string& path,
+                                     const std::function<Status()>& base_sync) {
   if (const int err = SyncErrno(); err != 0) return Injected("fdatasync", path, err);
   if (SyncsLie()) return Status::Ok();
-  Status s = base_->SyncFile(path);
+  Status s = base_sync();
   if (s.ok()) AfterSync(path);
   return s;
 }

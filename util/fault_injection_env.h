@@ -15,6 +15,7 @@
 // Thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -70,6 +71,8 @@ class FaultInjectionEnv final : public Env {
   void AfterAppend(const std::string& path, size_t n);
   int SyncErrno();  // 0 unless syncs are to fail
   bool SyncsLie();
+  // A sync of `path` as the faults say: an injected error, a lie, or `base_sync` then recorded.
+  Status FaultySync(const std::string& path, const std::function<Status()>& base_sync);
   void AfterSync(const std::string& path);
   Result<std::unique_ptr<WritableFile>> Wrap(const std::string& path,
                                              Result<std::unique_ptr<WritableFile>> base,

@@ -68,12 +68,13 @@ std::shared_ptr<MemEnv::Contents> MemEnv::Find(const std::string& path) const {
   return it == files_.end() ? nullptr : it->second;
 }
 
+std::shared_ptr<MemEnv::Contents> MemEnv::Lookup(const std::string& path) const {
+  std::lock_guard<std::mutex> guard(mu_);
+  return Find(path);
+}
+
 Status MemEnv::ReadFile(const std::string& path, std::string* contents) {
-  std::shared_ptr<Contents> c;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    c = Find(path);
-  }
+  std::shared_ptr<Contents> c = Lookup(path);
   if (c == nullptr) return NoSuch("open", path);
   std::lock_guard<std::mutex> guard(c->mu);
   *contents = c->bytes;
@@ -81,11 +82,7 @@ Status MemEnv::ReadFile(const std::string& path, std::string* contents) {
 }
 
 Status MemEnv::ReadRange(const std::string& path, uint64_t offset, size_t n, std::string* out) {
-  std::shared_ptr<Contents> c;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    c = Find(path);
-  }
+  std::shared_ptr<Contents> c = Lookup(path);
   if (c == nullptr) return NoSuch("open", path);
   std::lock_guard<std::mutex> guard(c->mu);
   out->clear();
@@ -146,11 +143,7 @@ bool MemEnv::IsDirectory(const std::string& path) {
 }
 
 Result<uint64_t> MemEnv::FileSize(const std::string& path) {
-  std::shared_ptr<Contents> c;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    c = Find(path);
-  }
+  std::shared_ptr<Contents> c = Lookup(path);
   if (c == nullptr) return NoSuch("stat", path);
   std::lock_guard<std::mutex> guard(c->mu);
   return static_cast<uint64_t>(c->bytes.size());
@@ -193,11 +186,7 @@ Status MemEnv::SyncFile(const std::string& path) {
 }
 
 Status MemEnv::TruncateFile(const std::string& path, uint64_t size) {
-  std::shared_ptr<Contents> c;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    c = Find(path);
-  }
+  std::shared_ptr<Contents> c = Lookup(path);
   if (c == nullptr) return NoSuch("truncate", path);
   std::lock_guard<std::mutex> guard(c->mu);
   c->bytes.resize(static_cast<size_t>(size), '\0');
@@ -205,11 +194,7 @@ Status MemEnv::TruncateFile(const std::string& path, uint64_t size) {
 }
 
 Status MemEnv::MakeReadOnly(const std::string& path) {
-  std::shared_ptr<Contents> c;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    c = Find(path);
-  }
+  std::shared_ptr<Contents> c = Lookup(path);
   if (c == nullptr) return NoSuch("stat", path);
   std::lock_guard<std::mutex> guard(c->mu);
   c->read_only = true;

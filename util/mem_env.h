@@ -57,6 +57,8 @@ class MemEnv final : public Env {
 
   // Under mu_.
   std::shared_ptr<Contents> Find(const std::string& path) const;
+  // Takes mu_.
+  std::shared_ptr<Contents> Lookup(const std::string& path) const;
   Result<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& path, bool truncate);
   void Unlock(const std::string& path);
 

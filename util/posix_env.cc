@@ -181,23 +181,11 @@ class PosixEnv final : public Env {
   }
 
   Status SyncDir(const std::string& dir) override {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return PosixError("open", dir, errno);
-    int rc = ::fsync(fd);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) return PosixError("fsync", dir, err);
-    return Status::Ok();
+    return SyncOpened(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }
 
   Status SyncFile(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return PosixError("open", path, errno);
-    int rc = ::fdatasync(fd);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) return PosixError("fdatasync", path, err);
-    return Status::Ok();
+    return SyncOpened(path, O_RDONLY | O_CLOEXEC);
   }
 
   Status TruncateFile(const std::string& path, uint64_t size) override {
@@ -243,6 +231,18 @@ class PosixEnv final : public Env {
   }
 
  private:
+  // Opens `path` read-only with `flags` and makes it durable (fsync: a directory's entries, or a
+  // file's contents and size).
+  static Status SyncOpened(const std::string& path, int flags) {
+    int fd = ::open(path.c_str(), flags);
+    if (fd < 0) return PosixError("open", path, errno);
+    int rc = ::fsync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return PosixError("fsync", path, err);
+    return Status::Ok();
+  }
+
   Result<std::unique_ptr<WritableFile>> Open(const std::string& path, int flags) {
     int fd = ::open(path.c_str(), flags, 0644);
     if (fd < 0) return PosixError("open", path, errno);
