@@ -28,6 +28,13 @@ namespace {
 
 bool IsKeyChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
 
+// A byte below 0x20 or DEL: never part of a value an operator means (a tab included), and a
+// trailing carriage return beyond the one a CRLF line ends with would change on every rewrite.
+bool IsControlChar(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
 bool ParseInteger(std::string_view s, int64_t* out) {
   if (s.empty()) return false;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -197,7 +204,13 @@ Result<EnvMap> ParseEnvFile(std::string_view text) {
       return Status::InvalidArgument("line " + std::to_string(line_no) +
                                      ": expected KEY=VALUE with KEY of [A-Z0-9_]");
     }
-    if (!env.emplace(key, line.substr(eq + 1)).second) {
+    const std::string_view value = line.substr(eq + 1);
+    if (std::any_of(value.begin(), value.end(), IsControlChar)) {
+      return Status::InvalidArgument("line " + std::to_string(line_no) + ": the value of " +
+                                     std::string(key) +
+                                     " holds a control character (a stray carriage return?)");
+    }
+    if (!env.emplace(key, value).second) {
       return Status::InvalidArgument("line " + std::to_string(line_no) + ": " + std::string(key) +
                                      " is set twice");
     }

@@ -35,8 +35,9 @@ std::optional<HostPort> ParseHostPort(std::string_view s);
 // The DREICHOR_* entries of a process environment (as `environ`).
 EnvMap ProcessEnvironment(char** envp);
 
-// Parses an env file: KEY=VALUE lines, blank lines and lines starting with '#'. Values are taken
-// verbatim (no quoting). The error names the line.
+// Parses an env file: KEY=VALUE lines (LF or CRLF), blank lines and lines starting with '#'.
+// Values are taken verbatim (no quoting) and may not hold control characters. The error names
+// the line.
 Result<EnvMap> ParseEnvFile(std::string_view text);
 
 struct ConfigProblem {

@@ -141,6 +141,20 @@ TEST(EnvFileTest, ParsesCommentsBlankLinesAndVerbatimValues) {
   EXPECT_EQ(env.value().at("B"), "x=y # not a comment");
 }
 
+// Found by fuzzing (fuzz_env_file): "A=1\r\r\n" kept a carriage return in the value, which the
+// next reading of the same file written back would strip: a value that changes on each rewrite,
+// and a secret with a stray byte no one sees. Control characters in values are refused.
+TEST(EnvFileTest, AValueWithAControlCharacterIsRefusedNamingTheLine) {
+  for (const char* text : {"A=1\nB=2\r\r\n", "A=1\nB=x\ty\n", "A=1\nB=\x7f\n", "A=1\nB=x\ry\n"}) {
+    auto env = ParseEnvFile(text);
+    ASSERT_FALSE(env.ok()) << text;
+    EXPECT_NE(env.status().message().find("line 2: the value of B holds a control character"),
+              std::string::npos)
+        << env.status().message();
+  }
+  EXPECT_TRUE(ParseEnvFile("A=1\r\nB=2\r\n").ok());  // CRLF files stay welcome
+}
+
 TEST(EnvFileTest, MalformedLinesAndRepeatsNameTheLine) {
   auto bad = ParseEnvFile("A=1\nexport B=2\n");
   ASSERT_FALSE(bad.ok());
