@@ -14,6 +14,10 @@
 // With --seed, market 1 and funded accounts are created first through the admin API (the token
 // is read from DREICHOR_ADMIN_TOKEN). Orders are IOC pairs that trade against each other's
 // resting limit orders: every order is a real durable command through the whole path.
+//
+// The summary also names the highest sequence number the runtime acknowledged (a 200 answer). If
+// the runtime goes away (the soak kills it), the run stops there, prints its summary and exits 3,
+// so the caller can check that every acknowledged command survived the restart.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -109,7 +113,8 @@ int Connect(const SocketAddress& addr) {
 }
 
 // One complete response at the front of `in`: its status, and removes it. 0 if incomplete.
-int TakeResponse(std::string* in) {
+// Raises *max_sequence to the "sequence" a 200 answer acknowledges.
+int TakeResponse(std::string* in, uint64_t* max_sequence) {
   const size_t head_end = in->find("\r\n\r\n");
   if (head_end == std::string::npos || in->size() < 12) return 0;
   size_t length = 0;
@@ -117,6 +122,12 @@ int TakeResponse(std::string* in) {
   if (cl != nullptr && cl < in->c_str() + head_end) length = strtoul(cl + 15, nullptr, 10);
   if (in->size() < head_end + 4 + length) return 0;
   const int status = atoi(in->c_str() + 9);
+  const std::string_view body = std::string_view(*in).substr(head_end + 4, length);
+  constexpr std::string_view kKey = "\"sequence\":";
+  if (const size_t at = body.find(kKey); status == 200 && at != std::string_view::npos) {
+    *max_sequence =
+        std::max<uint64_t>(*max_sequence, strtoull(body.data() + at + kKey.size(), nullptr, 10));
+  }
   in->erase(0, head_end + 4 + length);
   return status;
 }
@@ -187,7 +198,8 @@ int main(int argc, char** argv) {
   for (int d = 0; d < pipeline; ++d) {
     for (size_t i = 0; i < conns.size(); ++i) idle.push_back(i);
   }
-  uint64_t scheduled = 0, completed = 0, errors = 0, measured_ok = 0;
+  uint64_t scheduled = 0, completed = 0, errors = 0, measured_ok = 0, max_sequence = 0;
+  bool runtime_closed = false;
   char buf[65536];
   epoll_event events[256];
 
@@ -210,7 +222,7 @@ int main(int argc, char** argv) {
     }
   };
 
-  for (;;) {
+  while (!runtime_closed) {
     const Clock::time_point now = Clock::now();
     if (now >= end) break;
     if (rate > 0) {
@@ -242,12 +254,14 @@ int main(int argc, char** argv) {
       Connection& c = conns[i];
       const ssize_t got = recv(c.fd, buf, sizeof(buf), 0);
       if (got <= 0) {
+        // The runtime went away (a soak kills it): report what it acknowledged until then.
         fprintf(stderr, "connection closed by the runtime\n");
-        return 1;
+        runtime_closed = true;
+        break;
       }
       c.in.append(buf, static_cast<size_t>(got));
       const Clock::time_point done = Clock::now();
-      while (int status = TakeResponse(&c.in)) {
+      while (int status = TakeResponse(&c.in, &max_sequence)) {
         ++completed;
         if (status != 200) ++errors;
         const Clock::time_point due = c.due.front();
@@ -266,13 +280,15 @@ int main(int argc, char** argv) {
       "{\"mode\":\"%s\",\"offered_rate\":%.0f,\"connections\":%d,\"pipeline\":%d,\"duration_s\":%."
       "1f,"
       "\"completed\":%llu,\"errors\":%llu,\"throughput_per_s\":%.0f,\"latency_ms\":{\"p50\":%.3f,"
-      "\"p90\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f},\"backlog_at_end\":%zu}\n",
+      "\"p90\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f},\"backlog_at_end\":%zu,"
+      "\"max_acknowledged_sequence\":%llu,\"runtime_closed\":%s}\n",
       rate > 0 ? "fixed_rate" : "closed_loop", rate, connections, pipeline, duration_s,
       static_cast<unsigned long long>(completed), static_cast<unsigned long long>(errors),
       throughput, Percentile(latencies, 50), Percentile(latencies, 90), Percentile(latencies, 99),
-      Percentile(latencies, 99.9), latencies.empty() ? 0.0 : latencies.back() / 1e6,
-      backlog.size());
+      Percentile(latencies, 99.9), latencies.empty() ? 0.0 : latencies.back() / 1e6, backlog.size(),
+      static_cast<unsigned long long>(max_sequence), runtime_closed ? "true" : "false");
   for (Connection& c : conns) close(c.fd);
   close(ep);
+  if (runtime_closed) return 3;
   return errors == 0 ? 0 : 1;
 }

@@ -42,7 +42,8 @@ dict_for() {
   esac
 }
 
-summary=build/fuzz/summary.txt
+summary=$(mktemp)  # one per invocation: two can run side by side, one target each core
+trap 'rm -f "$summary"' EXIT
 printf "%-18s %10s %8s %8s %8s %s\n" target "exec/s" edges features corpus result >"$summary"
 failed=0
 for t in "${targets[@]}"; do
