@@ -43,11 +43,16 @@ Status Engine::CheckLevel(const Market& m, const BookSide& side, const Level& le
     }
     Amount hold;
     if (!HoldFor(m, o.side, o.price, o.open, &hold)) return Broken(order() + ": overflow");
-    held[o.side == Side::kBuy ? m.quote : m.base][o.account] += hold;
+    Amount& account_held = held[o.side == Side::kBuy ? m.quote : m.base][o.account];
+    if (__builtin_add_overflow(account_held, hold, &account_held)) {
+      return Broken(order() + ": the account's holds overflow");
+    }
     ++open_per_account[o.account];
     last_priority = o.priority;
     prev = s;
-    total += o.open;
+    if (__builtin_add_overflow(total, o.open, &total)) {
+      return Broken(order() + ": the level's total overflows");
+    }
     ++count;
   }
   if (level.tail != prev) return Broken(where() + ": tail does not end the FIFO");
@@ -98,7 +103,10 @@ Status Engine::CheckInvariants() const {
       const std::string where = "account " + std::to_string(ledger_.account(s).id) + " " + code;
       if (b.available < 0 || b.held < 0) return Broken(where + ": negative balance");
       if (b.held != held[a][s]) return Broken(where + ": held differs from its open orders");
-      sum += b.available + b.held;
+      if (__builtin_add_overflow(sum, b.available, &sum) ||
+          __builtin_add_overflow(sum, b.held, &sum)) {
+        return Broken(code + ": balances overflow");
+      }
     }
     if (sum != ledger_.supply(a)) return Broken(code + ": balances do not add up to the supply");
   }

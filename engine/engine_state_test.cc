@@ -1,6 +1,10 @@
 // Canonical state: serialisation round trips, hash stability, and hostile input to the decoder.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "engine/engine_fixture.h"
 #include "engine/state_format.h"
 
@@ -135,6 +139,18 @@ TEST_F(StateTest, InconsistentHoldIsDetected) {
   auto r = Engine::Deserialize(bytes);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("invariant"), std::string::npos) << r.status().ToString();
+}
+
+TEST_F(StateTest, HoldsSummingBeyondAnAmountAreRefusedNotWrapped) {
+  // Found by fuzz_engine_state: one account's resting orders each hold a representable amount,
+  // but their sum is not; the invariant check added them in int64 (undefined behaviour).
+  std::ifstream in(std::string(DREICHOR_SOURCE_DIR) + "/engine/testdata/state-holds-overflow.bin",
+                   std::ios::binary);
+  ASSERT_TRUE(in.good());
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto r = Engine::Deserialize(bytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("overflow"), std::string::npos) << r.status().ToString();
 }
 
 }  // namespace
