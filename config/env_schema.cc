@@ -74,7 +74,7 @@ const std::vector<VarSpec>& RuntimeSchema() {
        .secret = true,
        .meaning = "PostgreSQL connection URL for the postgres audit backend; its password is a "
                   "secret.",
-       .example = "postgres://dreichor_runtime:PASSWORD@127.0.0.1:5432/dreichor_dev",
+       .example = "postgres://dreichor_dev_runtime:PASSWORD@127.0.0.1:5432/dreichor_dev",
        .required = {"DREICHOR_AUDIT_BACKEND", "postgres"}},
       {.name = "DREICHOR_DATABASE_SCHEMA",
        .type = VarType::kString,

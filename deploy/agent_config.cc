@@ -37,6 +37,14 @@ const std::vector<VarSpec>& AgentSchema() {
                   "runtime is replaced; `none` skips the step.",
        .example = "ghcr.io/example/dreichor/migrations",
        .min_length = 1},
+      {.name = "DREICHOR_AGENT_MIGRATIONS_ENV_FILE",
+       .type = VarType::kString,
+       .meaning = "File under the base directory holding the migration role's connection, one "
+                  "line DATABASE_URL=postgresql://dreichor_<env>_migrator:...@host/dreichor_<env>; "
+                  "read before every migrations run and given only to the migrations container, "
+                  "never to the runtime. `none` when there is no migrations step.",
+       .example = "/opt/dreichor/dev/migrations.env",
+       .min_length = 1},
       {.name = "DREICHOR_AGENT_BASE_DIR",
        .type = VarType::kPath,
        .meaning = "The environment's directory; its last component is the environment's name. "
@@ -51,6 +59,25 @@ const std::vector<VarSpec>& AgentSchema() {
        .type = VarType::kHostPort,
        .meaning = "Loopback address and port on which the runtime container's API is published.",
        .example = "127.0.0.1:8080"},
+      {.name = "DREICHOR_AGENT_RUNTIME_MEMORY_MIB",
+       .type = VarType::kInteger,
+       .meaning = "Memory limit of the runtime container in MiB (memory and swap together); the "
+                  "kernel ends the runtime if it goes beyond.",
+       .example = "2048",
+       .min = 64,
+       .max = 1'048'576},
+      {.name = "DREICHOR_AGENT_RUNTIME_CPU_MILLIS",
+       .type = VarType::kInteger,
+       .meaning = "CPU limit of the runtime container in thousandths of a CPU (1000 = one CPU).",
+       .example = "2000",
+       .min = 100,
+       .max = 1'024'000},
+      {.name = "DREICHOR_AGENT_RUNTIME_PIDS",
+       .type = VarType::kInteger,
+       .meaning = "Most processes and threads the runtime container may hold.",
+       .example = "256",
+       .min = 16,
+       .max = 65'536},
       {.name = "DREICHOR_AGENT_READINESS_DEADLINE",
        .type = VarType::kDuration,
        .meaning = "How long a new runtime container may take to become ready before the deploy "
@@ -186,6 +213,17 @@ void CheckCoherence(const AgentConfig& c, std::vector<std::string>* problems) {
         "DREICHOR_AGENT_ACCESS_KEYS: must be the team domain's /cdn-cgi/access/certs or "
         "file:/path");
   }
+  if (c.migrations_repository.empty() != c.migrations_env_file.empty()) {
+    problems->push_back(
+        "DREICHOR_AGENT_MIGRATIONS_ENV_FILE: must be `none` exactly when "
+        "DREICHOR_AGENT_MIGRATIONS_REPOSITORY is `none`");
+  }
+  if (!c.migrations_env_file.empty() && (!UnderDir(c.migrations_env_file, c.base_dir) ||
+                                         c.migrations_env_file == c.runtime_env_file)) {
+    problems->push_back(
+        "DREICHOR_AGENT_MIGRATIONS_ENV_FILE: must be under DREICHOR_AGENT_BASE_DIR and not the "
+        "runtime's env file");
+  }
   for (const std::string* repo : {&c.image_repository, &c.migrations_repository}) {
     if (!repo->empty() && !IsBareRepository(*repo)) {
       problems->push_back("DREICHOR_AGENT_*_REPOSITORY: '" + *repo +
@@ -209,9 +247,14 @@ Result<AgentConfig> LoadAgentConfig(const config::EnvMap& env) {
     a.image_repository = c.String("DREICHOR_AGENT_IMAGE_REPOSITORY");
     a.migrations_repository = c.String("DREICHOR_AGENT_MIGRATIONS_REPOSITORY");
     if (a.migrations_repository == "none") a.migrations_repository.clear();
+    a.migrations_env_file = c.String("DREICHOR_AGENT_MIGRATIONS_ENV_FILE");
+    if (a.migrations_env_file == "none") a.migrations_env_file.clear();
     a.base_dir = TrimSlash(c.String("DREICHOR_AGENT_BASE_DIR"));
     a.runtime_env_file = c.String("DREICHOR_AGENT_RUNTIME_ENV_FILE");
     a.runtime_publish = *config::ParseHostPort(c.String("DREICHOR_AGENT_RUNTIME_PUBLISH"));
+    a.runtime_limits.memory_bytes = c.Integer("DREICHOR_AGENT_RUNTIME_MEMORY_MIB") << 20;
+    a.runtime_limits.nano_cpus = c.Integer("DREICHOR_AGENT_RUNTIME_CPU_MILLIS") * 1'000'000;
+    a.runtime_limits.pids = c.Integer("DREICHOR_AGENT_RUNTIME_PIDS");
     a.readiness_deadline =
         std::chrono::milliseconds(c.DurationMs("DREICHOR_AGENT_READINESS_DEADLINE"));
     a.stop_timeout = std::chrono::milliseconds(c.DurationMs("DREICHOR_AGENT_STOP_TIMEOUT"));
@@ -237,9 +280,11 @@ std::string DescribeConfig(const AgentConfig& c) {
   j["engine_socket"] = c.engine_socket;
   j["image_repository"] = c.image_repository;
   j["migrations_repository"] = c.migrations_repository.empty() ? "none" : c.migrations_repository;
+  j["migrations_env_file"] = c.migrations_env_file.empty() ? "none" : c.migrations_env_file;
   j["base_dir"] = c.base_dir;
   j["runtime_env_file"] = c.runtime_env_file;
   j["runtime_publish"] = c.runtime_publish.host + ":" + std::to_string(c.runtime_publish.port);
+  j["runtime_limits"] = c.runtime_limits.ToString();
   j["readiness_deadline_ms"] = c.readiness_deadline.count();
   j["stop_timeout_ms"] = c.stop_timeout.count();
   j["access_team_domain"] = c.access_team_domain;

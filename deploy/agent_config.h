@@ -15,6 +15,7 @@
 
 #include "config/env_config.h"
 #include "config/env_schema.h"
+#include "deploy/engine/container_engine.h"
 #include "util/status.h"
 
 namespace dreichor::deploy {
@@ -28,9 +29,11 @@ struct AgentConfig {
   std::string engine_socket;
   std::string image_repository;       // e.g. ghcr.io/example/dreichor/runtime
   std::string migrations_repository;  // empty: no migrations step
+  std::string migrations_env_file;    // the migration role's DATABASE_URL; empty: no migrations
   std::string base_dir;               // /opt/dreichor/<env>
   std::string runtime_env_file;
   config::HostPort runtime_publish;  // loopback address the runtime's API is published on
+  ContainerLimits runtime_limits;    // memory, CPU and pids of the runtime container
   std::chrono::milliseconds readiness_deadline{0};
   std::chrono::milliseconds stop_timeout{0};
   std::chrono::milliseconds migrations_deadline{0};
@@ -45,8 +48,11 @@ struct AgentConfig {
   std::string audit_volume() const { return base_dir + "/volumes/audit-events"; }
   std::string snapshot_volume() const { return base_dir + "/volumes/snapshots"; }
   std::string history_dir() const { return base_dir + "/deploy-agent/history"; }
-  // The database the runtime of this environment must use.
+  // The database the runtime of this environment must use, and the two roles on it
+  // (infra/db/provision-env.sql).
   std::string database_name() const { return "dreichor_" + env; }
+  std::string runtime_role() const { return database_name() + "_runtime"; }
+  std::string migrator_role() const { return database_name() + "_migrator"; }
 };
 
 // The port each environment's agent listens on in production (DESIGN.md).
@@ -57,7 +63,8 @@ inline constexpr uint16_t kProdAgentPort = 3006;
 // per line, as "VAR: problem"; secret values never appear in it.
 Result<AgentConfig> LoadAgentConfig(const config::EnvMap& env);
 
-// The configuration as it may be logged (no secrets in it: the agent holds none).
+// The configuration as it may be logged (no secrets in it: the agent's only secret, the
+// migration role's password, stays in its file).
 std::string DescribeConfig(const AgentConfig& config);
 
 }  // namespace dreichor::deploy

@@ -18,9 +18,13 @@ config::EnvMap DevEnv() {
       {"DREICHOR_AGENT_ENGINE_SOCKET", "/run/docker.sock"},
       {"DREICHOR_AGENT_IMAGE_REPOSITORY", "127.0.0.1:5000/dreichor/runtime"},
       {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
+      {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", "none"},
       {"DREICHOR_AGENT_BASE_DIR", "/opt/dreichor/dev"},
       {"DREICHOR_AGENT_RUNTIME_ENV_FILE", "/opt/dreichor/dev/runtime.env"},
       {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:8080"},
+      {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "2048"},
+      {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "1500"},
+      {"DREICHOR_AGENT_RUNTIME_PIDS", "256"},
       {"DREICHOR_AGENT_READINESS_DEADLINE", "60s"},
       {"DREICHOR_AGENT_STOP_TIMEOUT", "30s"},
       {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "300s"},
@@ -44,16 +48,46 @@ TEST(AgentConfigTest, ValidDevConfigurationDerivesPathsAndNames) {
   EXPECT_EQ(c.value().snapshot_volume(), "/opt/dreichor/dev/volumes/snapshots");
   EXPECT_EQ(c.value().history_dir(), "/opt/dreichor/dev/deploy-agent/history");
   EXPECT_EQ(c.value().database_name(), "dreichor_dev");
+  EXPECT_EQ(c.value().runtime_role(), "dreichor_dev_runtime");
+  EXPECT_EQ(c.value().migrator_role(), "dreichor_dev_migrator");
   EXPECT_TRUE(c.value().migrations_repository.empty());
+  EXPECT_TRUE(c.value().migrations_env_file.empty());
+  EXPECT_EQ(c.value().runtime_limits, (ContainerLimits{2048LL << 20, 1'500'000'000, 256}));
   EXPECT_EQ(c.value().access_allowed,
             (std::vector<std::string>{"alice@example.com", "deploy-bot.access"}));
 }
 
 TEST(AgentConfigTest, EveryMissingVariableIsReportedAtOnce) {
   const std::string p = Problems({});
-  EXPECT_NE(p.find("16 configuration problem(s)"), std::string::npos) << p;
+  EXPECT_NE(p.find("20 configuration problem(s)"), std::string::npos) << p;
+  EXPECT_NE(p.find("DREICHOR_AGENT_RUNTIME_MEMORY_MIB"), std::string::npos) << "no default";
   EXPECT_NE(p.find("DREICHOR_AGENT_ACCESS_AUDIENCE"), std::string::npos);
   EXPECT_NE(p.find("DREICHOR_AGENT_ENGINE_SOCKET"), std::string::npos);
+}
+
+TEST(AgentConfigTest, TheMigrationRolesFileComesWithTheMigrationsImageAndStaysInTheBase) {
+  config::EnvMap env = DevEnv();
+  env["DREICHOR_AGENT_MIGRATIONS_REPOSITORY"] = "127.0.0.1:5000/dreichor/migrations";
+  EXPECT_NE(Problems(env).find("must be `none` exactly when"), std::string::npos);
+  env["DREICHOR_AGENT_MIGRATIONS_ENV_FILE"] = "/opt/dreichor/prod/migrations.env";
+  EXPECT_NE(Problems(env).find("MIGRATIONS_ENV_FILE: must be under"), std::string::npos);
+  env["DREICHOR_AGENT_MIGRATIONS_ENV_FILE"] = "/opt/dreichor/dev/runtime.env";
+  EXPECT_NE(Problems(env).find("not the runtime's env file"), std::string::npos);
+  env["DREICHOR_AGENT_MIGRATIONS_ENV_FILE"] = "/opt/dreichor/dev/migrations.env";
+  EXPECT_EQ(Problems(env), "");
+}
+
+TEST(AgentConfigTest, ResourceLimitsAreBounded) {
+  for (const auto& [var, value] : std::vector<std::pair<std::string, std::string>>{
+           {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "0"},
+           {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "9999999999"},
+           {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "10"},
+           {"DREICHOR_AGENT_RUNTIME_PIDS", "-1"},
+           {"DREICHOR_AGENT_RUNTIME_PIDS", "lots"}}) {
+    config::EnvMap env = DevEnv();
+    env[var] = value;
+    EXPECT_NE(Problems(env).find(var), std::string::npos) << var << "=" << value;
+  }
 }
 
 TEST(AgentConfigTest, UnknownDreichorVariablesAreRefused) {
@@ -193,8 +227,40 @@ TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {
   EXPECT_NE(env.status().message().find("names database 'dreichor_prod', not 'dreichor_dev'"),
             std::string::npos)
       << env.status().message();
+  EXPECT_NE(env.status().message().find("names user 'rt', not the runtime role "
+                                        "'dreichor_dev_runtime'"),
+            std::string::npos)
+      << env.status().message();
   EXPECT_EQ(env.status().message().find("hunter2secret"), std::string::npos)
       << "the password never appears";
+}
+
+TEST_F(RuntimeEnvTest, TheRuntimeNeverConnectsAsTheMigrationRole) {
+  auto env = Load({{"DREICHOR_AUDIT_BACKEND", "postgres"},
+                   {"DREICHOR_AUDIT_DIR", ""},
+                   {"DREICHOR_AUDIT_SEGMENT_BYTES", ""},
+                   {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", ""},
+                   {"DREICHOR_DATABASE_URL",
+                    "postgres://dreichor_dev_migrator:hunter2secret@10.0.0.1/dreichor_dev"},
+                   {"DREICHOR_DATABASE_SCHEMA", "dreichor"}});
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.status().message().find("names user 'dreichor_dev_migrator'"), std::string::npos)
+      << env.status().message();
+  env = Load({{"DREICHOR_AUDIT_BACKEND", "postgres"},
+              {"DREICHOR_AUDIT_DIR", ""},
+              {"DREICHOR_AUDIT_SEGMENT_BYTES", ""},
+              {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", ""},
+              {"DREICHOR_DATABASE_URL",
+               "postgres://dreichor_dev_runtime:hunter2secret@10.0.0.1/dreichor_dev"},
+              {"DREICHOR_DATABASE_SCHEMA", "dreichor"}});
+  EXPECT_TRUE(env.ok()) << env.status().message();
+}
+
+TEST(DeployRulesTest, DatabaseUserIsTheUrlsUserinfo) {
+  EXPECT_EQ(DatabaseUser("postgres://u:p@h:5432/db"), "u");
+  EXPECT_EQ(DatabaseUser("postgresql://u@h/db"), "u");
+  EXPECT_EQ(DatabaseUser("postgres://h:5432/db"), "");
+  EXPECT_EQ(DatabaseUser("postgres://h/db?x=a@b"), "");
 }
 
 TEST_F(RuntimeEnvTest, VolumesAndListenAddressMustFitTheContainer) {

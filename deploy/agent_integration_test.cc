@@ -3,11 +3,13 @@
 // (a FROM scratch image holding the binary and its shared libraries), so "state intact" is the
 // runtime's own state hash.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <regex>
+#include <sstream>
 
 #include "deploy/engine/docker_engine.h"
 #include "testing/access_tokens.h"
@@ -107,8 +109,11 @@ class AgentIntegrationTest : public ::testing::Test {
     agent->base = host_->dir() + "/" + env + "-root/" + env;
     agent->audience = audience;
     agent->runtime_port = FreeLoopbackPort();
-    fs::create_directories(agent->base + "/volumes/audit-events");
-    fs::create_directories(agent->base + "/volumes/snapshots");
+    for (const char* volume : {"/volumes/audit-events", "/volumes/snapshots"}) {
+      fs::create_directories(agent->base + volume);
+      // Owned by the runtime's user, as infra/deploy/README.md provisions them.
+      EXPECT_EQ(::chown((agent->base + volume).c_str(), 10001, 10001), 0);
+    }
     testing::TestRuntimeEnv runtime_env;
     runtime_env.env = env;
     runtime_env.admin_token = kAdminToken;
@@ -120,9 +125,13 @@ class AgentIntegrationTest : public ::testing::Test {
         {"DREICHOR_AGENT_ENGINE_SOCKET", host_->socket()},
         {"DREICHOR_AGENT_IMAGE_REPOSITORY", repository_},
         {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
+        {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", "none"},
         {"DREICHOR_AGENT_BASE_DIR", agent->base},
         {"DREICHOR_AGENT_RUNTIME_ENV_FILE", agent->base + "/runtime.env"},
         {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:" + std::to_string(agent->runtime_port)},
+        {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "384"},
+        {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "1500"},
+        {"DREICHOR_AGENT_RUNTIME_PIDS", "200"},
         {"DREICHOR_AGENT_READINESS_DEADLINE", "8s"},
         {"DREICHOR_AGENT_STOP_TIMEOUT", "15s"},
         {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "60s"},
@@ -217,6 +226,26 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
                   {dev.base + "/volumes/snapshots", "/var/lib/dreichor/snapshots"}}));
     EXPECT_EQ(inspected.value()->labels.at("dreichor.env"), "dev");
     EXPECT_TRUE(inspected.value()->read_only_root);
+    EXPECT_EQ(inspected.value()->limits, (ContainerLimits{384LL << 20, 1'500'000'000, 200}));
+    EXPECT_EQ(inspected.value()->user, "10001:10001") << "the image names no user; the agent does";
+    {
+      SCOPED_TRACE("the runtime process holds no capability and can gain none");
+      // The image holds no shell: read the process's status from the host (rootful engine).
+      std::string pid;
+      ASSERT_EQ(
+          host_->Podman({"inspect", "--format", "{{.State.Pid}}", inspected.value()->id}, &pid), 0)
+          << pid;
+      std::ifstream status_file("/proc/" + pid.substr(0, pid.find('\n')) + "/status");
+      ASSERT_TRUE(status_file.good()) << "no process " << pid;
+      std::stringstream status;
+      status << status_file.rdbuf();
+      const std::string out = status.str();
+      for (const char* line : {"Uid:\t10001\t10001\t10001\t10001", "CapPrm:\t0000000000000000",
+                               "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000",
+                               "CapAmb:\t0000000000000000", "NoNewPrivs:\t1"}) {
+        EXPECT_NE(out.find(line), std::string::npos) << line << " in\n" << out;
+      }
+    }
     std::string pinned_id;
     ASSERT_EQ(host_->Podman({"image", "inspect", "--format", "{{.Id}}",
                              repository_ + "@" + s["container"]["digest"].get<std::string>()},

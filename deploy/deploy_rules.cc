@@ -36,6 +36,15 @@ std::string DatabaseName(const std::string& url) {
   return url.substr(slash + 1, url.find('?', slash) - slash - 1);
 }
 
+std::string DatabaseUser(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t at = url.find('@', start);
+  const size_t slash = url.find('/', start);
+  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return "";
+  return url.substr(start, std::min(url.find(':', start), at) - start);
+}
+
 std::string EnvHash(const std::vector<std::string>& variables) {
   Sha256 h;
   for (const std::string& v : variables) {
@@ -73,6 +82,10 @@ Result<RuntimeEnv> LoadRuntimeEnv(Env* files, const AgentConfig& config) {
                            DatabaseName(out.database_url) + "', not '" + config.database_name() +
                            "'");
       }
+      if (DatabaseUser(out.database_url) != config.runtime_role()) {
+        problems.push_back("DREICHOR_DATABASE_URL names user '" + DatabaseUser(out.database_url) +
+                           "', not the runtime role '" + config.runtime_role() + "'");
+      }
     }
     if (c.Has("DREICHOR_AUDIT_DIR") && c.String("DREICHOR_AUDIT_DIR") != kContainerAuditDir) {
       problems.push_back(std::string("DREICHOR_AUDIT_DIR must be ") + kContainerAuditDir +
@@ -98,6 +111,37 @@ Result<RuntimeEnv> LoadRuntimeEnv(Env* files, const AgentConfig& config) {
   }
   for (const auto& [k, value] : env) out.variables.push_back(k + "=" + value);
   return out;
+}
+
+Result<std::string> LoadMigrationsUrl(Env* files, const AgentConfig& config) {
+  const std::string& path = config.migrations_env_file;
+  std::string text;
+  if (Status s = files->ReadFile(path, &text); !s.ok()) {
+    return Status::NotFound("migrations env file " + path + " cannot be read: " + s.message());
+  }
+  auto parsed = config::ParseEnvFile(text);
+  if (!parsed.ok()) return Status::InvalidArgument(path + ": " + parsed.status().message());
+  const config::EnvMap& env = parsed.value();
+  const auto url = env.find("DATABASE_URL");
+  if (env.size() != 1 || url == env.end()) {
+    return Status::InvalidArgument(path + ": must hold exactly one variable, DATABASE_URL");
+  }
+  std::vector<std::string> problems;
+  if (DatabaseName(url->second) != config.database_name()) {
+    problems.push_back("names database '" + DatabaseName(url->second) + "', not '" +
+                       config.database_name() + "'");
+  }
+  if (DatabaseUser(url->second) != config.migrator_role()) {
+    problems.push_back("names user '" + DatabaseUser(url->second) + "', not the migration role '" +
+                       config.migrator_role() + "'");
+  }
+  if (!problems.empty()) {
+    std::string message = path + ": DATABASE_URL";
+    for (const std::string& p : problems) message += " " + p + ";";
+    message.pop_back();
+    return Status::InvalidArgument(message);
+  }
+  return url->second;
 }
 
 }  // namespace dreichor::deploy

@@ -32,7 +32,8 @@ struct RuntimeEnv {
 };
 
 // Reads the file and checks it: the runtime's own schema (every problem listed); DREICHOR_ENV
-// is this environment; a database URL names this environment's database (dreichor_<env>); the
+// is this environment; a database URL names this environment's database (dreichor_<env>) and
+// its runtime role (dreichor_<env>_runtime), never the migration role; the
 // audit and snapshot directories are the two mounted volumes; DREICHOR_LISTEN is on all
 // addresses (0.0.0.0 or ::) with a fixed port, since only the published port reaches it. Secret
 // values never appear in the error.
@@ -44,5 +45,12 @@ std::string EnvHash(const std::vector<std::string>& variables);
 
 // "postgres://u:p@h:5432/dreichor_dev?sslmode=x" -> "dreichor_dev".
 std::string DatabaseName(const std::string& url);
+// "postgres://u:p@h:5432/dreichor_dev" -> "u"; "" when the URL names no user.
+std::string DatabaseUser(const std::string& url);
+
+// The migration role's connection URL from the migrations env file: exactly one variable,
+// DATABASE_URL, naming this environment's database and its migration role. Secret values never
+// appear in the error.
+Result<std::string> LoadMigrationsUrl(Env* env, const AgentConfig& config);
 
 }  // namespace dreichor::deploy

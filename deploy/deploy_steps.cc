@@ -98,13 +98,15 @@ std::optional<Deployer::Failure> Deployer::Preflight(RuntimeEnv* env) {
 }
 
 std::optional<Deployer::Failure> Deployer::RunMigrations(const std::string& tag,
-                                                         const std::string& database_url,
+                                                         const std::string& runtime_database_url,
                                                          const std::string& schema) {
-  if (database_url.empty()) {
+  if (runtime_database_url.empty()) {
     return Failure{Step::kMigrations,
                    "a migrations image is configured but the runtime env file names no database",
                    {}};
   }
+  auto database_url = LoadMigrationsUrl(env_, config_);
+  if (!database_url.ok()) return Failure{Step::kMigrations, database_url.status().message(), {}};
   auto image = engine_->Pull(config_.migrations_repository, tag);
   if (!image.ok()) return Failure{Step::kMigrations, image.status().message(), {}};
   const std::string name = "dreichor-migrations-" + config_.env;
@@ -118,7 +120,7 @@ std::optional<Deployer::Failure> Deployer::RunMigrations(const std::string& tag,
   ContainerSpec spec;
   spec.name = name;
   spec.image = config_.migrations_repository + "@" + image.value().digest;
-  spec.env = {"DATABASE_URL=" + database_url};
+  spec.env = {"DATABASE_URL=" + database_url.value()};
   spec.cmd = {"apply", "--target", schema};
   spec.labels = {{kEnvLabel, config_.env}, {kRoleLabel, "migrations"}, {kTagLabel, tag}};
   auto id = engine_->Create(spec);
@@ -216,6 +218,9 @@ ContainerSpec Deployer::RuntimeSpec(const Target& target, uint64_t deployment,
   spec.publish =
       PortPublish{config_.runtime_publish.host, config_.runtime_publish.port, container_port};
   spec.read_only_root = true;
+  spec.unprivileged = true;
+  spec.user = kRuntimeUser;
+  spec.limits = config_.runtime_limits;
   return spec;
 }
 
@@ -226,7 +231,7 @@ std::optional<Deployer::Failure> Deployer::Cutover(const Target& target, uint64_
   auto id = engine_->Create(RuntimeSpec(target, deployment, env, container_port));
   if (!id.ok()) return Failure{Step::kCreate, id.status().message(), {}};
   std::optional<Failure> failure;
-  if (Status s = engine_->Start(id.value()); !s.ok()) {
+  if (Status s = StartPublished(id.value()); !s.ok()) {
     failure = Failure{Step::kStart, s.message(), {}};
   } else {
     failure = WaitReady(id.value(), config_.readiness_deadline);
@@ -245,6 +250,22 @@ std::optional<Deployer::Failure> Deployer::Cutover(const Target& target, uint64_
     Warn(engine_->Remove(previous.value()->id), "removing the previous container");
   }
   return std::nullopt;
+}
+
+Status Deployer::StartPublished(const std::string& id) {
+  const int64_t until =
+      clock_->NowUnixNanos() +
+      std::chrono::duration_cast<std::chrono::nanoseconds>(kPortReleaseDeadline).count();
+  for (;;) {
+    Status s = engine_->Start(id);
+    if (s.ok() || s.message().find("address already in use") == std::string::npos ||
+        clock_->NowUnixNanos() >= until) {
+      return s;
+    }
+    log_->Info("host port still held by the previous container; waiting",
+               {{"container", id.substr(0, 12)}});
+    clock_->SleepFor(kReadinessPollInterval);
+  }
 }
 
 // The image a rollback returns to: if the registry answers, the tag must still name the recorded

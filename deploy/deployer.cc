@@ -121,7 +121,8 @@ bool Deployer::RunsAlready(const std::optional<ContainerState>& current, const s
                            const RuntimeEnv& env) const {
   if (!current || !current->running) return false;
   return Label(*current, kDigestLabel) == digest &&
-         Label(*current, kEnvHashLabel) == EnvHash(env.variables);
+         Label(*current, kEnvHashLabel) == EnvHash(env.variables) &&
+         current->limits == config_.runtime_limits && current->user == kRuntimeUser;
 }
 
 ActionResult Deployer::Deploy(const std::string& tag, const std::string& identity) {
@@ -246,7 +247,7 @@ ActionResult Deployer::Start(const std::string& identity) {
   const ContainerState& c = *current.value();
   const int64_t started_ns = clock_->NowUnixNanos();
   std::optional<Failure> failure;
-  if (Status s = engine_->Start(c.id); !s.ok()) {
+  if (Status s = StartPublished(c.id); !s.ok()) {
     failure = Failure{Step::kStart, s.message(), {}};
   } else {
     failure = WaitReady(c.id, config_.readiness_deadline);

@@ -41,7 +41,13 @@ inline constexpr char kDeploymentLabel[] = "dreichor.deployment";
 // same digest a real deploy (that is how configuration and secrets change).
 inline constexpr char kEnvHashLabel[] = "dreichor.env-sha256";
 inline constexpr int kFailureLogLines = 30;
+// The user the runtime container runs as, whatever the image says: the runtime image's own user
+// (infra/docker/Dockerfile.runtime), which owns the two volumes.
+inline constexpr char kRuntimeUser[] = "10001:10001";
 inline constexpr std::chrono::milliseconds kReadinessPollInterval{500};
+// How long a start waits for the runtime's host port to be let go by the container that held it
+// last: an engine releases a stopped container's port asynchronously (Podman: its cleanup process).
+inline constexpr std::chrono::seconds kPortReleaseDeadline{10};
 
 // Why an action did not run at all. Nothing was touched; a refused tag is still recorded.
 enum class Refusal {
@@ -134,7 +140,10 @@ class Deployer {
 
   // deploy_steps.cc: the steps of an action.
   std::optional<Failure> Preflight(RuntimeEnv* env);
-  std::optional<Failure> RunMigrations(const std::string& tag, const std::string& database_url,
+  // Runs the migrations image as the migration role (LoadMigrationsUrl); the runtime's own URL
+  // only says that the runtime uses a database at all.
+  std::optional<Failure> RunMigrations(const std::string& tag,
+                                       const std::string& runtime_database_url,
                                        const std::string& schema);
   std::optional<Failure> WaitMigrations(const std::string& id);
   // Stops the running runtime (if any) and renames it to <name>-previous, replacing an older
@@ -145,6 +154,9 @@ class Deployer {
                                  bool* old_stopped);
   ContainerSpec RuntimeSpec(const Target& target, uint64_t deployment,
                             const std::vector<std::string>& env, uint16_t container_port) const;
+  // Starts container `id`; retries, until kPortReleaseDeadline, while the engine says the host
+  // port is still in use.
+  Status StartPublished(const std::string& id);
   std::optional<Failure> WaitReady(const std::string& id, std::chrono::milliseconds deadline);
   std::optional<Failure> CheckRollbackImage(const Target& target);
   Result<std::optional<ContainerState>> Owned(const std::string& name);

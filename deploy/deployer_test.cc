@@ -22,6 +22,9 @@ constexpr char kRepo[] = "registry.test/dreichor/runtime";
 constexpr char kMigrationsRepo[] = "registry.test/dreichor/migrations";
 constexpr char kRuntime[] = "dreichor-runtime-dev";
 constexpr char kPrevious[] = "dreichor-runtime-dev-previous";
+constexpr char kRuntimeUrl[] = "postgres://dreichor_dev_runtime:rt-secret@127.0.0.1/dreichor_dev";
+constexpr char kMigratorUrl[] =
+    "postgres://dreichor_dev_migrator:mig-secret@127.0.0.1/dreichor_dev";
 
 // The deployer's result as the agent presents it (deploy/agent_answers.h): these tests check
 // outcomes through the statuses and JSON an operator sees.
@@ -48,9 +51,19 @@ class DeployerTest : public ::testing::Test {
     config_.readiness_deadline = std::chrono::milliseconds(10'000);
     config_.stop_timeout = std::chrono::milliseconds(30'000);
     config_.migrations_deadline = std::chrono::milliseconds(60'000);
+    config_.runtime_limits = {512LL << 20, 1'500'000'000, 128};
     WriteRuntimeEnv("dev", "");
     engine_.AddImage(kRepo, "sha-aaaaaaa", {"sha256:aaaa"});
     engine_.AddImage(kRepo, "sha-bbbbbbb", {"sha256:bbbb"});
+    Reopen();
+  }
+
+  // Turns the migrations step on, the migration role's URL in its own file.
+  void UseMigrations(const std::string& migrations_url = kMigratorUrl) {
+    WriteRuntimeEnv("dev", kRuntimeUrl);
+    config_.migrations_repository = kMigrationsRepo;
+    config_.migrations_env_file = base_ + "/migrations.env";
+    std::ofstream(config_.migrations_env_file) << "DATABASE_URL=" << migrations_url << "\n";
     Reopen();
   }
 
@@ -205,9 +218,7 @@ TEST_F(DeployerTest, FailuresBeforeTheCutoverLeaveTheOldContainerRunningUntouche
 }
 
 TEST_F(DeployerTest, FailedMigrationsCostNoDowntimeAndKeepTheirLogs) {
-  WriteRuntimeEnv("dev", "postgres://rt:pw@127.0.0.1/dreichor_dev");
-  config_.migrations_repository = kMigrationsRepo;
-  Reopen();
+  UseMigrations();
   engine_.AddImage(kMigrationsRepo, "sha-aaaaaaa", {"sha256:m-aaaa", false, 0, 0});
   engine_.AddImage(kMigrationsRepo, "sha-bbbbbbb", {"sha256:m-bbbb", false, 0, 3});
   DeployOk("sha-aaaaaaa");
@@ -222,14 +233,69 @@ TEST_F(DeployerTest, FailedMigrationsCostNoDowntimeAndKeepTheirLogs) {
 }
 
 TEST_F(DeployerTest, MigrationsRunWithTheSameTagBeforeTheCutover) {
-  WriteRuntimeEnv("dev", "postgres://rt:pw@127.0.0.1/dreichor_dev");
-  config_.migrations_repository = kMigrationsRepo;
-  Reopen();
+  UseMigrations();
   engine_.AddImage(kMigrationsRepo, "sha-aaaaaaa", {"sha256:m-aaaa", false, 0, 0});
   DeployOk("sha-aaaaaaa");
   const auto& calls = engine_.calls();
   EXPECT_NE(std::find(calls.begin(), calls.end(), "create dreichor-migrations-dev"), calls.end());
   EXPECT_EQ(RunningDigest(), "sha256:aaaa");
+}
+
+TEST_F(DeployerTest, MigrationsRunAsTheMigrationRoleAndTheRuntimeNeverSeesIt) {
+  UseMigrations();
+  engine_.AddImage(kMigrationsRepo, "sha-aaaaaaa", {"sha256:m-aaaa", false, 0, 0});
+  DeployOk("sha-aaaaaaa");
+  std::vector<std::string> migrations_env, runtime_env;
+  for (const auto& [id, spec] : engine_.Specs()) {
+    (spec.name == "dreichor-migrations-dev" ? migrations_env : runtime_env) = spec.env;
+  }
+  EXPECT_EQ(migrations_env, std::vector<std::string>{std::string("DATABASE_URL=") + kMigratorUrl});
+  for (const std::string& v : runtime_env) {
+    EXPECT_EQ(v.find("migrator"), std::string::npos) << v;
+    EXPECT_EQ(v.find("mig-secret"), std::string::npos) << v;
+  }
+}
+
+TEST_F(DeployerTest, AMigrationsUrlOfAnotherRoleOrEnvironmentIsRefusedBeforeAnythingRuns) {
+  const std::vector<std::string> wrong_urls = {
+      kRuntimeUrl, "postgres://dreichor_prod_migrator:x@h/dreichor_prod",
+      "postgres://dreichor_dev_migrator:x@h/dreichor_prod", "postgres://postgres:x@h/dreichor_dev"};
+  for (const std::string& url : wrong_urls) {
+    SCOPED_TRACE(url);
+    UseMigrations(url);
+    engine_.AddImage(kMigrationsRepo, "sha-aaaaaaa", {"sha256:m-aaaa", false, 0, 0});
+    ActionOutcome o = Present(deployer_->Deploy("sha-aaaaaaa", "alice@example.com"));
+    EXPECT_EQ(o.http_status, 502);
+    const auto record = LastRecord();
+    EXPECT_EQ(record["step"], "migrations");
+    EXPECT_NE(record["reason"].get<std::string>().find("DATABASE_URL names"), std::string::npos)
+        << record["reason"];
+    EXPECT_EQ(record["reason"].get<std::string>().find(":x@"), std::string::npos)
+        << "the password is not recorded";
+    EXPECT_FALSE(engine_.ByName().count("dreichor-migrations-dev"));
+    EXPECT_FALSE(engine_.ByName().count(kRuntime));
+  }
+}
+
+TEST_F(DeployerTest, TheRuntimeContainerIsUnprivilegedAndLimitedAsConfigured) {
+  DeployOk("sha-aaaaaaa");
+  const ContainerState& rt = engine_.ByName().at(kRuntime);
+  const ContainerSpec& spec = engine_.SpecOf(rt.id);
+  EXPECT_TRUE(spec.unprivileged);
+  EXPECT_EQ(spec.user, "10001:10001");
+  EXPECT_EQ(spec.limits, config_.runtime_limits);
+  EXPECT_TRUE(spec.read_only_root);
+
+  // The same digest and env file under other limits is a real deploy, not a no-op.
+  DeployOk("sha-aaaaaaa");
+  const std::string same_id = engine_.ByName().at(kRuntime).id;
+  EXPECT_EQ(same_id, rt.id) << "unchanged: a no-op";
+  config_.runtime_limits.pids = 256;
+  Reopen();
+  DeployOk("sha-aaaaaaa");
+  const ContainerState& after = engine_.ByName().at(kRuntime);
+  EXPECT_NE(after.id, same_id);
+  EXPECT_EQ(after.limits.pids, 256);
 }
 
 TEST_F(DeployerTest, FailuresAfterTheOldStoppedLeaveNothingRunningAndRollbackRestoresIt) {
@@ -346,6 +412,29 @@ TEST_F(DeployerTest, StopAndStartAreRecorded) {
   EXPECT_EQ(Present(deployer_->Start("alice@example.com")).http_status, 200);
   EXPECT_EQ(RunningDigest(), "sha256:aaaa");
   EXPECT_EQ(Outcomes().back(), "start:succeeded");
+}
+
+TEST_F(DeployerTest, AStartWaitsForTheEngineToLetGoOfThePortThenGivesUp) {
+  DeployOk("sha-aaaaaaa");
+  const std::string busy = "cannot listen on the TCP port: bind: address already in use";
+  engine_.FailNext("start", busy, 3);  // released after three tries
+  ASSERT_EQ(Present(deployer_->Deploy("sha-bbbbbbb", "alice@example.com")).http_status, 200);
+  EXPECT_EQ(RunningDigest(), "sha256:bbbb");
+
+  ASSERT_EQ(Present(deployer_->Stop("alice@example.com")).http_status, 200);
+  engine_.FailNext("start", busy, 1000);  // held for good: the deadline ends it
+  const ActionOutcome o = Present(deployer_->Start("alice@example.com"));
+  EXPECT_EQ(o.http_status, 503) << "nothing runs";
+  EXPECT_EQ(LastRecord()["step"], "start");
+  EXPECT_NE(LastRecord()["reason"].get<std::string>().find("address already in use"),
+            std::string::npos);
+  EXPECT_GE(LastRecord()["duration_ms"].get<int64_t>(), 10'000);
+  EXPECT_LE(LastRecord()["duration_ms"].get<int64_t>(), 11'000);
+
+  engine_.FailNext("start", "no such image", 1000);  // any other failure is not retried
+  EXPECT_EQ(Present(deployer_->Start("alice@example.com")).http_status, 503);
+  EXPECT_EQ(LastRecord()["reason"], "no such image");
+  EXPECT_LE(LastRecord()["duration_ms"].get<int64_t>(), 1'000);
 }
 
 TEST_F(DeployerTest, ContainersOfAnotherEnvironmentAreNeverTouched) {

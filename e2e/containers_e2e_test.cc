@@ -26,6 +26,7 @@
 #include "testing/container_host.h"
 #include "testing/http_client.h"
 #include "testing/runtime_process.h"
+#include "testing/test_database.h"
 #include "testing/test_postgres.h"
 #include "util/pg_connection.h"
 
@@ -100,7 +101,7 @@ class ContainersEndToEnd : public ::testing::Test {
   }
 
   // The images as infra/docker/'s Dockerfiles make them, from this build tree's programs: the
-  // run stage of each Dockerfile (everything from its last FROM), with every
+  // run stage of each Dockerfile (its global ARGs, then everything from its last FROM), with every
   // `COPY --from=build /build/<path>` taking <path> from the build tree instead. So no toolchain
   // is fetched and nothing is compiled twice; the build stage is what CI's image job runs.
   void PrepareContext() {
@@ -113,7 +114,14 @@ class ContainersEndToEnd : public ::testing::Test {
       const std::string text((std::istreambuf_iterator<char>(in)), {});
       const size_t run_stage = text.rfind("\nFROM ");
       ASSERT_NE(run_stage, std::string::npos) << dockerfile;
-      std::string stage = text.substr(run_stage + 1);
+      std::string stage;
+      const std::regex global_arg(R"(^ARG [^\n]*\n)", std::regex::multiline);
+      const std::string head = text.substr(0, text.find("\nFROM "));
+      for (auto it = std::sregex_iterator(head.begin(), head.end(), global_arg);
+           it != std::sregex_iterator(); ++it) {
+        stage += it->str();
+      }
+      stage += text.substr(run_stage + 1);
       const std::regex from_build(R"(/build/(\S+))");
       for (auto it = std::sregex_iterator(stage.begin(), stage.end(), from_build);
            it != std::sregex_iterator(); ++it) {
@@ -179,21 +187,25 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
                                                   "/var/lib/dreichor/snapshots"}));
   }
   {
-    SCOPED_TRACE("PostgreSQL migrated by the migrations container");
+    SCOPED_TRACE(
+        "PostgreSQL provisioned, then migrated by the migrations container as the "
+        "migration role");
     auto pg = TestPostgres::Start();
     ASSERT_TRUE(pg.ok()) << pg.status().message();
-    auto admin = PgConnection::Connect(pg.value()->Url());
-    ASSERT_TRUE(admin.ok());
-    ASSERT_TRUE(admin.value()->Exec("CREATE DATABASE dreichor_dev").ok());
-    const std::string url = pg.value()->Url("dreichor_dev");
+    auto dev = testing::ProvisionTestEnvironment(pg.value()->endpoint(), "dev",
+                                                 std::string(DREICHOR_SOURCE_DIR) + "/infra/db");
+    ASSERT_TRUE(dev.ok()) << dev.status().message();
     for (const char* command : {"apply", "verify"}) {
-      Podman({"run", "--rm", "--network", "host", "-e", "DATABASE_URL=" + url, kMigrationsImage,
-              command, "--target", "dreichor"});
+      Podman({"run", "--rm", "--network", "host", "-e", "DATABASE_URL=" + dev.value().migrator_url,
+              kMigrationsImage, command, "--target", "dreichor"});
     }
-    auto db = PgConnection::Connect(url);
-    ASSERT_TRUE(db.ok());
-    auto journal = db.value()->Exec("SELECT count(*) FROM dreichor.dreichor_migrations");
+    auto db = PgConnection::Connect(dev.value().runtime_url);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    auto journal = db.value()->Exec(
+        "SELECT applied_by FROM dreichor.dreichor_migrations ORDER BY version LIMIT 1");
     ASSERT_TRUE(journal.ok()) << journal.status().message();
+    ASSERT_EQ(journal.value().rows.size(), 1u);
+    EXPECT_EQ(journal.value().rows[0][0], "dreichor_dev_migrator");
   }
 
   // Two releases: the image as built, and the same with one more label (another digest).
@@ -228,9 +240,13 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
        {"DREICHOR_AGENT_ENGINE_SOCKET", host_->socket()},
        {"DREICHOR_AGENT_IMAGE_REPOSITORY", repository},
        {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
+       {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", "none"},
        {"DREICHOR_AGENT_BASE_DIR", base},
        {"DREICHOR_AGENT_RUNTIME_ENV_FILE", base + "/runtime.env"},
        {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:" + std::to_string(runtime_port)},
+       {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "512"},
+       {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "2000"},
+       {"DREICHOR_AGENT_RUNTIME_PIDS", "256"},
        {"DREICHOR_AGENT_READINESS_DEADLINE", "60s"},
        {"DREICHOR_AGENT_STOP_TIMEOUT", "20s"},
        {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "60s"},

@@ -17,12 +17,25 @@ compose() {  # compose FILE: prints the resolved configuration, or fails
 env_file=$(mktemp)
 trap 'rm -f "$env_file"' EXIT
 export DREICHOR_RUNTIME_ENV_FILE=$env_file
-DREICHOR_DEV_DB_PASSWORD=lint DREICHOR_DEV_ADMIN_TOKEN=lint compose infra/compose/docker-compose.dev.yml
-DREICHOR_RUNTIME_IMAGE=registry.example/dreichor/runtime DREICHOR_RUNTIME_TAG=sha-0000000 \
+DREICHOR_DEV_DB_PASSWORD=lint DREICHOR_DEV_MIGRATOR_PASSWORD=lint DREICHOR_DEV_RUNTIME_PASSWORD=lint \
+  DREICHOR_DEV_ADMIN_TOKEN=lint compose infra/compose/docker-compose.dev.yml
+digest=sha256:$(printf '%064d' 0)
+DREICHOR_RUNTIME_IMAGE=registry.example/dreichor/runtime DREICHOR_RUNTIME_DIGEST=$digest \
   compose infra/compose/docker-compose.prod.yml
 if DREICHOR_RUNTIME_IMAGE=registry.example/dreichor/runtime \
   compose infra/compose/docker-compose.prod.yml 2>/dev/null; then
-  echo "lint: docker-compose.prod.yml accepted a missing DREICHOR_RUNTIME_TAG" >&2
+  echo "lint: docker-compose.prod.yml accepted a missing DREICHOR_RUNTIME_DIGEST" >&2
+  exit 1
+fi
+# Prod runs what was recorded, never what a name points at now: its image is pinned by digest,
+# and no prod file may name `latest`.
+prod_files=(infra/compose/docker-compose.prod.yml infra/deploy/*prod*)
+if grep -n -i -w latest "${prod_files[@]}"; then
+  echo "lint: a prod file names latest (above)" >&2
+  exit 1
+fi
+if ! grep -q -E '^ +image: .*@\$\{DREICHOR_RUNTIME_DIGEST' infra/compose/docker-compose.prod.yml; then
+  echo "lint: docker-compose.prod.yml does not pin the runtime image by digest" >&2
   exit 1
 fi
 echo "lint: ${#yaml_files[@]} YAML files, ${#shell_files[@]} shell scripts, 2 compose files clean"

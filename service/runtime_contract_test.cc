@@ -495,9 +495,10 @@ TEST_F(RuntimeContractTest, TheScrubFindsDamageInASealedSegmentAndTheRuntimeServ
 
 // ---- the postgres audit backend ----
 
-// A fresh database; with `migrate`, the schema "dreichor" is migrated with the project's files.
-std::string Database(bool migrate) {
-  return testing::MigratedTestDatabase(
+// A fresh environment; with `migrate`, its schema "dreichor" is migrated with the project's files
+// (as the environment's migration role). The runtime connects as the environment's runtime role.
+testing::TestEnvironment Database(bool migrate) {
+  return testing::MigratedTestEnvironment(
       std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations",
       migrate ? std::vector<std::string>{"dreichor"} : std::vector<std::string>{});
 }
@@ -525,9 +526,9 @@ TEST_F(RuntimeContractTest, TheRequiredMigrationsAreTheExpandMigrationsInTheRepo
 }
 
 TEST_F(RuntimeContractTest, ASchemaBehindTheBuildIsRefusedWithThePendingVersions) {
-  const std::string url = Database(/*migrate=*/false);
-  ASSERT_FALSE(url.empty());
-  auto p = Start(PostgresEnv(Env(), url));
+  const testing::TestEnvironment db = Database(/*migrate=*/false);
+  ASSERT_FALSE(db.env.empty());
+  auto p = Start(PostgresEnv(Env(), db.runtime_url));
   ASSERT_EQ(p->Wait(kPatience), kExitSchema) << p->Text();
   auto failed = FailedPhase(*p);
   ASSERT_TRUE(failed);
@@ -538,11 +539,11 @@ TEST_F(RuntimeContractTest, ASchemaBehindTheBuildIsRefusedWithThePendingVersions
 }
 
 TEST_F(RuntimeContractTest, PostgresBackendStartsOnAMatchingSchemaAndSigkillLosesNoAck) {
-  std::string url = Database(/*migrate=*/true);
-  ASSERT_FALSE(url.empty());
-  // Trust authentication ignores the password; it is here to prove it is never printed.
-  url.insert(url.find("@"), ":sekrit-database-password");
-  const config::EnvMap env = PostgresEnv(Env(), url);
+  const testing::TestEnvironment db = Database(/*migrate=*/true);
+  ASSERT_FALSE(db.env.empty());
+  const std::string password = testing::TestPassword(db.env, "runtime");
+  ASSERT_NE(db.runtime_url.find(password), std::string::npos);
+  const config::EnvMap env = PostgresEnv(Env(), db.runtime_url);
   auto p = Start(env);
   const uint16_t port = p->WaitForPort(kPatience);
   ASSERT_NE(port, 0) << p->Text();
@@ -562,9 +563,10 @@ TEST_F(RuntimeContractTest, PostgresBackendStartsOnAMatchingSchemaAndSigkillLose
   const uint16_t port2 = again->WaitForPort(kPatience);
   ASSERT_TRUE(again->WaitForLine(RuntimeProcess::Phase("ready", "ok"), kPatience)) << again->Text();
   ExpectEveryAckDurable(port2, acks);
-  EXPECT_EQ(p->Text().find("sekrit-database-password"), std::string::npos);
-  EXPECT_EQ(again->Text().find("sekrit-database-password"), std::string::npos);
-  EXPECT_NE(again->Text().find("postgresql://postgres:<redacted>@"), std::string::npos);
+  EXPECT_EQ(p->Text().find(password), std::string::npos);
+  EXPECT_EQ(again->Text().find(password), std::string::npos);
+  EXPECT_NE(again->Text().find("postgresql://" + db.database + "_runtime:<redacted>@"),
+            std::string::npos);
 }
 
 TEST_F(RuntimeContractTest, MetricsPassPromtool) {

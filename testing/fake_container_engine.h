@@ -33,10 +33,10 @@ class FakeEngine final : public ContainerEngine {
     images_[repository + ":" + tag] = image;
     by_digest_[repository + "@" + image.digest] = image;
   }
-  // The next call of `operation` ("pull", "create", "start", "stop", "rename", "remove", "exec",
-  // "inspect", "list", "logs") fails with `message`.
-  void FailNext(const std::string& operation, const std::string& message) {
-    failures_[operation] = message;
+  // The next `times` calls of `operation` ("pull", "create", "start", "stop", "rename", "remove",
+  // "exec", "inspect", "list", "logs") fails with `message`.
+  void FailNext(const std::string& operation, const std::string& message, int times = 1) {
+    failures_[operation] = {message, times};
   }
   // A container this agent did not create (e.g. another environment's).
   std::string AddForeign(const std::string& name, const Labels& labels, bool running) {
@@ -115,6 +115,12 @@ class FakeEngine final : public ContainerEngine {
     c.state.labels = spec.labels;
     c.state.mounts = spec.mounts;
     c.state.read_only_root = spec.read_only_root;
+    if (spec.unprivileged) {
+      c.state.cap_drop = {"ALL"};
+      c.state.security_opt = {"no-new-privileges"};
+    }
+    c.state.limits = spec.limits;
+    c.state.user = spec.user;
     if (image->second.has_healthcheck) c.state.healthcheck = {"CMD", "/bin/ready"};
     c.image = image->second;
     specs_[c.state.id] = spec;
@@ -178,6 +184,8 @@ class FakeEngine final : public ContainerEngine {
     return std::vector<std::string>{"log of " + c->state.name, "last line"};
   }
   const ContainerSpec& SpecOf(const std::string& id) { return specs_.at(id); }
+  // Every spec created, by container id, removed containers' too.
+  const std::map<std::string, ContainerSpec>& Specs() const { return specs_; }
 
  private:
   struct Container {
@@ -189,8 +197,8 @@ class FakeEngine final : public ContainerEngine {
     calls_.push_back(op + " " + arg);
     auto f = failures_.find(op);
     if (f == failures_.end()) return Status::Ok();
-    std::string message = f->second;
-    failures_.erase(f);
+    std::string message = f->second.first;
+    if (--f->second.second == 0) failures_.erase(f);
     return Status::IoError(message);
   }
   Container* Find(const std::string& name_or_id) {
@@ -204,7 +212,7 @@ class FakeEngine final : public ContainerEngine {
   std::set<std::string> forgotten_;
   std::map<std::string, Container> containers_;
   std::map<std::string, ContainerSpec> specs_;
-  std::map<std::string, std::string> failures_;
+  std::map<std::string, std::pair<std::string, int>> failures_;  // message, times left
   std::vector<std::string> calls_, exec_commands_;
   int next_id_ = 0;
 };

@@ -1,5 +1,6 @@
 // Real PostgreSQL servers for tests, on a free loopback port, started with initdb and pg_ctl and
-// stopped immediately. Trust authentication for the superuser "postgres" on 127.0.0.1 only;
+// stopped immediately. Trust authentication for the superuser "postgres" on 127.0.0.1 only, a
+// password (SCRAM) for every other role;
 // fsync off (test data) unless `durable` (benchmarks measure real commits). As root, the server
 // runs as the "postgres" system user (PostgreSQL refuses to run as root).
 //
@@ -83,6 +84,13 @@ inline Result<uint16_t> InitAndStart(const std::string& dir, bool durable) {
           dir + "/initdb.log 2>&1") != 0) {
     return Status::IoError("initdb failed; see " + dir + "/initdb.log");
   }
+  // The superuser needs no password; every other role must give its own and may not reach the
+  // server's own databases, as infra/db/README.md sets up a real server.
+  std::ofstream(data + "/pg_hba.conf")
+      << "local all postgres trust\n"
+         "host all postgres 127.0.0.1/32 trust\n"
+         "host postgres,template0,template1 all 127.0.0.1/32 reject\n"
+         "host all all 127.0.0.1/32 scram-sha-256\n";
   for (int attempt = 0; attempt < 5; ++attempt) {
     const uint16_t port = FreeLoopbackPort();
     const std::string options = "-p " + std::to_string(port) + " -k " + dir +

@@ -35,6 +35,20 @@ struct PortPublish {
   uint16_t container_port = 0;
 };
 
+// What a container may consume: 0 means no limit. Memory is also the limit of memory plus swap
+// (no swap beyond it).
+struct ContainerLimits {
+  int64_t memory_bytes = 0;
+  int64_t nano_cpus = 0;  // 1e9 = one CPU
+  int64_t pids = 0;
+  bool operator==(const ContainerLimits&) const = default;
+  // "memory=...,nano_cpus=...,pids=...": a label value, and for messages.
+  std::string ToString() const {
+    return "memory=" + std::to_string(memory_bytes) + ",nano_cpus=" + std::to_string(nano_cpus) +
+           ",pids=" + std::to_string(pids);
+  }
+};
+
 struct ContainerSpec {
   std::string name;
   std::string image;             // "repo@sha256:..." (pinned) or an image id
@@ -44,6 +58,11 @@ struct ContainerSpec {
   std::vector<BindMount> mounts;
   std::optional<PortPublish> publish;
   bool read_only_root = false;  // the image's file system read-only; only the mounts writable
+  // Every capability dropped and no-new-privileges: the process can gain no privilege, not even
+  // through a set-uid file.
+  bool unprivileged = false;
+  std::string user;  // "uid:gid" the process runs as; empty: the image's USER
+  ContainerLimits limits;
 };
 
 struct ContainerState {
@@ -57,6 +76,10 @@ struct ContainerState {
   Labels labels;
   std::vector<BindMount> mounts;  // bind mounts only, ordered by target
   bool read_only_root = false;
+  std::vector<std::string> cap_drop;      // HostConfig.CapDrop as the engine reports it
+  std::vector<std::string> security_opt;  // HostConfig.SecurityOpt, e.g. "no-new-privileges"
+  std::string user;                       // Config.User
+  ContainerLimits limits;
   std::vector<std::string> healthcheck;  // Config.Healthcheck.Test, e.g. {"CMD", "bin", "arg"}
   std::string health;                    // the engine's own health status, may be empty
 };

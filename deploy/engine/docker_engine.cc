@@ -97,7 +97,18 @@ Result<ContainerState> StateFromInspect(const json& j, const std::string& what) 
   s.name = root["Name"].String(Presence::kOptional);
   if (!s.name.empty() && s.name[0] == '/') s.name.erase(0, 1);
   s.image_id = root["Image"].String(Presence::kOptional);
-  s.read_only_root = root["HostConfig"]["ReadonlyRootfs"].Bool(Presence::kOptional);
+  const JsonCursor host = root["HostConfig"];
+  s.read_only_root = host["ReadonlyRootfs"].Bool(Presence::kOptional);
+  for (const JsonCursor& c : host["CapDrop"].Elements(Presence::kOptional)) {
+    s.cap_drop.push_back(c.String());
+  }
+  for (const JsonCursor& o : host["SecurityOpt"].Elements(Presence::kOptional)) {
+    s.security_opt.push_back(o.String());
+  }
+  s.limits.memory_bytes = host["Memory"].Int(0, INT64_MAX, Presence::kOptional);
+  s.limits.nano_cpus = host["NanoCpus"].Int(0, INT64_MAX, Presence::kOptional);
+  // Docker reports "no limit" as 0 or -1.
+  s.limits.pids = std::max<int64_t>(0, host["PidsLimit"].Int(-1, INT64_MAX, Presence::kOptional));
   const JsonCursor state = root["State"];
   s.status = state["Status"].String(Presence::kOptional);
   s.running = state["Running"].Bool(Presence::kOptional);
@@ -105,6 +116,7 @@ Result<ContainerState> StateFromInspect(const json& j, const std::string& what) 
   s.health = state["Health"]["Status"].String(Presence::kOptional);
   const JsonCursor config = root["Config"];
   s.image = config["Image"].String(Presence::kOptional);
+  s.user = config["User"].String(Presence::kOptional);
   for (const auto& [key, value] : config["Labels"].Members(Presence::kOptional)) {
     s.labels[key] = value.String();
   }
@@ -319,9 +331,20 @@ Result<std::optional<ContainerState>> DockerEngine::Inspect(const std::string& n
 Result<std::string> DockerEngine::Create(const ContainerSpec& spec) {
   json body = {{"Image", spec.image}, {"Env", spec.env}, {"Labels", spec.labels}};
   if (!spec.cmd.empty()) body["Cmd"] = spec.cmd;
+  if (!spec.user.empty()) body["User"] = spec.user;
   json host = {{"RestartPolicy", {{"Name", "no"}}},
                {"Mounts", json::array()},
                {"ReadonlyRootfs", spec.read_only_root}};
+  if (spec.unprivileged) {
+    host["CapDrop"] = {"ALL"};
+    host["SecurityOpt"] = {"no-new-privileges"};
+  }
+  if (spec.limits.memory_bytes > 0) {
+    host["Memory"] = spec.limits.memory_bytes;
+    host["MemorySwap"] = spec.limits.memory_bytes;
+  }
+  if (spec.limits.nano_cpus > 0) host["NanoCpus"] = spec.limits.nano_cpus;
+  if (spec.limits.pids > 0) host["PidsLimit"] = spec.limits.pids;
   for (const BindMount& m : spec.mounts) {
     host["Mounts"].push_back(
         {{"Type", "bind"}, {"Source", m.source}, {"Target", m.target}, {"ReadOnly", false}});

@@ -104,8 +104,10 @@ TEST(DockerEngineAnswersTest, AWellFormedInspectionStillReads) {
   script.Set("GET /containers/c1/json", 200,
              R"({"Id":"c1","Name":"/dreichor-runtime-dev","Image":"sha256:ab",
                  "State":{"Status":"running","Running":true,"ExitCode":0,"Health":null},
-                 "Config":{"Image":"r@sha256:cd","Labels":null,"Healthcheck":null},
-                 "HostConfig":{"ReadonlyRootfs":true},
+                 "Config":{"Image":"r@sha256:cd","Labels":null,"Healthcheck":null,
+                           "User":"10001:10001"},
+                 "HostConfig":{"ReadonlyRootfs":true,"CapDrop":["ALL"],"PidsLimit":-1,
+                               "SecurityOpt":["no-new-privileges"],"Memory":1048576},
                  "Mounts":[{"Type":"volume","Name":"v"},
                            {"Type":"bind","Source":"/b","Destination":"/z"},
                            {"Type":"bind","Source":"/a","Destination":"/y"}]})");
@@ -117,6 +119,10 @@ TEST(DockerEngineAnswersTest, AWellFormedInspectionStillReads) {
   EXPECT_EQ(state.value()->name, "dreichor-runtime-dev");
   EXPECT_TRUE(state.value()->running);
   EXPECT_TRUE(state.value()->read_only_root);
+  EXPECT_EQ(state.value()->user, "10001:10001");
+  EXPECT_EQ(state.value()->cap_drop, std::vector<std::string>{"ALL"});
+  EXPECT_EQ(state.value()->security_opt, std::vector<std::string>{"no-new-privileges"});
+  EXPECT_EQ(state.value()->limits, (ContainerLimits{1048576, 0, 0})) << "PidsLimit -1: none";
   ASSERT_EQ(state.value()->mounts.size(), 2u);
   EXPECT_EQ(state.value()->mounts[0].target, "/y");
 }

@@ -1,10 +1,13 @@
--- The audit log table, its identity row, and the roles' rights (infra/db/schema.md).
--- Runs with search_path set to the target schema: every name below lands there.
+-- The audit log table, its identity row, and the runtime role's rights (infra/db/schema.md).
+-- Runs with search_path set to the target schema: every name below lands there. Runs as the
+-- environment's migration role in database dreichor_<env>; the runtime role it grants to,
+-- dreichor_<env>_runtime, was made by infra/db/provision-env.sql. No migration creates a role.
 
 DO $$
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dreichor_runtime') THEN
-    CREATE ROLE dreichor_runtime NOLOGIN;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = current_database() || '_runtime') THEN
+    RAISE EXCEPTION 'role %_runtime does not exist: provision the environment first '
+      '(infra/db/provision-env.sql)', current_database();
   END IF;
 END
 $$;
@@ -47,10 +50,12 @@ CREATE TRIGGER audit_log_meta_no_truncate BEFORE TRUNCATE ON audit_log_meta
 
 -- The runtime may read and append, nothing else.
 DO $$
+DECLARE
+  runtime_role text := current_database() || '_runtime';
 BEGIN
-  EXECUTE format('GRANT USAGE ON SCHEMA %I TO dreichor_runtime', current_schema());
+  EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), runtime_role);
+  EXECUTE format('GRANT SELECT, INSERT ON audit_events TO %I', runtime_role);
+  EXECUTE format('GRANT SELECT ON audit_log_meta TO %I', runtime_role);
+  EXECUTE format('GRANT SELECT ON dreichor_migrations TO %I', runtime_role);
 END
 $$;
-GRANT SELECT, INSERT ON audit_events TO dreichor_runtime;
-GRANT SELECT ON audit_log_meta TO dreichor_runtime;
-GRANT SELECT ON dreichor_migrations TO dreichor_runtime;
