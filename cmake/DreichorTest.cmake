@@ -9,6 +9,7 @@
 #   integration  real processes or a real PostgreSQL (started once per ctest run, see POSTGRES).
 #   system       containers, the registry, the end-to-end run: the Release tree only (sanitizers
 #                would change nothing they check), so they are not even built with sanitizers.
+#                One at a time: their container networks share the host's bridges and firewall.
 #
 # POSTGRES makes every case require the ctest fixture that starts one PostgreSQL server for the
 # whole run (testing/CMakeLists.txt); the case finds its URL through DREICHOR_TEST_POSTGRES_URL_FILE.
@@ -52,6 +53,9 @@ function(dreichor_test name)
   endif()
   if(ARG_COST)
     list(APPEND properties COST ${ARG_COST})
+  endif()
+  if(ARG_LABEL STREQUAL "system")
+    list(APPEND properties RESOURCE_LOCK container_networks)
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${properties})
 endfunction()

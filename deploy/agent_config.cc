@@ -59,6 +59,14 @@ const std::vector<VarSpec>& AgentSchema() {
        .type = VarType::kHostPort,
        .meaning = "Loopback address and port on which the runtime container's API is published.",
        .example = "127.0.0.1:8080"},
+      {.name = "DREICHOR_AGENT_RUNTIME_SUBNET",
+       .type = VarType::kString,
+       .meaning =
+           "IPv4 subnet (CIDR, private, /16 to /28) of the environment's own container "
+           "network dreichor-<env>, which the agent creates if missing and attaches the "
+           "runtime and migrations containers to, and to nothing else. Each environment "
+           "has its own; pg_hba.conf admits this subnet to this environment's database only.",
+       .example = "10.89.1.0/24"},
       {.name = "DREICHOR_AGENT_RUNTIME_MEMORY_MIB",
        .type = VarType::kInteger,
        .meaning = "Memory limit of the runtime container in MiB (memory and swap together); the "
@@ -179,6 +187,34 @@ std::string TrimSlash(std::string s) {
   return s;
 }
 
+// Whether `text` is a private IPv4 network in canonical CIDR form with a /16 to /28 prefix.
+bool IsPrivateSubnet(const std::string& text) {
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) return false;
+  const std::string address = text.substr(0, slash), prefix_text = text.substr(slash + 1);
+  if (prefix_text.empty() || prefix_text.size() > 2 ||
+      prefix_text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  const int prefix = std::stoi(prefix_text);
+  in_addr parsed{};
+  if (prefix < 16 || prefix > 28 || ::inet_pton(AF_INET, address.c_str(), &parsed) != 1) {
+    return false;
+  }
+  char canonical[INET_ADDRSTRLEN];
+  if (::inet_ntop(AF_INET, &parsed, canonical, sizeof canonical) == nullptr ||
+      address != canonical) {
+    return false;  // no leading zeros or other spellings: the engine reports the canonical one
+  }
+  const uint32_t ip = ntohl(parsed.s_addr);
+  const uint32_t host_bits = (uint32_t{1} << (32 - prefix)) - 1;
+  if ((ip & host_bits) != 0) return false;
+  const auto within = [&](uint32_t net, int bits) {
+    return prefix >= bits && (ip >> (32 - bits)) == (net >> (32 - bits));
+  };
+  return within(0x0A000000, 8) || within(0xAC100000, 12) || within(0xC0A80000, 16);
+}
+
 // Checks across variables; each problem is one line.
 void CheckCoherence(const AgentConfig& c, std::vector<std::string>* problems) {
   const std::string other = c.env == "dev" ? "prod" : "dev";
@@ -200,6 +236,12 @@ void CheckCoherence(const AgentConfig& c, std::vector<std::string>* problems) {
   }
   if (!UnderDir(c.runtime_env_file, c.base_dir)) {
     problems->push_back("DREICHOR_AGENT_RUNTIME_ENV_FILE: must be under DREICHOR_AGENT_BASE_DIR");
+  }
+  if (!IsPrivateSubnet(c.runtime_subnet)) {
+    problems->push_back(
+        "DREICHOR_AGENT_RUNTIME_SUBNET: must be a private IPv4 network in CIDR form "
+        "(10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16; host bits zero) with a prefix of /16 to "
+        "/28");
   }
   if (c.access_allowed.empty()) {
     problems->push_back("DREICHOR_AGENT_ACCESS_ALLOWED: names no identity");
@@ -252,6 +294,7 @@ Result<AgentConfig> LoadAgentConfig(const config::EnvMap& env) {
     a.base_dir = TrimSlash(c.String("DREICHOR_AGENT_BASE_DIR"));
     a.runtime_env_file = c.String("DREICHOR_AGENT_RUNTIME_ENV_FILE");
     a.runtime_publish = *config::ParseHostPort(c.String("DREICHOR_AGENT_RUNTIME_PUBLISH"));
+    a.runtime_subnet = c.String("DREICHOR_AGENT_RUNTIME_SUBNET");
     a.runtime_limits.memory_bytes = c.Integer("DREICHOR_AGENT_RUNTIME_MEMORY_MIB") << 20;
     a.runtime_limits.nano_cpus = c.Integer("DREICHOR_AGENT_RUNTIME_CPU_MILLIS") * 1'000'000;
     a.runtime_limits.pids = c.Integer("DREICHOR_AGENT_RUNTIME_PIDS");
@@ -285,6 +328,7 @@ std::string DescribeConfig(const AgentConfig& c) {
   j["runtime_env_file"] = c.runtime_env_file;
   j["runtime_publish"] = c.runtime_publish.host + ":" + std::to_string(c.runtime_publish.port);
   j["runtime_limits"] = c.runtime_limits.ToString();
+  j["network"] = c.network_name() + " " + c.runtime_subnet;
   j["readiness_deadline_ms"] = c.readiness_deadline.count();
   j["stop_timeout_ms"] = c.stop_timeout.count();
   j["access_team_domain"] = c.access_team_domain;

@@ -34,6 +34,7 @@ struct AgentConfig {
   std::string runtime_env_file;
   config::HostPort runtime_publish;  // loopback address the runtime's API is published on
   ContainerLimits runtime_limits;    // memory, CPU and pids of the runtime container
+  std::string runtime_subnet;        // CIDR of network_name(), e.g. "10.89.1.0/24"
   std::chrono::milliseconds readiness_deadline{0};
   std::chrono::milliseconds stop_timeout{0};
   std::chrono::milliseconds migrations_deadline{0};
@@ -45,6 +46,8 @@ struct AgentConfig {
 
   // Derived paths, all under base_dir.
   std::string container_name() const { return "dreichor-runtime-" + env; }
+  // The environment's own container network: its runtime and migrations containers, nothing else.
+  std::string network_name() const { return "dreichor-" + env; }
   std::string audit_volume() const { return base_dir + "/volumes/audit-events"; }
   std::string snapshot_volume() const { return base_dir + "/volumes/snapshots"; }
   std::string history_dir() const { return base_dir + "/deploy-agent/history"; }

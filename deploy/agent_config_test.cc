@@ -22,6 +22,7 @@ config::EnvMap DevEnv() {
       {"DREICHOR_AGENT_BASE_DIR", "/opt/dreichor/dev"},
       {"DREICHOR_AGENT_RUNTIME_ENV_FILE", "/opt/dreichor/dev/runtime.env"},
       {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:8080"},
+      {"DREICHOR_AGENT_RUNTIME_SUBNET", "10.89.1.0/24"},
       {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "2048"},
       {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "1500"},
       {"DREICHOR_AGENT_RUNTIME_PIDS", "256"},
@@ -53,13 +54,15 @@ TEST(AgentConfigTest, ValidDevConfigurationDerivesPathsAndNames) {
   EXPECT_TRUE(c.value().migrations_repository.empty());
   EXPECT_TRUE(c.value().migrations_env_file.empty());
   EXPECT_EQ(c.value().runtime_limits, (ContainerLimits{2048LL << 20, 1'500'000'000, 256}));
+  EXPECT_EQ(c.value().network_name(), "dreichor-dev");
+  EXPECT_EQ(c.value().runtime_subnet, "10.89.1.0/24");
   EXPECT_EQ(c.value().access_allowed,
             (std::vector<std::string>{"alice@example.com", "deploy-bot.access"}));
 }
 
 TEST(AgentConfigTest, EveryMissingVariableIsReportedAtOnce) {
   const std::string p = Problems({});
-  EXPECT_NE(p.find("20 configuration problem(s)"), std::string::npos) << p;
+  EXPECT_NE(p.find("21 configuration problem(s)"), std::string::npos) << p;
   EXPECT_NE(p.find("DREICHOR_AGENT_RUNTIME_MEMORY_MIB"), std::string::npos) << "no default";
   EXPECT_NE(p.find("DREICHOR_AGENT_ACCESS_AUDIENCE"), std::string::npos);
   EXPECT_NE(p.find("DREICHOR_AGENT_ENGINE_SOCKET"), std::string::npos);
@@ -87,6 +90,25 @@ TEST(AgentConfigTest, ResourceLimitsAreBounded) {
     config::EnvMap env = DevEnv();
     env[var] = value;
     EXPECT_NE(Problems(env).find(var), std::string::npos) << var << "=" << value;
+  }
+}
+
+TEST(AgentConfigTest, TheNetworksSubnetIsAPrivateCanonicalIpv4Network) {
+  for (const char* subnet :
+       {"10.89.1.0/24", "172.16.0.0/16", "172.31.255.0/24", "192.168.7.16/28", "10.0.0.0/16"}) {
+    config::EnvMap env = DevEnv();
+    env["DREICHOR_AGENT_RUNTIME_SUBNET"] = subnet;
+    EXPECT_EQ(Problems(env), "") << subnet;
+  }
+  for (const char* subnet :
+       {"10.89.1.1/24", "8.8.8.0/24", "172.32.0.0/16", "192.169.0.0/16", "10.89.1.0/8",
+        "10.89.1.0/29", "172.16.0.0/12", "10.89.1.0", "10.89.1.0/", "10.89.1.0/024",
+        "010.89.1.0/24", "10.89.1.0/24 ", "fd00::/64", "10.89.1.0/-4", "10.89.1.0/2a", "none"}) {
+    config::EnvMap env = DevEnv();
+    env["DREICHOR_AGENT_RUNTIME_SUBNET"] = subnet;
+    EXPECT_NE(Problems(env).find("DREICHOR_AGENT_RUNTIME_SUBNET: must be a private IPv4"),
+              std::string::npos)
+        << subnet;
   }
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -31,6 +32,9 @@ using testing::TestResponse;
 constexpr char kIssuer[] = "https://dreichor-test.cloudflareaccess.com";
 constexpr char kDevAudience[] = "aud-dev-5b3f1c0e9a7d4e21";
 constexpr char kProdAudience[] = "aud-prod-91e0d7c4b2a84f36";
+// The environments' networks; no other test uses these (system tests run one at a time).
+constexpr char kDevSubnet[] = "10.231.1.0/24";
+constexpr char kProdSubnet[] = "10.231.2.0/24";
 constexpr char kAdminToken[] = "integration-admin-token-0123456789abcdef";
 constexpr char kRuntimeBinary[] = DREICHOR_BINARY_DIR "/service/dreichor-runtime";
 constexpr char kAgentBinary[] = DREICHOR_BINARY_DIR "/deploy/dreichor-deploy-agent";
@@ -129,6 +133,7 @@ class AgentIntegrationTest : public ::testing::Test {
         {"DREICHOR_AGENT_BASE_DIR", agent->base},
         {"DREICHOR_AGENT_RUNTIME_ENV_FILE", agent->base + "/runtime.env"},
         {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:" + std::to_string(agent->runtime_port)},
+        {"DREICHOR_AGENT_RUNTIME_SUBNET", env == "dev" ? kDevSubnet : kProdSubnet},
         {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "384"},
         {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "1500"},
         {"DREICHOR_AGENT_RUNTIME_PIDS", "200"},
@@ -366,6 +371,44 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
     EXPECT_TRUE(Status(*prod)["container"].is_null());
     EXPECT_EQ(Call(*prod, "POST", "/v1/stop").status, 409) << "it cannot stop dev's runtime";
     EXPECT_EQ(Call(*prod, "GET", "/v1/status", "", Token(kDevAudience)).status, 403);
+    {
+      SCOPED_TRACE("each environment's network reaches its own runtime and not the other's");
+      const TestResponse deployed = Call(*prod, "POST", "/v1/deploy", R"({"tag":"sha-aaaaaaa"})");
+      ASSERT_EQ(deployed.status, 200) << deployed.body;
+      const std::string image =
+          repository_ + "@" + json::parse(deployed.body)["record"]["digest"].get<std::string>();
+      std::map<std::string, std::string> address;  // env -> its runtime's ip:port on its network
+      for (const std::string env : {"dev", "prod"}) {
+        auto runtime = engine.value()->Inspect("dreichor-runtime-" + env);
+        ASSERT_TRUE(runtime.ok() && runtime.value());
+        EXPECT_EQ(runtime.value()->networks, std::vector<std::string>{"dreichor-" + env});
+        std::string ip;
+        ASSERT_EQ(host_->Podman(
+                      {"inspect", "--format",
+                       "{{(index .NetworkSettings.Networks \"dreichor-" + env + "\").IPAddress}}",
+                       "dreichor-runtime-" + env},
+                      &ip),
+                  0)
+            << ip;
+        address[env] = ip.substr(0, ip.find('\n')) + ":8080";
+      }
+      EXPECT_EQ(address["dev"].rfind("10.231.1.", 0), 0u) << address["dev"];
+      EXPECT_EQ(address["prod"].rfind("10.231.2.", 0), 0u) << address["prod"];
+      // A probe container on `network` asks the runtime at `target` whether it is ready.
+      const auto probe = [&](const std::string& network, const std::string& target) {
+        std::string out;
+        const int rc = host_->Podman(
+            {"run", "--rm", "--network", network, "--entrypoint", "/usr/local/bin/dreichor-runtime",
+             image, "healthcheck", "--address", target},
+            &out);
+        return rc;
+      };
+      EXPECT_EQ(probe("dreichor-dev", address["dev"]), 0) << "dev reaches its own runtime";
+      EXPECT_EQ(probe("dreichor-prod", address["prod"]), 0) << "prod reaches its own runtime";
+      EXPECT_NE(probe("dreichor-dev", address["prod"]), 0) << "dev reached prod's runtime";
+      EXPECT_NE(probe("dreichor-prod", address["dev"]), 0) << "prod reached dev's runtime";
+    }
+    EXPECT_EQ(Call(*prod, "POST", "/v1/stop").status, 200);
     prod->process->Signal(SIGTERM);
     EXPECT_EQ(prod->process->Wait(std::chrono::seconds(30)), 0);
   }

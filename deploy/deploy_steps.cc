@@ -93,7 +93,36 @@ std::optional<Deployer::Failure> Deployer::Preflight(RuntimeEnv* env) {
       return Failure{Step::kVolumes, "volume directory " + dir + " is missing", {}};
     }
   }
+  if (auto failure = PrepareNetwork()) return failure;
   *env = std::move(loaded).value();
+  return std::nullopt;
+}
+
+std::optional<Deployer::Failure> Deployer::PrepareNetwork() {
+  const std::string name = config_.network_name();
+  auto network = engine_->EnsureNetwork({name, config_.runtime_subnet, {{kEnvLabel, config_.env}}});
+  if (!network.ok()) return Failure{Step::kNetwork, network.status().message(), {}};
+  const NetworkState& n = network.value();
+  const auto env_label = n.labels.find(kEnvLabel);
+  if (env_label == n.labels.end() || env_label->second != config_.env) {
+    return Failure{Step::kNetwork,
+                   "network " + name + " exists but is not labelled " + kEnvLabel + "=" +
+                       config_.env + ": it is not this environment's",
+                   {}};
+  }
+  if (n.subnets != std::vector<std::string>{config_.runtime_subnet}) {
+    std::string have;
+    for (const std::string& subnet : n.subnets) have += (have.empty() ? "" : ", ") + subnet;
+    return Failure{Step::kNetwork,
+                   "network " + name + " has subnet " + (have.empty() ? "none" : have) +
+                       ", not the configured " + config_.runtime_subnet,
+                   {}};
+  }
+  if (n.internal) {
+    return Failure{Step::kNetwork,
+                   "network " + name + " is internal: the runtime's API could not be published",
+                   {}};
+  }
   return std::nullopt;
 }
 
@@ -123,6 +152,7 @@ std::optional<Deployer::Failure> Deployer::RunMigrations(const std::string& tag,
   spec.env = {"DATABASE_URL=" + database_url.value()};
   spec.cmd = {"apply", "--target", schema};
   spec.labels = {{kEnvLabel, config_.env}, {kRoleLabel, "migrations"}, {kTagLabel, tag}};
+  spec.network = config_.network_name();
   auto id = engine_->Create(spec);
   if (!id.ok()) return Failure{Step::kMigrations, id.status().message(), {}};
   std::optional<Failure> failure;
@@ -220,6 +250,7 @@ ContainerSpec Deployer::RuntimeSpec(const Target& target, uint64_t deployment,
   spec.read_only_root = true;
   spec.unprivileged = true;
   spec.user = kRuntimeUser;
+  spec.network = config_.network_name();
   spec.limits = config_.runtime_limits;
   return spec;
 }

@@ -122,7 +122,8 @@ bool Deployer::RunsAlready(const std::optional<ContainerState>& current, const s
   if (!current || !current->running) return false;
   return Label(*current, kDigestLabel) == digest &&
          Label(*current, kEnvHashLabel) == EnvHash(env.variables) &&
-         current->limits == config_.runtime_limits && current->user == kRuntimeUser;
+         current->limits == config_.runtime_limits && current->user == kRuntimeUser &&
+         current->networks == std::vector<std::string>{config_.network_name()};
 }
 
 ActionResult Deployer::Deploy(const std::string& tag, const std::string& identity) {

@@ -154,6 +154,9 @@ class Deployer {
                                  bool* old_stopped);
   ContainerSpec RuntimeSpec(const Target& target, uint64_t deployment,
                             const std::vector<std::string>& env, uint16_t container_port) const;
+  // Creates the environment's network if missing, and checks that it is this environment's:
+  // labelled so, on the configured subnet, isolated.
+  std::optional<Failure> PrepareNetwork();
   // Starts container `id`; retries, until kPortReleaseDeadline, while the engine says the host
   // port is still in use.
   Status StartPublished(const std::string& id);

@@ -52,6 +52,7 @@ class DeployerTest : public ::testing::Test {
     config_.stop_timeout = std::chrono::milliseconds(30'000);
     config_.migrations_deadline = std::chrono::milliseconds(60'000);
     config_.runtime_limits = {512LL << 20, 1'500'000'000, 128};
+    config_.runtime_subnet = "10.89.1.0/24";
     WriteRuntimeEnv("dev", "");
     engine_.AddImage(kRepo, "sha-aaaaaaa", {"sha256:aaaa"});
     engine_.AddImage(kRepo, "sha-bbbbbbb", {"sha256:bbbb"});
@@ -446,8 +447,55 @@ TEST_F(DeployerTest, ContainersOfAnotherEnvironmentAreNeverTouched) {
   EXPECT_EQ(Present(deployer_->Stop("alice@example.com")).http_status, 502);
   EXPECT_TRUE(engine_.ByName().at(kRuntime).running) << "the foreign container still runs";
   for (const std::string& call : engine_.calls()) {
-    EXPECT_TRUE(call.rfind("inspect", 0) == 0 || call.rfind("pull", 0) == 0) << call;
+    EXPECT_TRUE(call.rfind("inspect", 0) == 0 || call.rfind("pull", 0) == 0 ||
+                call == "network dreichor-dev")
+        << call;
   }
+}
+
+TEST_F(DeployerTest, TheRuntimeAndMigrationsJoinOnlyTheEnvironmentsOwnNetwork) {
+  UseMigrations(kMigratorUrl);
+  engine_.AddImage(kMigrationsRepo, "sha-aaaaaaa", {"sha256:m-aaaa", false, 0, 0});
+  DeployOk("sha-aaaaaaa");
+  const auto& network = engine_.networks().at("dreichor-dev");
+  EXPECT_EQ(network.subnets, std::vector<std::string>{"10.89.1.0/24"});
+  EXPECT_EQ(network.labels.at(kEnvLabel), "dev");
+  for (const auto& [id, spec] : engine_.Specs()) {
+    EXPECT_EQ(spec.network, "dreichor-dev") << spec.name;
+  }
+  EXPECT_EQ(engine_.Specs().size(), 2u) << "the migrations and the runtime";
+}
+
+TEST_F(DeployerTest, ANetworkOfTheSameNameThatIsNotThisEnvironmentsIsRefused) {
+  DeployOk("sha-aaaaaaa");
+  const std::string running = engine_.ByName().at(kRuntime).id;
+  struct Case {
+    deploy::NetworkState network;
+    std::string complaint;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"dreichor-dev", {"10.89.1.0/24"}, {{kEnvLabel, "prod"}}, false},
+            "is not labelled dreichor.env=dev"},
+           {{"dreichor-dev", {"10.89.1.0/24"}, {}, false}, "is not labelled"},
+           {{"dreichor-dev", {"10.89.2.0/24"}, {{kEnvLabel, "dev"}}, false},
+            "has subnet 10.89.2.0/24, not the configured 10.89.1.0/24"},
+           {{"dreichor-dev", {"10.89.1.0/24", "10.89.9.0/24"}, {{kEnvLabel, "dev"}}, false},
+            "has subnet 10.89.1.0/24, 10.89.9.0/24"},
+           {{"dreichor-dev", {"10.89.1.0/24"}, {{kEnvLabel, "dev"}}, true}, "is internal"}}) {
+    SCOPED_TRACE(c.complaint);
+    engine_.AddNetwork(c.network);
+    const ActionOutcome o = Present(deployer_->Deploy("sha-bbbbbbb", "alice@example.com"));
+    EXPECT_EQ(o.http_status, 502);
+    EXPECT_EQ(LastRecord()["step"], "network");
+    EXPECT_NE(LastRecord()["reason"].get<std::string>().find(c.complaint), std::string::npos)
+        << LastRecord()["reason"];
+    EXPECT_EQ(LastRecord()["left_running"], "unchanged");
+    EXPECT_EQ(engine_.ByName().at(kRuntime).id, running);
+    EXPECT_TRUE(engine_.ByName().at(kRuntime).running);
+  }
+  engine_.FailNext("network", "engine said no");
+  EXPECT_EQ(Present(deployer_->Deploy("sha-bbbbbbb", "alice@example.com")).http_status, 502);
+  EXPECT_EQ(LastRecord()["reason"], "engine said no");
 }
 
 TEST_F(DeployerTest, StatusReportsContainerDeploymentAndRollbackTarget) {

@@ -15,9 +15,9 @@ using nlohmann::ordered_json;
 constexpr std::array<const char*, 4> kActions = {"deploy", "rollback", "stop", "start"};
 constexpr std::array<const char*, 5> kOutcomes = {"started", "succeeded", "failed", "refused",
                                                   "noop"};
-constexpr std::array<const char*, 10> kSteps = {"env",        "volumes",  "pull",       "inspect",
-                                                "migrations", "stop-old", "rename-old", "create",
-                                                "start",      "readiness"};
+constexpr std::array<const char*, 11> kSteps = {"env",     "volumes",    "network",  "pull",
+                                                "inspect", "migrations", "stop-old", "rename-old",
+                                                "create",  "start",      "readiness"};
 constexpr std::array<const char*, 14> kFields = {
     "action",    "outcome",     "deployment", "operator", "tag",  "digest",      "image",
     "exit_code", "duration_ms", "step",       "reason",   "logs", "old_stopped", "left_running"};

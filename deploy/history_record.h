@@ -32,6 +32,7 @@ enum class Outcome { kStarted, kSucceeded, kFailed, kRefused, kNoop };
 enum class Step {
   kEnv,         // the runtime env file
   kVolumes,     // the two volume directories
+  kNetwork,     // the environment's own container network
   kPull,        // pulling the image (and resolving its digest)
   kInspect,     // finding the containers this agent owns
   kMigrations,  // the one-shot migrations container

@@ -244,6 +244,7 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
        {"DREICHOR_AGENT_BASE_DIR", base},
        {"DREICHOR_AGENT_RUNTIME_ENV_FILE", base + "/runtime.env"},
        {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:" + std::to_string(runtime_port)},
+       {"DREICHOR_AGENT_RUNTIME_SUBNET", "10.231.3.0/24"},
        {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "512"},
        {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "2000"},
        {"DREICHOR_AGENT_RUNTIME_PIDS", "256"},

@@ -64,5 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ExpectMessage(e.Exec("c1", {"true"}, std::chrono::milliseconds(100)).status());
   ExpectMessage(e.Logs("c1", 30).status());
   ExpectMessage(e.Remove("c1"));
+  ExpectMessage(
+      e.EnsureNetwork({"dreichor-dev", "10.89.1.0/24", {{"dreichor.env", "dev"}}}).status());
   return 0;
 }

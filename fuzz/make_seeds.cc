@@ -172,7 +172,7 @@ void ContainerEngineSeeds(Corpus& c) {
 {"status":"Digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})",
       R"(200{"Id":"sha256:aa","RepoDigests":["registry.local/dreichor@sha256:00"]})",
       R"(200[{"Id":"c1","Names":["/dreichor-dev-runtime"],"Image":"i","ImageID":"sha256:aa","State":"running","Labels":{"dreichor.env":"dev"}}])",
-      R"(200{"Id":"c1","Name":"/dreichor-dev-runtime","Image":"sha256:aa","State":{"Status":"running","Running":true,"ExitCode":0},"Config":{"Labels":{"dreichor.env":"dev"},"Healthcheck":{"Test":["CMD","x"]}},"Mounts":[{"Type":"bind","Source":"/a","Destination":"/b","RW":true}],"HostConfig":{"ReadonlyRootfs":true}})",
+      R"(200{"Id":"c1","Name":"/dreichor-dev-runtime","Image":"sha256:aa","State":{"Status":"running","Running":true,"ExitCode":0},"Config":{"Labels":{"dreichor.env":"dev"},"Healthcheck":{"Test":["CMD","x"]}},"Mounts":[{"Type":"bind","Source":"/a","Destination":"/b","RW":true}],"HostConfig":{"ReadonlyRootfs":true,"CapDrop":["ALL"],"PidsLimit":256},"NetworkSettings":{"Networks":{"dreichor-dev":{}}}})",
       R"(201{"Id":"c1","Warnings":[]})",
       "204",
       "204",
@@ -181,7 +181,10 @@ void ContainerEngineSeeds(Corpus& c) {
       "200",
       R"(200{"ExitCode":0,"Running":false})",
       "200hello from the container",
-      "204"};
+      "204",
+      R"(404{"message":"no such network"})",
+      R"(201{"Id":"n1"})",
+      R"(200{"Name":"dreichor-dev","Internal":false,"Labels":{"dreichor.env":"dev"},"IPAM":{"Config":[{"Subnet":"10.89.1.0/24"}]}})"};
   std::string script;
   for (size_t i = 0; i < answers.size(); ++i) {
     if (i > 0) script.push_back('\0');

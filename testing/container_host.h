@@ -107,8 +107,12 @@ class TestContainerHost {
     conf_ = dir_.path() + "/containers.conf";
     registries_ = dir_.path() + "/registries.conf";
     socket_ = dir_.path() + "/podman.sock";
+    // Networks are defined in this host's directory too (system reset removes them), and the
+    // system tests run one at a time (cmake/DreichorTest.cmake): bridges and subnets are global.
     std::ofstream(conf_) << "[containers]\ndefault_ulimits = [\"nofile=4096:4096\", "
-                            "\"nproc=4096:4096\"]\n[engine]\nruntime = \"runc\"\n";
+                            "\"nproc=4096:4096\"]\n[engine]\nruntime = \"runc\"\n"
+                            "[network]\nnetwork_config_dir = \""
+                         << dir_.path() << "/networks\"\n";
     std::ofstream(registries_) << "[[registry]]\nlocation = \"" << registry_
                                << "\"\ninsecure = true\n";
     setenv("CONTAINERS_CONF", conf_.c_str(), 1);

@@ -18,6 +18,8 @@ using deploy::ContainerSpec;
 using deploy::ContainerState;
 using deploy::ExecResult;
 using deploy::Labels;
+using deploy::NetworkSpec;
+using deploy::NetworkState;
 using deploy::PulledImage;
 
 struct FakeImage {
@@ -33,8 +35,8 @@ class FakeEngine final : public ContainerEngine {
     images_[repository + ":" + tag] = image;
     by_digest_[repository + "@" + image.digest] = image;
   }
-  // The next `times` calls of `operation` ("pull", "create", "start", "stop", "rename", "remove",
-  // "exec", "inspect", "list", "logs") fails with `message`.
+  // The next `times` calls of `operation` ("pull", "network", "create", "start", "stop", "rename",
+  // "remove", "exec", "inspect", "list", "logs") fails with `message`.
   void FailNext(const std::string& operation, const std::string& message, int times = 1) {
     failures_[operation] = {message, times};
   }
@@ -82,6 +84,18 @@ class FakeEngine final : public ContainerEngine {
     forgotten_.insert(repository + "@" + it->second.digest);
     images_.erase(it);
   }
+  // A network made by someone else (another environment's agent, an operator).
+  void AddNetwork(const NetworkState& network) { networks_[network.name] = network; }
+  const std::map<std::string, NetworkState>& networks() const { return networks_; }
+  Result<NetworkState> EnsureNetwork(const NetworkSpec& spec) override {
+    if (Status s = Call("network", spec.name); !s.ok()) return s;
+    auto it = networks_.find(spec.name);
+    if (it == networks_.end()) {
+      it = networks_.emplace(spec.name, NetworkState{spec.name, {spec.subnet}, spec.labels, false})
+               .first;
+    }
+    return it->second;
+  }
   Result<std::vector<ContainerState>> List(const Labels& labels) override {
     if (Status s = Call("list", ""); !s.ok()) return s;
     std::vector<ContainerState> out;
@@ -121,6 +135,7 @@ class FakeEngine final : public ContainerEngine {
     }
     c.state.limits = spec.limits;
     c.state.user = spec.user;
+    if (!spec.network.empty()) c.state.networks = {spec.network};
     if (image->second.has_healthcheck) c.state.healthcheck = {"CMD", "/bin/ready"};
     c.image = image->second;
     specs_[c.state.id] = spec;
@@ -212,7 +227,8 @@ class FakeEngine final : public ContainerEngine {
   std::set<std::string> forgotten_;
   std::map<std::string, Container> containers_;
   std::map<std::string, ContainerSpec> specs_;
-  std::map<std::string, std::pair<std::string, int>> failures_;  // message, times left
+  std::map<std::string, std::pair<std::string, int>> failures_;
+  std::map<std::string, NetworkState> networks_;  // message, times left
   std::vector<std::string> calls_, exec_commands_;
   int next_id_ = 0;
 };

@@ -63,6 +63,26 @@ struct ContainerSpec {
   bool unprivileged = false;
   std::string user;  // "uid:gid" the process runs as; empty: the image's USER
   ContainerLimits limits;
+  std::string network;  // the only network the container joins; empty: the engine's default
+};
+
+// A bridge network of its own for one environment's containers, created isolated from every
+// other network on the engine (Podman's `isolate` option; Docker isolates user-defined bridges
+// from each other without it).
+struct NetworkSpec {
+  std::string name;
+  std::string subnet;  // IPv4 CIDR
+  Labels labels;
+};
+
+struct NetworkState {
+  std::string name;
+  std::vector<std::string> subnets;  // as the engine reports them (IPAM.Config[].Subnet)
+  Labels labels;
+  bool internal = false;
+  // Not reported: whether the network is isolated. Podman (4.3) applies the `isolate` option it
+  // was created with but shows no options in either API's inspection, so it cannot be read back;
+  // the agent's integration test proves the isolation by trying to cross it.
 };
 
 struct ContainerState {
@@ -80,6 +100,7 @@ struct ContainerState {
   std::vector<std::string> security_opt;  // HostConfig.SecurityOpt, e.g. "no-new-privileges"
   std::string user;                       // Config.User
   ContainerLimits limits;
+  std::vector<std::string> networks;     // NetworkSettings.Networks' names, sorted
   std::vector<std::string> healthcheck;  // Config.Healthcheck.Test, e.g. {"CMD", "bin", "arg"}
   std::string health;                    // the engine's own health status, may be empty
 };
@@ -108,6 +129,9 @@ class ContainerEngine {
   virtual Result<std::vector<ContainerState>> List(const Labels& labels) = 0;
   // nullopt when no such container exists.
   virtual Result<std::optional<ContainerState>> Inspect(const std::string& name_or_id) = 0;
+  // Creates network `spec.name` unless one of that name exists; either way returns the network
+  // the engine has under that name, for the caller to check.
+  virtual Result<NetworkState> EnsureNetwork(const NetworkSpec& spec) = 0;
   // Returns the new container's id.
   virtual Result<std::string> Create(const ContainerSpec& spec) = 0;
   virtual Status Start(const std::string& id) = 0;

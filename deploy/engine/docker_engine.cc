@@ -123,6 +123,11 @@ Result<ContainerState> StateFromInspect(const json& j, const std::string& what) 
   for (const JsonCursor& t : config["Healthcheck"]["Test"].Elements(Presence::kOptional)) {
     s.healthcheck.push_back(t.String());
   }
+  for (const auto& [name, network] :
+       root["NetworkSettings"]["Networks"].Members(Presence::kOptional)) {
+    s.networks.push_back(name);
+  }
+  std::sort(s.networks.begin(), s.networks.end());
   for (const JsonCursor& m : root["Mounts"].Elements(Presence::kOptional)) {
     if (m["Type"].String(Presence::kOptional) == "bind") {
       s.mounts.push_back({m["Source"].String(), m["Destination"].String()});
@@ -133,6 +138,22 @@ Result<ContainerState> StateFromInspect(const json& j, const std::string& what) 
   std::sort(s.mounts.begin(), s.mounts.end(),
             [](const BindMount& a, const BindMount& b) { return a.target < b.target; });
   return s;
+}
+
+Result<NetworkState> NetworkFromInspect(const json& j, const std::string& what) {
+  JsonProblems problems;
+  const JsonCursor root(j, &problems);
+  NetworkState n;
+  n.name = root["Name"].String();
+  for (const JsonCursor& c : root["IPAM"]["Config"].Elements(Presence::kOptional)) {
+    n.subnets.push_back(c["Subnet"].String(Presence::kOptional));
+  }
+  for (const auto& [key, value] : root["Labels"].Members(Presence::kOptional)) {
+    n.labels[key] = value.String();
+  }
+  n.internal = root["Internal"].Bool(Presence::kOptional);
+  if (!problems.ok()) return AnswerProblem(what, problems);
+  return n;
 }
 
 // The "Id" of a create answer ({"Id": "...", "Warnings": [...]}).
@@ -293,6 +314,27 @@ Result<bool> DockerEngine::HasImage(const std::string& reference) {
   return true;
 }
 
+Result<NetworkState> DockerEngine::EnsureNetwork(const NetworkSpec& spec) {
+  const std::string what = "inspect network " + spec.name;
+  auto r = Call("GET", "/networks/" + Escape(spec.name));
+  if (r.ok() && r.value().status == 404) {
+    const json body = {{"Name", spec.name},
+                       {"CheckDuplicate", true},
+                       {"Driver", "bridge"},
+                       {"Internal", false},
+                       {"Labels", spec.labels},
+                       {"IPAM", {{"Driver", "default"}, {"Config", {{{"Subnet", spec.subnet}}}}}},
+                       {"Options", {{"isolate", "true"}}}};
+    auto created = Call("POST", "/networks/create", JsonText(body));
+    if (Status s = Expect(created, {200, 201}, "create network " + spec.name); !s.ok()) return s;
+    r = Call("GET", "/networks/" + Escape(spec.name));
+  }
+  if (Status s = Expect(r, {200}, what); !s.ok()) return s;
+  auto j = ParseAnswer(r.value(), what);
+  if (!j.ok()) return j.status();
+  return NetworkFromInspect(j.value(), what);
+}
+
 Result<std::vector<ContainerState>> DockerEngine::List(const Labels& labels) {
   json filter = {{"label", json::array()}};
   for (const auto& [k, v] : labels) filter["label"].push_back(k + "=" + v);
@@ -345,6 +387,7 @@ Result<std::string> DockerEngine::Create(const ContainerSpec& spec) {
   }
   if (spec.limits.nano_cpus > 0) host["NanoCpus"] = spec.limits.nano_cpus;
   if (spec.limits.pids > 0) host["PidsLimit"] = spec.limits.pids;
+  if (!spec.network.empty()) host["NetworkMode"] = spec.network;
   for (const BindMount& m : spec.mounts) {
     host["Mounts"].push_back(
         {{"Type", "bind"}, {"Source", m.source}, {"Target", m.target}, {"ReadOnly", false}});

@@ -39,6 +39,7 @@ class DockerEngine final : public ContainerEngine {
 
   Result<PulledImage> Pull(const std::string& repository, const std::string& tag) override;
   Result<bool> HasImage(const std::string& reference) override;
+  Result<NetworkState> EnsureNetwork(const NetworkSpec& spec) override;
   Result<std::vector<ContainerState>> List(const Labels& labels) override;
   Result<std::optional<ContainerState>> Inspect(const std::string& name_or_id) override;
   Result<std::string> Create(const ContainerSpec& spec) override;

@@ -106,6 +106,7 @@ TEST(DockerEngineAnswersTest, AWellFormedInspectionStillReads) {
                  "State":{"Status":"running","Running":true,"ExitCode":0,"Health":null},
                  "Config":{"Image":"r@sha256:cd","Labels":null,"Healthcheck":null,
                            "User":"10001:10001"},
+                 "NetworkSettings":{"Networks":{"dreichor-dev":{"IPAddress":"10.89.1.2"}}},
                  "HostConfig":{"ReadonlyRootfs":true,"CapDrop":["ALL"],"PidsLimit":-1,
                                "SecurityOpt":["no-new-privileges"],"Memory":1048576},
                  "Mounts":[{"Type":"volume","Name":"v"},
@@ -120,11 +121,51 @@ TEST(DockerEngineAnswersTest, AWellFormedInspectionStillReads) {
   EXPECT_TRUE(state.value()->running);
   EXPECT_TRUE(state.value()->read_only_root);
   EXPECT_EQ(state.value()->user, "10001:10001");
+  EXPECT_EQ(state.value()->networks, std::vector<std::string>{"dreichor-dev"});
   EXPECT_EQ(state.value()->cap_drop, std::vector<std::string>{"ALL"});
   EXPECT_EQ(state.value()->security_opt, std::vector<std::string>{"no-new-privileges"});
   EXPECT_EQ(state.value()->limits, (ContainerLimits{1048576, 0, 0})) << "PidsLimit -1: none";
   ASSERT_EQ(state.value()->mounts.size(), 2u);
   EXPECT_EQ(state.value()->mounts[0].target, "/y");
+}
+
+TEST(DockerEngineAnswersTest, NetworksAreReadAndHostileNetworkAnswersAreErrors) {
+  const deploy::NetworkSpec spec{"dreichor-dev", "10.89.1.0/24", {{"dreichor.env", "dev"}}};
+  {
+    ScriptedTransport script;
+    script.Set("GET /networks/dreichor-dev", 200,
+               R"({"Name":"dreichor-dev","Internal":false,"Labels":{"dreichor.env":"dev"},
+                   "IPAM":{"Config":[{"Subnet":"10.89.1.0/24","Gateway":"10.89.1.1"}]},
+                   "Options":{"isolate":"true"}})");
+    auto engine = Connected(script);
+    ASSERT_NE(engine, nullptr);
+    auto n = engine->EnsureNetwork(spec);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_EQ(n.value().subnets, std::vector<std::string>{"10.89.1.0/24"});
+    EXPECT_EQ(n.value().labels.at("dreichor.env"), "dev");
+    EXPECT_FALSE(n.value().internal);
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"Name":7})", "Name: expected a string"},
+      {R"({"Name":"dreichor-dev","IPAM":{"Config":[{"Subnet":7}]}})",
+       "IPAM.Config[0].Subnet: expected a string"},
+      {R"({"Name":"dreichor-dev","Labels":["dreichor.env=dev"]})", "Labels: expected an object"},
+      {R"({"Name":"dreichor-dev","Internal":"no"})", "Internal: expected a boolean"},
+      {"[", "not JSON"},
+  };
+  for (const auto& [body, expected] : cases) {
+    ScriptedTransport script;
+    script.Set("GET /networks/dreichor-dev", 200, body);
+    auto engine = Connected(script);
+    ASSERT_NE(engine, nullptr);
+    ExpectErrorMentioning(engine->EnsureNetwork(spec).status(), expected);
+  }
+  ScriptedTransport refusing;  // no such network, and the engine will not make one
+  refusing.Set("POST /networks/create", 500, R"({"message":"subnet overlaps"})");
+  auto engine = Connected(refusing);
+  ASSERT_NE(engine, nullptr);
+  ExpectErrorMentioning(engine->EnsureNetwork(spec).status(),
+                        "create network dreichor-dev: HTTP 500: subnet overlaps");
 }
 
 TEST(DockerEngineAnswersTest, HostileAnswersToEveryOtherCallAreErrors) {
@@ -216,6 +257,7 @@ TEST(DockerEngineAnswersTest, TheAgentSurvivesAHostileEngineAndReportsTheStep) {
   config.base_dir = dir.path() + "/dev";
   config.runtime_env_file = config.base_dir + "/runtime.env";
   config.runtime_publish = {"127.0.0.1", 18080};
+  config.runtime_subnet = "10.89.1.0/24";
   std::filesystem::create_directories(config.audit_volume());
   std::filesystem::create_directories(config.snapshot_volume());
   std::ofstream(config.runtime_env_file) << testing::RuntimeEnvText({});
@@ -225,6 +267,9 @@ TEST(DockerEngineAnswersTest, TheAgentSurvivesAHostileEngineAndReportsTheStep) {
   ASSERT_TRUE(history.ok());
 
   ScriptedTransport script;
+  script.Set("GET /networks/dreichor-dev", 200,
+             R"({"Name":"dreichor-dev","Labels":{"dreichor.env":"dev"},
+                 "IPAM":{"Config":[{"Subnet":"10.89.1.0/24"}]},"Options":{"isolate":"true"}})");
   script.Set("POST /images/create", 200, R"({"status":"Digest: sha256:aaaa"})");
   script.Set("GET /images/registry.test/dreichor/runtime:sha-aaaaaaa/json", 200,
              R"({"Id":"sha256:1"})");
