@@ -1,9 +1,11 @@
 // The whole system in containers, as on the server (infra/README.md): the runtime and migrations
 // images built with the run stages of infra/docker/'s Dockerfiles from this build tree's
-// programs, on a locally made Debian base; PostgreSQL migrated by the migrations container; the
-// deploy agent deploying the runtime image from a registry into Podman; trading through the
-// runtime's published port, a crash, a restart through the agent, a second release, a rollback,
-// and a graceful stop.
+// programs, on a locally made Debian base; PostgreSQL as a host service with the environment
+// provisioned (infra/db/provision-env.sql) and reachable only from the environment's network; the
+// deploy agent pulling both images from a registry into Podman, running the migrations as the
+// migration role and the runtime on the postgres audit backend as the runtime role; trading
+// through the runtime's published port, a crash, a restart through the agent, a second release,
+// a rollback, and a graceful stop.
 //
 // Needs root, Podman, docker-registry and mmdebstrap (scripts/setup.sh installs them) and the
 // Debian mirror (the run stages install three libraries; no toolchain is fetched). Where
@@ -48,6 +50,9 @@ constexpr char kCliBinary[] = DREICHOR_BINARY_DIR "/cli/dreichor";
 constexpr char kRuntimeImage[] = "localhost/dreichor/runtime:e2e";
 constexpr char kMigrationsImage[] = "localhost/dreichor/migrations:e2e";
 constexpr uid_t kRuntimeUid = 10001;  // the runtime image's user (Dockerfile.runtime)
+// dev's container network; no other test uses it (system tests run one at a time).
+constexpr char kSubnet[] = "10.231.3.0/24";
+constexpr char kGateway[] = "10.231.3.1";
 
 std::string CacheDir() {
   const char* dir = getenv("DREICHOR_E2E_CACHE");
@@ -186,27 +191,38 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
     EXPECT_EQ(writable, (std::vector<std::string>{"/var/lib/dreichor/audit-events",
                                                   "/var/lib/dreichor/snapshots"}));
   }
-  {
-    SCOPED_TRACE(
-        "PostgreSQL provisioned, then migrated by the migrations container as the "
-        "migration role");
-    auto pg = TestPostgres::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status().message();
-    auto dev = testing::ProvisionTestEnvironment(pg.value()->endpoint(), "dev",
-                                                 std::string(DREICHOR_SOURCE_DIR) + "/infra/db");
-    ASSERT_TRUE(dev.ok()) << dev.status().message();
-    for (const char* command : {"apply", "verify"}) {
-      Podman({"run", "--rm", "--network", "host", "-e", "DATABASE_URL=" + dev.value().migrator_url,
-              kMigrationsImage, command, "--target", "dreichor"});
+  // The environment's network, made before the agent's first deploy finds it (labelled and on
+  // the subnet the agent is given), and held up by one idle container: PostgreSQL listens on its
+  // gateway, which exists only while a container is attached.
+  Podman({"network", "create", "--subnet", kSubnet, "--label", "dreichor.env=dev", "--opt",
+          "isolate=true", "dreichor-dev"});
+  Podman({"run", "--detach", "--name", "dev-network-anchor", "--network", "dreichor-dev",
+          "docker.io/library/debian:bookworm-slim", "sleep", "infinity"});
+  // PostgreSQL as on the server: a host service, each environment's roles admitted from its own
+  // network to its own database only.
+  auto pg = TestPostgres::Start(
+      false,
+      {kGateway, std::string("host dreichor_dev dreichor_dev_migrator,dreichor_dev_runtime ") +
+                     kSubnet + " scram-sha-256"});
+  ASSERT_TRUE(pg.ok()) << pg.status().message();
+  auto dev = testing::ProvisionTestEnvironment(pg.value()->endpoint(), "dev",
+                                               std::string(DREICHOR_SOURCE_DIR) + "/infra/db");
+  ASSERT_TRUE(dev.ok()) << dev.status().message();
+  // The same roles, as the containers reach the server: at the network's gateway.
+  const auto via_gateway = [&](std::string url) {
+    return url.replace(url.find("@127.0.0.1:"), 11, std::string("@") + kGateway + ":");
+  };
+  const auto superuser = [&](const std::string& sql) {
+    auto db = PgConnection::Connect(pg.value()->Url("dreichor_dev"));
+    EXPECT_TRUE(db.ok());
+    auto rows = db.ok() ? db.value()->Exec(sql) : Result<PgRows>(db.status());
+    EXPECT_TRUE(rows.ok()) << sql << ": " << rows.status().message();
+    std::vector<std::string> out;
+    if (rows.ok()) {
+      for (const auto& row : rows.value().rows) out.push_back(row.empty() ? "" : row[0]);
     }
-    auto db = PgConnection::Connect(dev.value().runtime_url);
-    ASSERT_TRUE(db.ok()) << db.status().message();
-    auto journal = db.value()->Exec(
-        "SELECT applied_by FROM dreichor.dreichor_migrations ORDER BY version LIMIT 1");
-    ASSERT_TRUE(journal.ok()) << journal.status().message();
-    ASSERT_EQ(journal.value().rows.size(), 1u);
-    EXPECT_EQ(journal.value().rows[0][0], "dreichor_dev_migrator");
-  }
+    return out;
+  };
 
   // Two releases: the image as built, and the same with one more label (another digest).
   const std::string repository = host_->registry() + "/dreichor/runtime";
@@ -217,6 +233,10 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
       << "FROM " << kRuntimeImage << "\nLABEL org.dreichor.e2e-release=2\n";
   Podman({"build", "--format", "docker", "-t", "localhost/dreichor/runtime:e2e-2", second});
   PushTo("localhost/dreichor/runtime:e2e-2", repository + ":sha-0e2e0002");
+  const std::string migrations = host_->registry() + "/dreichor/migrations";
+  for (const char* tag : {"sha-0e2e0001", "sha-0e2e0002"}) {
+    PushTo(kMigrationsImage, migrations + ":" + tag);
+  }
   if (HasFatalFailure()) return;
 
   // The environment's directory, as on the server.
@@ -229,7 +249,10 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
   runtime_env.admin_token = kAdminToken;
   runtime_env.snapshot_every = 4;
   runtime_env.snapshot_retain = 2;
+  runtime_env.database_url = via_gateway(dev.value().runtime_url);
   std::ofstream(base + "/runtime.env") << testing::RuntimeEnvText(runtime_env);
+  std::ofstream(base + "/migrations.env")
+      << "DATABASE_URL=" << via_gateway(dev.value().migrator_url) << "\n";
   testing::TestKey key("e2e-key");
   std::ofstream(host_->dir() + "/jwks.json") << testing::Jwks({&key});
   const uint16_t runtime_port = FreeLoopbackPort();
@@ -239,12 +262,12 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
        {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
        {"DREICHOR_AGENT_ENGINE_SOCKET", host_->socket()},
        {"DREICHOR_AGENT_IMAGE_REPOSITORY", repository},
-       {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
-       {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", "none"},
+       {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", migrations},
+       {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", base + "/migrations.env"},
        {"DREICHOR_AGENT_BASE_DIR", base},
        {"DREICHOR_AGENT_RUNTIME_ENV_FILE", base + "/runtime.env"},
        {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:" + std::to_string(runtime_port)},
-       {"DREICHOR_AGENT_RUNTIME_SUBNET", "10.231.3.0/24"},
+       {"DREICHOR_AGENT_RUNTIME_SUBNET", kSubnet},
        {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "512"},
        {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "2000"},
        {"DREICHOR_AGENT_RUNTIME_PIDS", "256"},
@@ -285,9 +308,18 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
   };
 
   {
-    SCOPED_TRACE("deploy the first release");
+    SCOPED_TRACE(
+        "deploy the first release: migrations as the migration role, then the runtime on "
+        "PostgreSQL as the runtime role, both from the environment's network");
     const TestResponse r = agent_call("POST", "/v1/deploy", R"({"tag":"sha-0e2e0001"})");
     ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(superuser("SELECT DISTINCT applied_by FROM dreichor.dreichor_migrations"),
+              std::vector<std::string>{"dreichor_dev_migrator"});
+    EXPECT_EQ(superuser("SELECT DISTINCT usename || ' from ' || (client_addr <<= '" +
+                        std::string(kSubnet) +
+                        "')::text FROM pg_stat_activity WHERE datname = 'dreichor_dev' AND "
+                        "usename <> 'postgres'"),
+              std::vector<std::string>{"dreichor_dev_runtime from true"});
   }
   // Every acknowledged command: its sequence number and event id.
   std::map<uint64_t, std::string> acknowledged;
@@ -316,6 +348,9 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
       ASSERT_TRUE(answer["accepted"].get<bool>()) << r.body;
       acknowledged[answer["sequence"].get<uint64_t>()] = answer["event_id"];
     }
+    EXPECT_EQ(superuser("SELECT count(*) FROM dreichor.audit_events"),
+              std::vector<std::string>{std::to_string(acknowledged.size())})
+        << "every acknowledged command is a row of the environment's audit log";
   }
   const json before = state();
   const auto check_state = [&](const std::string& when) {

@@ -67,8 +67,17 @@ inline std::string ReadLog(const std::string& dir) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// Where a server listens beyond 127.0.0.1, and whom it admits there: for containers on a bridge
+// network of the test's own (never a public interface).
+struct ContainerAccess {
+  std::string address;  // the bridge's gateway address on this host, e.g. "10.231.3.1"
+  std::string
+      hba_rule;  // one pg_hba.conf line, e.g. "host dreichor_dev <roles> <subnet> scram-sha-256"
+};
+
 // initdb and start in `dir` (which must exist and be empty); the port it listens on.
-inline Result<uint16_t> InitAndStart(const std::string& dir, bool durable) {
+inline Result<uint16_t> InitAndStart(const std::string& dir, bool durable,
+                                     const ContainerAccess& containers = {}) {
   auto bin = ServerBinaries();
   if (!bin.ok()) return bin.status();
   chmod(dir.c_str(), 0755);
@@ -90,11 +99,14 @@ inline Result<uint16_t> InitAndStart(const std::string& dir, bool durable) {
       << "local all postgres trust\n"
          "host all postgres 127.0.0.1/32 trust\n"
          "host postgres,template0,template1 all 127.0.0.1/32 reject\n"
-         "host all all 127.0.0.1/32 scram-sha-256\n";
+         "host all all 127.0.0.1/32 scram-sha-256\n"
+      << (containers.hba_rule.empty() ? "" : containers.hba_rule + "\n");
+  const std::string listen =
+      "127.0.0.1" + (containers.address.empty() ? "" : "," + containers.address);
   for (int attempt = 0; attempt < 5; ++attempt) {
     const uint16_t port = FreeLoopbackPort();
     const std::string options = "-p " + std::to_string(port) + " -k " + dir +
-                                " -c listen_addresses=127.0.0.1" + (durable ? "" : " -c fsync=off");
+                                " -c listen_addresses=" + listen + (durable ? "" : " -c fsync=off");
     if (Run(bin.value() + "/pg_ctl -D " + data + " -o \"" + options + "\" -l " + dir +
             "/server.log -w -t 60 start >/dev/null 2>&1") == 0) {
       return port;
@@ -115,9 +127,10 @@ inline void StopIn(const std::string& dir) {
 // A private server in a temporary directory, stopped when destroyed.
 class TestPostgres {
  public:
-  static Result<std::unique_ptr<TestPostgres>> Start(bool durable = false) {
+  static Result<std::unique_ptr<TestPostgres>> Start(
+      bool durable = false, const test_postgres_internal::ContainerAccess& containers = {}) {
     auto pg = std::unique_ptr<TestPostgres>(new TestPostgres());
-    auto port = test_postgres_internal::InitAndStart(pg->dir_.path(), durable);
+    auto port = test_postgres_internal::InitAndStart(pg->dir_.path(), durable, containers);
     if (!port.ok()) return port.status();
     pg->endpoint_.port = port.value();
     return pg;
