@@ -406,6 +406,30 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
     EXPECT_EQ(stopped["last_sequence"], before["last_sequence"]);
   }
   {
+    SCOPED_TRACE("from another environment's network, dev's database refuses even dev's roles");
+    Podman({"network", "create", "--subnet", "10.231.4.0/24", "--label", "dreichor.env=prod",
+            "--opt", "isolate=true", "dreichor-prod"});
+    for (const std::string& url :
+         {via_gateway(dev.value().migrator_url), via_gateway(dev.value().runtime_url)}) {
+      std::string out;
+      const int rc =
+          host_->Podman({"run", "--rm", "--network", "dreichor-prod", "-e", "DATABASE_URL=" + url,
+                         kMigrationsImage, "status", "--target", "dreichor"},
+                        &out);
+      EXPECT_NE(rc, 0) << out;
+      EXPECT_NE(out.find("no pg_hba.conf entry for host \"10.231.4."), std::string::npos) << out;
+      EXPECT_EQ(out.find(testing::TestPassword("dev", "migrator")), std::string::npos) << out;
+      EXPECT_EQ(out.find(testing::TestPassword("dev", "runtime")), std::string::npos) << out;
+    }
+    std::string out;  // and from dev's own network the same tool gets in
+    EXPECT_EQ(host_->Podman({"run", "--rm", "--network", "dreichor-dev", "-e",
+                             "DATABASE_URL=" + via_gateway(dev.value().migrator_url),
+                             kMigrationsImage, "verify", "--target", "dreichor"},
+                            &out),
+              0)
+        << out;
+  }
+  {
     SCOPED_TRACE("the agent's history verifies");
     const std::string cli = std::string(kCliBinary) + " deploy history verify " + base +
                             "/deploy-agent/history > /dev/null";
