@@ -3,6 +3,7 @@
 // (a FROM scratch image holding the binary and its shared libraries), so "state intact" is the
 // runtime's own state hash.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <regex>
 #include <sstream>
 
+#include "deploy/curl_http.h"
 #include "deploy/engine/docker_engine.h"
 #include "testing/access_tokens.h"
 #include "testing/agent.h"
@@ -39,6 +41,7 @@ constexpr char kAdminToken[] = "integration-admin-token-0123456789abcdef";
 constexpr char kRuntimeBinary[] = DREICHOR_BINARY_DIR "/service/dreichor-runtime";
 constexpr char kAgentBinary[] = DREICHOR_BINARY_DIR "/deploy/dreichor-deploy-agent";
 constexpr char kCliBinary[] = DREICHOR_BINARY_DIR "/cli/dreichor";
+constexpr char kGateBinary[] = DREICHOR_BINARY_DIR "/deploy/dreichor-engine-gate";
 
 // A build context whose rootfs/ holds the runtime binary and every shared library it loads.
 std::string RuntimeContext(const std::string& dir) {
@@ -101,6 +104,8 @@ class AgentIntegrationTest : public ::testing::Test {
   }
 
   struct Agent {
+    std::unique_ptr<testing::RuntimeProcess> gate;  // the agent's only way to the engine
+    std::string gate_socket;
     std::unique_ptr<testing::RuntimeProcess> process;
     std::string base;
     uint16_t port = 0;
@@ -123,10 +128,24 @@ class AgentIntegrationTest : public ::testing::Test {
     runtime_env.admin_token = kAdminToken;
     runtime_env.snapshot_every = 5;
     std::ofstream(agent->base + "/runtime.env") << testing::RuntimeEnvText(runtime_env);
+    agent->gate_socket = host_->dir() + "/gate-" + env + ".sock";
+    agent->gate = std::make_unique<testing::RuntimeProcess>(
+        kGateBinary,
+        config::EnvMap{{"DREICHOR_GATE_ENV", env},
+                       {"DREICHOR_GATE_LISTEN_SOCKET", agent->gate_socket},
+                       {"DREICHOR_GATE_SOCKET_GROUP", "root"},
+                       {"DREICHOR_GATE_ENGINE_SOCKET", host_->socket()},
+                       {"DREICHOR_GATE_BASE_DIR", agent->base},
+                       {"DREICHOR_GATE_LOG_LEVEL", "info"}},
+        host_->dir() + "/gate-" + env + ".log");
+    for (int i = 0; i < 200 && !fs::exists(agent->gate_socket); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(fs::exists(agent->gate_socket)) << "the " << env << " engine gate did not start";
     const config::EnvMap vars = {
         {"DREICHOR_AGENT_ENV", env},
         {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
-        {"DREICHOR_AGENT_ENGINE_SOCKET", host_->socket()},
+        {"DREICHOR_AGENT_ENGINE_SOCKET", agent->gate_socket},
         {"DREICHOR_AGENT_IMAGE_REPOSITORY", repository_},
         {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
         {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", "none"},
@@ -407,6 +426,58 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
       EXPECT_EQ(probe("dreichor-prod", address["prod"]), 0) << "prod reaches its own runtime";
       EXPECT_NE(probe("dreichor-dev", address["prod"]), 0) << "dev reached prod's runtime";
       EXPECT_NE(probe("dreichor-prod", address["dev"]), 0) << "prod reached dev's runtime";
+    }
+    {
+      SCOPED_TRACE("through dev's engine gate, prod's containers and the host are out of reach");
+      const auto through_dev_gate = [&](const std::string& method, const std::string& path,
+                                        const std::string& body = "") {
+        HttpCall call;
+        call.method = method;
+        call.url = "http://engine/v1.41" + path;
+        call.body = body;
+        call.unix_socket = dev.gate_socket;
+        auto reply = CurlPerform(call);
+        EXPECT_TRUE(reply.ok()) << reply.status().message();
+        return reply.ok() ? reply.value() : HttpReply{};
+      };
+      struct stat socket_stat {};
+      ASSERT_EQ(::stat(dev.gate_socket.c_str(), &socket_stat), 0);
+      EXPECT_EQ(socket_stat.st_mode & 0777, 0660u);
+      EXPECT_EQ(through_dev_gate("GET", "/containers/dreichor-runtime-dev/json").status, 200);
+      const json privileged = {
+          {"Image", "x"},
+          {"Labels", {{"dreichor.env", "dev"}}},
+          {"HostConfig",
+           {{"Privileged", true}, {"NetworkMode", "dreichor-dev"}, {"CapDrop", {"ALL"}}}}};
+      for (const auto& [method, path, body] :
+           std::vector<std::tuple<std::string, std::string, std::string>>{
+               {"GET", "/containers/dreichor-runtime-prod/json", ""},
+               {"POST", "/containers/dreichor-runtime-prod/stop?t=0", ""},
+               {"POST", "/containers/dreichor-runtime-prod/exec", R"({"Cmd":["true"]})"},
+               {"DELETE", "/containers/dreichor-runtime-prod?force=1", ""},
+               {"GET", "/containers/json?all=1", ""},
+               {"POST", "/containers/create?name=dreichor-evil-dev", privileged.dump()},
+               {"GET", "/networks/dreichor-prod", ""},
+               {"GET", "/info", ""}}) {
+        const HttpReply r = through_dev_gate(method, path, body);
+        EXPECT_EQ(r.status, 403) << method << " " << path << ": " << r.body;
+        EXPECT_NE(r.body.find("engine gate: "), std::string::npos) << r.body;
+      }
+      auto prod_runtime = engine.value()->Inspect("dreichor-runtime-prod");
+      ASSERT_TRUE(prod_runtime.ok() && prod_runtime.value());
+      EXPECT_TRUE(prod_runtime.value()->running) << "prod's runtime still runs";
+      EXPECT_FALSE(engine.value()->Inspect("dreichor-evil-dev").value().has_value());
+      std::ifstream gate_log(host_->dir() + "/gate-dev.log");
+      const std::string log((std::istreambuf_iterator<char>(gate_log)), {});
+      EXPECT_NE(log.find("is not labelled dreichor.env=dev"), std::string::npos)
+          << "refusals are logged with their reason";
+      size_t refusals = 0;
+      for (size_t at = log.find("request refused"); at != std::string::npos;
+           at = log.find("request refused", at + 1)) {
+        ++refusals;
+      }
+      EXPECT_EQ(refusals, 8u) << "the hostile requests above, and none of the agent's own:\n"
+                              << log;
     }
     EXPECT_EQ(Call(*prod, "POST", "/v1/stop").status, 200);
     prod->process->Signal(SIGTERM);

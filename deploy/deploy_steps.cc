@@ -153,6 +153,7 @@ std::optional<Deployer::Failure> Deployer::RunMigrations(const std::string& tag,
   spec.cmd = {"apply", "--target", schema};
   spec.labels = {{kEnvLabel, config_.env}, {kRoleLabel, "migrations"}, {kTagLabel, tag}};
   spec.network = config_.network_name();
+  spec.unprivileged = true;  // its image's own non-root user, no capability, no new privilege
   auto id = engine_->Create(spec);
   if (!id.ok()) return Failure{Step::kMigrations, id.status().message(), {}};
   std::optional<Failure> failure;

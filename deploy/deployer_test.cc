@@ -462,6 +462,7 @@ TEST_F(DeployerTest, TheRuntimeAndMigrationsJoinOnlyTheEnvironmentsOwnNetwork) {
   EXPECT_EQ(network.labels.at(kEnvLabel), "dev");
   for (const auto& [id, spec] : engine_.Specs()) {
     EXPECT_EQ(spec.network, "dreichor-dev") << spec.name;
+    EXPECT_TRUE(spec.unprivileged) << spec.name;
   }
   EXPECT_EQ(engine_.Specs().size(), 2u) << "the migrations and the runtime";
 }

@@ -22,6 +22,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "testing/access_tokens.h"
 #include "testing/agent.h"
@@ -47,6 +48,7 @@ constexpr char kAudience[] = "aud-e2e-dev-6c1f0a9b3d";
 constexpr char kAdminToken[] = "e2e-admin-token-0123456789abcdef0123";
 constexpr char kAgentBinary[] = DREICHOR_BINARY_DIR "/deploy/dreichor-deploy-agent";
 constexpr char kCliBinary[] = DREICHOR_BINARY_DIR "/cli/dreichor";
+constexpr char kGateBinary[] = DREICHOR_BINARY_DIR "/deploy/dreichor-engine-gate";
 constexpr char kRuntimeImage[] = "localhost/dreichor/runtime:e2e";
 constexpr char kMigrationsImage[] = "localhost/dreichor/migrations:e2e";
 constexpr uid_t kRuntimeUid = 10001;  // the runtime image's user (Dockerfile.runtime)
@@ -256,11 +258,25 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
   testing::TestKey key("e2e-key");
   std::ofstream(host_->dir() + "/jwks.json") << testing::Jwks({&key});
   const uint16_t runtime_port = FreeLoopbackPort();
+  // The agent reaches the engine only through its environment's gate, as on the server.
+  const std::string gate_socket = host_->dir() + "/gate-dev.sock";
+  testing::RuntimeProcess gate(kGateBinary,
+                               {{"DREICHOR_GATE_ENV", "dev"},
+                                {"DREICHOR_GATE_LISTEN_SOCKET", gate_socket},
+                                {"DREICHOR_GATE_SOCKET_GROUP", "root"},
+                                {"DREICHOR_GATE_ENGINE_SOCKET", host_->socket()},
+                                {"DREICHOR_GATE_BASE_DIR", base},
+                                {"DREICHOR_GATE_LOG_LEVEL", "info"}},
+                               host_->dir() + "/gate.log");
+  for (int i = 0; i < 200 && !fs::exists(gate_socket); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(fs::exists(gate_socket)) << "the engine gate did not start";
   testing::RuntimeProcess agent(
       kAgentBinary,
       {{"DREICHOR_AGENT_ENV", "dev"},
        {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
-       {"DREICHOR_AGENT_ENGINE_SOCKET", host_->socket()},
+       {"DREICHOR_AGENT_ENGINE_SOCKET", gate_socket},
        {"DREICHOR_AGENT_IMAGE_REPOSITORY", repository},
        {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", migrations},
        {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", base + "/migrations.env"},
@@ -437,6 +453,13 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
   }
   agent.Signal(SIGTERM);
   EXPECT_EQ(agent.Wait(std::chrono::seconds(60)), 0);
+  gate.Signal(SIGTERM);
+  EXPECT_EQ(gate.Wait(std::chrono::seconds(60)), 0);
+  std::ifstream gate_log(host_->dir() + "/gate.log");
+  const std::string gate_lines((std::istreambuf_iterator<char>(gate_log)), {});
+  EXPECT_EQ(gate_lines.find("request refused"), std::string::npos)
+      << "the gate refused none of the agent's requests:\n"
+      << gate_lines;
   std::cout << "e2e: whole run " << Seconds(started) << " s\n";
 }
 

@@ -194,6 +194,39 @@ void ContainerEngineSeeds(Corpus& c) {
   c.Add("container_engine", "errors", std::string("200OK") + '\0' + R"(500{"message":"boom"})");
 }
 
+// The requests a dev agent sends its engine gate: method NUL target NUL body.
+void EngineGateSeeds(Corpus& c) {
+  const auto request = [](const std::string& method, const std::string& target,
+                          const std::string& body) { return method + '\0' + target + '\0' + body; };
+  c.Add("engine_gate", "ping", request("GET", "/_ping", ""));
+  c.Add(
+      "engine_gate", "list",
+      request(
+          "GET",
+          "/v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22dreichor.env%3Ddev%22%5D%7D",
+          ""));
+  c.Add("engine_gate", "stop",
+        request("POST", "/v1.41/containers/dreichor-runtime-dev/stop?t=30", ""));
+  c.Add("engine_gate", "exec",
+        request("POST", "/v1.41/containers/dreichor-runtime-dev/exec",
+                R"({"Cmd":["/bin/ready"],"AttachStdout":true,"AttachStderr":true})"));
+  c.Add(
+      "engine_gate", "create",
+      request(
+          "POST", "/v1.41/containers/create?name=dreichor-runtime-dev",
+          R"({"Image":"r@sha256:ab","Env":["A=1"],"Labels":{"dreichor.env":"dev"},"User":"10001:10001",)"
+          R"("ExposedPorts":{"8080/tcp":{}},"HostConfig":{"RestartPolicy":{"Name":"no"},)"
+          R"("Mounts":[{"Type":"bind","Source":"/opt/dreichor/dev/volumes/audit-events",)"
+          R"("Target":"/var/lib/dreichor/audit-events","ReadOnly":false}],"ReadonlyRootfs":true,)"
+          R"("CapDrop":["ALL"],"SecurityOpt":["no-new-privileges"],"Memory":268435456,)"
+          R"("NetworkMode":"dreichor-dev","PortBindings":{"8080/tcp":[{"HostIp":"127.0.0.1",)"
+          R"("HostPort":"18080"}]}}})"));
+  c.Add("engine_gate", "network",
+        request("POST", "/v1.41/networks/create",
+                R"({"Name":"dreichor-dev","Driver":"bridge","Labels":{"dreichor.env":"dev"},)"
+                R"("IPAM":{"Config":[{"Subnet":"10.89.1.0/24"}]},"Options":{"isolate":"true"}})"));
+}
+
 void HttpSeeds(Corpus& c) {
   c.Add("http_request", "get-depth",
         "GET /v1/markets/1/depth?levels=5 HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -223,6 +256,7 @@ int main(int argc, char** argv) {
   ConfigSeeds(corpus, fs::path(argv[2]));
   AccessSeeds(corpus);
   ContainerEngineSeeds(corpus);
+  EngineGateSeeds(corpus);
   HttpSeeds(corpus);
   return 0;
 }

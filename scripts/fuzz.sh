@@ -37,7 +37,8 @@ fi
 
 dict_for() {
   case $1 in
-    command_json | access_token | jwks | container_engine) echo "-dict=fuzz/dict/json.dict" ;;
+    command_json | access_token | jwks | container_engine | engine_gate)
+      echo "-dict=fuzz/dict/json.dict" ;;
     http_request) echo "-dict=fuzz/dict/http.dict" ;;
   esac
 }
