@@ -280,7 +280,7 @@ TEST_F(DeployerTest, AMigrationsUrlOfAnotherRoleOrEnvironmentIsRefusedBeforeAnyt
 
 TEST_F(DeployerTest, TheRuntimeContainerIsUnprivilegedAndLimitedAsConfigured) {
   DeployOk("sha-aaaaaaa");
-  const ContainerState& rt = engine_.ByName().at(kRuntime);
+  const ContainerState rt = engine_.ByName().at(kRuntime);
   const ContainerSpec& spec = engine_.SpecOf(rt.id);
   EXPECT_TRUE(spec.unprivileged);
   EXPECT_EQ(spec.user, "10001:10001");
@@ -294,7 +294,7 @@ TEST_F(DeployerTest, TheRuntimeContainerIsUnprivilegedAndLimitedAsConfigured) {
   config_.runtime_limits.pids = 256;
   Reopen();
   DeployOk("sha-aaaaaaa");
-  const ContainerState& after = engine_.ByName().at(kRuntime);
+  const ContainerState after = engine_.ByName().at(kRuntime);
   EXPECT_NE(after.id, same_id);
   EXPECT_EQ(after.limits.pids, 256);
 }

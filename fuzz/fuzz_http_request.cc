@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -75,7 +76,10 @@ std::string Exchange(uint16_t port, const uint8_t* data, size_t size) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) std::abort();
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    std::perror("connect to the server under test");
+    std::abort();
+  }
   size_t sent = 0;
   while (sent < size) {
     const ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
@@ -83,6 +87,11 @@ std::string Exchange(uint16_t port, const uint8_t* data, size_t size) {
     sent += static_cast<size_t>(n);
   }
   ::shutdown(fd, SHUT_WR);
+  // Closed with a reset once the answer is read, so that no client port waits in TIME_WAIT: at
+  // hundreds of connections a second, the loopback's ephemeral ports ran out in minutes (connect
+  // failed with EADDRNOTAVAIL, which this harness first took for a server fault).
+  const linger reset{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
   std::string answer;
   char buf[4096];
   for (;;) {
