@@ -426,6 +426,63 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
       EXPECT_EQ(probe("dreichor-prod", address["prod"]), 0) << "prod reaches its own runtime";
       EXPECT_NE(probe("dreichor-dev", address["prod"]), 0) << "dev reached prod's runtime";
       EXPECT_NE(probe("dreichor-prod", address["dev"]), 0) << "prod reached dev's runtime";
+      {
+        SCOPED_TRACE(
+            "the host firewall (infra/deploy/dreichor-firewall.nft) closes what isolation "
+            "leaves open: egress, and ways in from other networks");
+        // A service on a third network, which isolation alone does not separate from dev's.
+        const std::string outside = host_->dir() + "/outside";
+        for (const char* dir : {"/audit-events", "/snapshots"})
+          fs::create_directories(outside + dir);
+        testing::TestRuntimeEnv outside_env;
+        std::ofstream(outside + "/runtime.env") << testing::RuntimeEnvText(outside_env);
+        std::string out;
+        ASSERT_EQ(
+            host_->Podman(
+                {"network", "create", "--subnet", "10.231.9.0/24", "dreichor-test-outside"}, &out),
+            0)
+            << out;
+        ASSERT_EQ(host_->Podman({"run", "--detach", "--name", "outside-service", "--network",
+                                 "dreichor-test-outside", "--env-file", outside + "/runtime.env",
+                                 "-v", outside + "/audit-events:/var/lib/dreichor/audit-events",
+                                 "-v", outside + "/snapshots:/var/lib/dreichor/snapshots", image},
+                                &out),
+                  0)
+            << out;
+        std::string outside_ip;
+        ASSERT_EQ(host_->Podman({"inspect", "--format",
+                                 "{{(index .NetworkSettings.Networks \"dreichor-test-outside\")"
+                                 ".IPAddress}}",
+                                 "outside-service"},
+                                &outside_ip),
+                  0);
+        const std::string service = outside_ip.substr(0, outside_ip.find('\n')) + ":8080";
+        bool up = false;
+        for (int i = 0; i < 100 && !up; ++i) {
+          up = probe("dreichor-test-outside", service) == 0;
+        }
+        ASSERT_TRUE(up) << "the outside service did not start";
+        EXPECT_EQ(probe("dreichor-dev", service), 0) << "without the firewall, dev gets out";
+        EXPECT_EQ(probe("podman", address["dev"]), 0) << "without it, the default network gets in";
+
+        std::ifstream in(std::string(DREICHOR_SOURCE_DIR) + "/infra/deploy/dreichor-firewall.nft");
+        std::string rules((std::istreambuf_iterator<char>(in)), {});
+        ASSERT_NE(rules.find("define dev_subnet = 10.89.1.0/24"), std::string::npos);
+        rules.replace(rules.find("10.89.1.0/24"), 12, kDevSubnet);
+        rules.replace(rules.find("10.89.2.0/24"), 12, kProdSubnet);
+        std::ofstream(host_->dir() + "/firewall.nft") << rules;
+        struct Unload {
+          ~Unload() { std::system("nft delete table inet dreichor_environments 2>/dev/null"); }
+        } unload;
+        ASSERT_EQ(std::system(("nft -f " + host_->dir() + "/firewall.nft").c_str()), 0);
+        EXPECT_NE(probe("dreichor-dev", service), 0) << "dev got out through the firewall";
+        EXPECT_NE(probe("dreichor-prod", service), 0) << "prod got out through the firewall";
+        EXPECT_NE(probe("podman", address["dev"]), 0) << "the default network got into dev";
+        EXPECT_NE(probe("dreichor-test-outside", address["prod"]), 0) << "another got into prod";
+        EXPECT_EQ(probe("dreichor-dev", address["dev"]), 0) << "dev still reaches its own runtime";
+        EXPECT_EQ(Runtime("/v1/state").status, 200) << "the published loopback port still works";
+        host_->Podman({"rm", "--force", "--time", "0", "outside-service"}, &out);
+      }
     }
     {
       SCOPED_TRACE("through dev's engine gate, prod's containers and the host are out of reach");

@@ -21,7 +21,7 @@ test_packages=(
   git clang-format clang libclang-rt-14-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   prometheus curl postgresql
-  podman runc netavark aardvark-dns iptables catatonit docker-registry
+  podman runc netavark aardvark-dns iptables nftables catatonit docker-registry
   yamllint shellcheck docker-compose mmdebstrap
 )
 
