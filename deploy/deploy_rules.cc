@@ -54,14 +54,24 @@ std::string EnvHash(const std::vector<std::string>& variables) {
   return ToHex(h.Finish());
 }
 
-Result<RuntimeEnv> LoadRuntimeEnv(Env* files, const AgentConfig& config) {
-  const std::string& path = config.runtime_env_file;
+namespace {
+
+// The variables of env file `path`; `what` names the file in errors ("runtime env file").
+Result<config::EnvMap> ReadEnvFile(Env* files, const std::string& path, const std::string& what) {
   std::string text;
   if (Status s = files->ReadFile(path, &text); !s.ok()) {
-    return Status::NotFound("runtime env file " + path + " cannot be read: " + s.message());
+    return Status::NotFound(what + " " + path + " cannot be read: " + s.message());
   }
   auto parsed = config::ParseEnvFile(text);
   if (!parsed.ok()) return Status::InvalidArgument(path + ": " + parsed.status().message());
+  return parsed;
+}
+
+}  // namespace
+
+Result<RuntimeEnv> LoadRuntimeEnv(Env* files, const AgentConfig& config) {
+  auto parsed = ReadEnvFile(files, config.runtime_env_file, "runtime env file");
+  if (!parsed.ok()) return parsed.status();
   const config::EnvMap& env = parsed.value();
 
   std::vector<std::string> problems;
@@ -104,7 +114,8 @@ Result<RuntimeEnv> LoadRuntimeEnv(Env* files, const AgentConfig& config) {
     out.container_port = listen->port;
   }
   if (!problems.empty()) {
-    std::string message = path + ": " + std::to_string(problems.size()) + " problem(s):";
+    std::string message =
+        config.runtime_env_file + ": " + std::to_string(problems.size()) + " problem(s):";
     for (const std::string& p : problems) message += " " + p + ";";
     message.pop_back();
     return Status::InvalidArgument(message);
@@ -115,12 +126,8 @@ Result<RuntimeEnv> LoadRuntimeEnv(Env* files, const AgentConfig& config) {
 
 Result<std::string> LoadMigrationsUrl(Env* files, const AgentConfig& config) {
   const std::string& path = config.migrations_env_file;
-  std::string text;
-  if (Status s = files->ReadFile(path, &text); !s.ok()) {
-    return Status::NotFound("migrations env file " + path + " cannot be read: " + s.message());
-  }
-  auto parsed = config::ParseEnvFile(text);
-  if (!parsed.ok()) return Status::InvalidArgument(path + ": " + parsed.status().message());
+  auto parsed = ReadEnvFile(files, path, "migrations env file");
+  if (!parsed.ok()) return parsed.status();
   const config::EnvMap& env = parsed.value();
   const auto url = env.find("DATABASE_URL");
   if (env.size() != 1 || url == env.end()) {
