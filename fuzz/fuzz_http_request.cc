@@ -6,6 +6,7 @@
 // is an HTTP/1.1 status line, and an error is the one JSON error shape.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -76,13 +77,26 @@ std::string Exchange(uint16_t port, const uint8_t* data, size_t size) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  // libFuzzer's timers interrupt system calls: an interrupted connect goes on by itself.
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    std::perror("connect to the server under test");
-    std::abort();
+    int error = errno;
+    if (error == EINTR) {
+      pollfd p{fd, POLLOUT, 0};
+      while (::poll(&p, 1, 10'000) < 0 && errno == EINTR) {
+      }
+      socklen_t len = sizeof(error);
+      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    }
+    if (error != 0) {
+      errno = error;
+      std::perror("connect to the server under test");
+      std::abort();
+    }
   }
   size_t sent = 0;
   while (sent < size) {
     const ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server may close early (a limit broken): that is its right
     sent += static_cast<size_t>(n);
   }
@@ -96,6 +110,7 @@ std::string Exchange(uint16_t port, const uint8_t* data, size_t size) {
   char buf[4096];
   for (;;) {
     const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) std::abort();  // the server neither answered nor closed
     if (n <= 0) break;
     answer.append(buf, static_cast<size_t>(n));

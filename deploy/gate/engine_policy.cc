@@ -168,8 +168,8 @@ Verdict CheckHostConfig(const json& host, const GateScope& scope) {
     if (Verdict v = CheckKeys(m, {"Type", "Source", "Target", "ReadOnly"}, "a mount"); !v.allowed) {
       return v;
     }
-    const std::string source =
-        m.value("Source", json("")).is_string() ? m["Source"].get<std::string>() : "";
+    const json source_field = m.value("Source", json());
+    const std::string source = source_field.is_string() ? source_field.get<std::string>() : "";
     if (m.value("Type", json()) != "bind" ||
         !IsCleanPathUnder(source, scope.base_dir + "/volumes")) {
       return Deny("a mount must bind a directory under " + scope.base_dir + "/volumes/");

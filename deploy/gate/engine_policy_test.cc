@@ -190,6 +190,9 @@ TEST_F(EnginePolicyTest, ANewContainerCannotEscapeTheEnvironment) {
       {[](json& j) { j["HostConfig"]["Mounts"][0]["Source"] = "/opt/dreichor/dev/volumes"; },
        "under /opt/dreichor/dev"},
       {[](json& j) { j["HostConfig"]["Mounts"][0]["Type"] = "volume"; }, "must bind"},
+      // Found by fuzz_engine_gate: a mount without a Source was read as if it had one.
+      {[](json& j) { j["HostConfig"]["Mounts"][0].erase("Source"); }, "must bind"},
+      {[](json& j) { j["HostConfig"]["Mounts"][0]["Source"] = 7; }, "must bind"},
       {[](json& j) { j["HostConfig"]["Mounts"][0]["BindOptions"] = json::object(); },
        "may not set BindOptions"},
       {[](json& j) { j["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostIp"] = "0.0.0.0"; },

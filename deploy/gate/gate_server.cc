@@ -33,7 +33,9 @@ class UpstreamFacts final : public EngineFacts {
     auto j = Inspect("/containers/" + Escape(name_or_id) + "/json");
     if (!j.ok()) return j.status();
     if (!j.value()) return std::optional<std::string>();
-    const json& labels = (*j.value())["Config"]["Labels"];
+    // The engine is not trusted to answer in shape: every step is checked, nothing may throw.
+    const json config = j.value()->value("Config", json());
+    const json labels = config.is_object() ? config.value("Labels", json()) : json();
     const json env = labels.is_object() ? labels.value("dreichor.env", json("")) : json("");
     return std::optional<std::string>(env.is_string() ? env.get<std::string>() : "");
   }
