@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Lints what is not C++: every YAML file (yamllint, .yamllint), every shell script (shellcheck),
-# and the compose files (docker-compose config: the schema, and that the prod file refuses to
-# run without an image tag). Part of the test command.
+# the compose files (docker-compose config: the schema, and that the prod file refuses to run
+# without an image digest), and the monitoring configuration (promtool: the Prometheus
+# configuration, the alert rules and their unit tests; amtool: Alertmanager's). Part of the test
+# command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,4 +40,8 @@ if ! grep -q -E '^ +image: .*@\$\{DREICHOR_RUNTIME_DIGEST' infra/compose/docker-
   echo "lint: docker-compose.prod.yml does not pin the runtime image by digest" >&2
   exit 1
 fi
-echo "lint: ${#yaml_files[@]} YAML files, ${#shell_files[@]} shell scripts, 2 compose files clean"
+monitoring=infra/monitoring
+promtool check config --lint=all "$monitoring/prometheus/prometheus.yml" >/dev/null
+promtool test rules "$monitoring/prometheus/alert-rules.test.yml" >/dev/null
+amtool check-config "$monitoring/alertmanager/alertmanager.yml" >/dev/null
+echo "lint: ${#yaml_files[@]} YAML files, ${#shell_files[@]} shell scripts, 2 compose files, the monitoring configuration clean"

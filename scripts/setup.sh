@@ -20,7 +20,7 @@ build_packages=(
 test_packages=(
   git clang-format clang libclang-rt-14-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  prometheus curl postgresql
+  prometheus prometheus-alertmanager curl postgresql
   podman runc netavark aardvark-dns iptables nftables catatonit docker-registry
   yamllint shellcheck docker-compose mmdebstrap
 )

@@ -578,10 +578,11 @@ TEST_F(RuntimeContractTest, MetricsPassPromtool) {
   ASSERT_EQ(m.status, 200);
   for (const char* name :
        {"dreichor_commands_total{type=\"deposit\",outcome=\"accepted\"} 8",
-        "dreichor_command_latency_seconds_bucket", "dreichor_append_batch_size_bucket",
-        "dreichor_fsync_latency_seconds_bucket", "dreichor_last_sequence 9",
-        "dreichor_replay_records", "dreichor_ready 1", "dreichor_snapshot_age_seconds",
-        "dreichor_snapshot_duration_seconds_bucket"}) {
+        "dreichor_command_latency_seconds_bucket{le=\"0.001\"}",
+        "dreichor_command_latency_seconds_bucket{le=\"0.005\"}",  // the latency objective's bucket
+        "dreichor_append_batch_size_bucket", "dreichor_fsync_latency_seconds_bucket",
+        "dreichor_last_sequence 9", "dreichor_replay_records", "dreichor_ready 1",
+        "dreichor_snapshot_age_seconds", "dreichor_snapshot_duration_seconds_bucket"}) {
     EXPECT_NE(m.body.find(name), std::string::npos) << name;
   }
   const std::string file = dir_.Sub("metrics.txt");
