@@ -72,6 +72,7 @@ void AgentHandler::RunAction(const std::string& action, const std::string& ident
                              std::function<ActionResult()> run, Respond respond) {
   ActionLock::Holder holder{action, identity, clock_->NowUnixNanos()}, current;
   if (!lock_.TryAcquire(holder, &current)) {
+    metrics_.OnBusy(action);
     return respond(JsonReply(
         kBusy.status, ordered_json{{"error",
                                     {{"code", kBusy.code},
@@ -83,8 +84,9 @@ void AgentHandler::RunAction(const std::string& action, const std::string& ident
                                        {"since", FormatUtc(current.since_ns)}}}}}}));
   }
   log_->Info("action", {{"action", action}, {"operator", identity}});
-  RunWorker([this, run = std::move(run), respond] {
+  RunWorker([this, action, run = std::move(run), respond] {
     const ActionResult result = run();
+    metrics_.OnAction(action, result);
     lock_.Release();
     respond(ActionAnswer(result));
   });
@@ -154,6 +156,7 @@ std::optional<std::string> AgentHandler::Authenticate(const Request& request, Re
                                 : std::string_view(header->value().data(), header->value().size()));
   }
   if (access.ok()) return access.identity;
+  metrics_.OnAccessRefused(access.http_status);
   const std::string_view target(request.target().data(), request.target().size());
   log_->Warn("request refused", {{"method", std::string(request.method_string())},
                                  {"path", std::string(target.substr(0, target.find('?')))},
@@ -171,6 +174,15 @@ void AgentHandler::Handle(Request&& request, Respond respond) {
       return respond(ErrorReply(http::kMethodNotAllowed, "/health/live accepts GET only"));
     }
     return respond(JsonReply(200, ordered_json{{"live", true}}));
+  }
+  if (target.substr(0, target.find('?')) == "/metrics") {
+    if (request.method() != Method::get) {
+      return respond(ErrorReply(http::kMethodNotAllowed, "/metrics accepts GET only"));
+    }
+    http::Response r{boost::beast::http::status::ok, 11};
+    r.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    r.body() = metrics_.Render();
+    return respond(std::move(r));
   }
   if (draining_) return respond(ErrorReply(kAgentShuttingDown, "the agent is shutting down"));
   const std::optional<std::string> who = Authenticate(request, respond);

@@ -1,10 +1,11 @@
 // AgentHandler: the deploy agent's HTTP routes (docs/deploy-agent.md).
 //
 //   GET  /health/live         no authentication: the agent's loop turns
+//   GET  /metrics             no authentication: Prometheus text (agent_metrics.h)
 //   POST /v1/deploy {"tag"}   POST /v1/rollback   POST /v1/stop   POST /v1/start
 //   GET  /v1/status           GET  /v1/deployments[?limit=N]
 //
-// Every route but /health/live needs a valid Cloudflare Access token in
+// Every route but /health/live and /metrics needs a valid Cloudflare Access token in
 // Cf-Access-Jwt-Assertion (401 or 403 otherwise, logged with the reason, never the token).
 // Mutating actions take the ActionLock: a second one at the same time gets 409 naming who holds
 // it. Actions and status run on worker threads, so a long deploy never blocks the I/O threads.
@@ -17,6 +18,7 @@
 #include <thread>
 
 #include "deploy/access/access_verifier.h"
+#include "deploy/agent_metrics.h"
 #include "deploy/deployer.h"
 #include "http/router.h"
 #include "util/clock.h"
@@ -57,6 +59,7 @@ class AgentHandler final : public http::Handler {
   Clock* const clock_;
   JsonLog* const log_;
   ActionLock lock_;
+  AgentMetrics metrics_{&lock_, clock_};
   http::Router router_;  // the authenticated routes; handlers get the identity from identity_
   std::atomic<bool> draining_{false};
   std::mutex workers_mu_;

@@ -64,6 +64,7 @@ class AgentHandlerTest : public ::testing::Test {
     config_.base_dir = base;
     config_.runtime_env_file = base + "/runtime.env";
     config_.runtime_publish = {"127.0.0.1", 18080};
+    config_.runtime_subnet = "10.89.1.0/24";
     config_.readiness_deadline = std::chrono::milliseconds(60'000);
     config_.stop_timeout = std::chrono::milliseconds(10'000);
     engine_.AddImage(kRepo, "sha-aaaaaaa", {"sha256:aaaa"});
@@ -202,6 +203,51 @@ TEST_F(AgentHandlerTest, DeployIsRecordedWithTheTokensIdentity) {
   EXPECT_EQ(entries.value()[1].record.identity, "alice@example.com");
 }
 
+TEST_F(AgentHandlerTest, MetricsNeedNoTokenAndCountActionsStepsAndRefusals) {
+  const auto metrics = [&] {
+    const TestResponse m = Send("GET", "/metrics", "", "");
+    EXPECT_EQ(m.status, 200);
+    return m.body;
+  };
+  const std::string before = metrics();
+  for (const char* series :
+       {"dreichor_agent_actions_total{action=\"deploy\",outcome=\"succeeded\"} 0",
+        "dreichor_agent_failed_steps_total{step=\"pull\"} 0", "dreichor_agent_action_running 0",
+        "dreichor_agent_last_success_timestamp_seconds{action=\"deploy\"} 0",
+        "dreichor_agent_access_refusals_total{status=\"401\"} 0"}) {
+    EXPECT_NE(before.find(series), std::string::npos) << series << " in\n" << before;
+  }
+  EXPECT_EQ(Send("POST", "/metrics", "", "").status, 405);
+
+  ASSERT_EQ(Send("POST", "/v1/deploy", R"({"tag":"sha-aaaaaaa"})", Token()).status, 200);
+  EXPECT_EQ(Send("POST", "/v1/deploy", R"({"tag":"sha-aaaaaaa"})", Token()).status, 200);  // noop
+  EXPECT_EQ(Send("POST", "/v1/deploy", R"({"tag":"sha-missing"})", Token()).status, 502);
+  EXPECT_EQ(Send("POST", "/v1/rollback", "", Token()).status, 409);  // nothing to roll back to
+  EXPECT_EQ(Send("GET", "/v1/status", "", "").status, 401);
+  EXPECT_EQ(Send("GET", "/v1/status", "", Token("eve@example.com")).status, 403);
+
+  const std::string after = metrics();
+  for (const char* series :
+       {"dreichor_agent_actions_total{action=\"deploy\",outcome=\"succeeded\"} 1",
+        "dreichor_agent_actions_total{action=\"deploy\",outcome=\"noop\"} 1",
+        "dreichor_agent_actions_total{action=\"deploy\",outcome=\"failed\"} 1",
+        "dreichor_agent_actions_total{action=\"rollback\",outcome=\"refused\"} 1",
+        "dreichor_agent_failed_steps_total{step=\"pull\"} 1",
+        "dreichor_agent_access_refusals_total{status=\"401\"} 1",
+        "dreichor_agent_access_refusals_total{status=\"403\"} 1"}) {
+    EXPECT_NE(after.find(series), std::string::npos) << series << " in\n" << after;
+  }
+  const std::string success = "dreichor_agent_last_success_timestamp_seconds{action=\"deploy\"} ";
+  const size_t at = after.find(success);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(std::stod(after.substr(at + success.size())),
+            static_cast<double>(testing::FakeClock::kStart) / 1e9);
+  // Prometheus' own parser accepts it.
+  const std::string file = dir_.path() + "/metrics.txt";
+  std::ofstream(file) << after;
+  EXPECT_EQ(std::system(("promtool check metrics < " + file + " > /dev/null 2>&1").c_str()), 0);
+}
+
 TEST_F(AgentHandlerTest, SecondActionWhileOneRunsGets409NamingTheHolder) {
   const std::string token = Token();
   auto first = std::async(std::launch::async, [&] {
@@ -216,6 +262,11 @@ TEST_F(AgentHandlerTest, SecondActionWhileOneRunsGets409NamingTheHolder) {
   EXPECT_EQ(body["error"]["holder"]["operator"], "alice@example.com");
   const TestResponse status = Send("GET", "/v1/status", "", token);
   EXPECT_EQ(nlohmann::json::parse(status.body)["action_in_progress"]["action"], "deploy");
+  const std::string metrics = Send("GET", "/metrics", "", "").body;
+  EXPECT_NE(metrics.find("dreichor_agent_action_running 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("dreichor_agent_actions_total{action=\"stop\",outcome=\"busy\"} 1"),
+            std::string::npos)
+      << metrics;
   clock_.Open();
   EXPECT_EQ(first.get().status, 200);
   EXPECT_EQ(Send("POST", "/v1/stop", "", token).status, 200) << "the lock was released";
