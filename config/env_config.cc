@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <iostream>
 
 namespace dreichor::config {
 
@@ -274,6 +275,21 @@ std::string RenderSchemaDocument(const std::vector<VarSpec>& schema, const Schem
            std::string(s.example) + "` |\n";
   }
   return out;
+}
+
+int ServiceMain(int argc, char** argv, const std::vector<VarSpec>& schema,
+                const SchemaHeading& heading, const std::function<int()>& serve) {
+  const std::string command = argc > 1 ? argv[1] : "serve";
+  if (argc > 2 || (command != "serve" && command != "env-schema")) {
+    std::cerr << "usage: " << heading.command.substr(0, heading.command.find(' '))
+              << " [serve|env-schema]\n";
+    return 2;
+  }
+  if (command == "env-schema") {
+    std::cout << RenderSchemaDocument(schema, heading);
+    return 0;
+  }
+  return serve();
 }
 
 }  // namespace dreichor::config

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -73,5 +74,11 @@ std::string Redact(const VarSpec& spec, std::string_view value);
 
 // The schema as a Markdown document (infra/env/ENV_SCHEMA.md, infra/deploy/AGENT_ENV_SCHEMA.md).
 std::string RenderSchemaDocument(const std::vector<VarSpec>& schema, const SchemaHeading& heading);
+
+// The main of a service configured by one schema: `program [serve|env-schema]`. `serve` (the
+// default) runs `serve` and returns its exit code; `env-schema` prints the schema document;
+// anything else prints the usage and returns 2.
+int ServiceMain(int argc, char** argv, const std::vector<VarSpec>& schema,
+                const SchemaHeading& heading, const std::function<int()>& serve);
 
 }  // namespace dreichor::config

@@ -98,14 +98,6 @@ int Serve() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string command = argc > 1 ? argv[1] : "serve";
-  if (argc > 2 || (command != "serve" && command != "env-schema")) {
-    std::cerr << "usage: dreichor-deploy-agent [serve|env-schema]\n";
-    return 2;
-  }
-  if (command == "env-schema") {
-    std::cout << config::RenderSchemaDocument(AgentSchema(), AgentSchemaHeading());
-    return 0;
-  }
-  return Serve();
+  return dreichor::config::ServiceMain(argc, argv, dreichor::deploy::AgentSchema(),
+                                       dreichor::deploy::AgentSchemaHeading(), Serve);
 }

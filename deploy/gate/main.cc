@@ -83,14 +83,6 @@ int Serve() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string command = argc > 1 ? argv[1] : "serve";
-  if (argc > 2 || (command != "serve" && command != "env-schema")) {
-    std::cerr << "usage: dreichor-engine-gate [serve|env-schema]\n";
-    return 2;
-  }
-  if (command == "env-schema") {
-    std::cout << config::RenderSchemaDocument(GateSchema(), GateSchemaHeading());
-    return 0;
-  }
-  return Serve();
+  return dreichor::config::ServiceMain(argc, argv, dreichor::deploy::GateSchema(),
+                                       dreichor::deploy::GateSchemaHeading(), Serve);
 }
