@@ -24,7 +24,8 @@ class RuntimeProcess {
  public:
   using Clock = std::chrono::steady_clock;
 
-  RuntimeProcess(const std::string& binary, const config::EnvMap& env, std::string log_path)
+  RuntimeProcess(const std::string& binary, const config::EnvMap& env, std::string log_path,
+                 std::vector<std::string> args = {})
       : log_path_(std::move(log_path)) {
     std::vector<std::string> vars;
     for (const auto& [k, v] : env) vars.push_back(k + "=" + v);
@@ -37,8 +38,10 @@ class RuntimeProcess {
       std::vector<char*> envp;
       for (std::string& v : vars) envp.push_back(v.data());
       envp.push_back(nullptr);
-      char* argv[] = {const_cast<char*>(binary.c_str()), nullptr};
-      execve(binary.c_str(), argv, envp.data());
+      std::vector<char*> argv = {const_cast<char*>(binary.c_str())};
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execve(binary.c_str(), argv.data(), envp.data());
       _exit(127);
     }
   }

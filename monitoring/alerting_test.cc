@@ -1,0 +1,186 @@
+// The alert path end to end, with the repository's own alert rules and Alertmanager routing:
+// Prometheus scrapes a real runtime, the runtime is killed with SIGKILL, DreichorRuntimeDown
+// (P0) fires after its `for`, Alertmanager routes it to the paging receiver (a webhook in this
+// test); the runtime is started again and the receiver is told the alert is resolved. Prints the
+// time from the fault to the page.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "http/reply.h"
+#include "http/server.h"
+#include "testing/http_client.h"
+#include "testing/runtime_process.h"
+#include "testing/temp_dir.h"
+#include "testing/test_ports.h"
+
+namespace dreichor {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using testing::RuntimeProcess;
+
+// Alertmanager's webhook calls, kept in order.
+class Receiver final : public http::Handler {
+ public:
+  void Handle(http::Request&& request, http::Respond respond) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      calls_.push_back(
+          {std::string(request.target()), json::parse(request.body(), nullptr, false)});
+    }
+    respond(http::JsonReply(200, json::object()));
+  }
+  // The first call to `path` whose alerts include `alertname` with `status`.
+  std::optional<json> Find(const std::string& path, const std::string& alertname,
+                           const std::string& status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [target, body] : calls_) {
+      if (target != path || !body.is_object()) continue;
+      for (const json& alert : body.value("alerts", json::array())) {
+        if (alert["labels"].value("alertname", "") == alertname &&
+            alert.value("status", "") == status) {
+          return alert;
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<std::string, json>> calls_;
+};
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class AlertingTest : public ::testing::Test {
+ protected:
+  config::EnvMap RuntimeEnv(uint16_t port) const {
+    return {{"DREICHOR_ENV", "prod"},
+            {"DREICHOR_LISTEN", "127.0.0.1:" + std::to_string(port)},
+            {"DREICHOR_AUDIT_BACKEND", "file"},
+            {"DREICHOR_AUDIT_DIR", dir_.Sub("audit-events")},
+            {"DREICHOR_AUDIT_SEGMENT_BYTES", "67108864"},
+            {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", "8388608"},
+            {"DREICHOR_SNAPSHOT_DIR", dir_.Sub("snapshots")},
+            {"DREICHOR_SNAPSHOT_EVERY", "5000"},
+            {"DREICHOR_SNAPSHOT_RETAIN", "2"},
+            {"DREICHOR_ADMIN_TOKEN", "alerting-test-admin-token-0123456789ab"},
+            {"DREICHOR_SHUTDOWN_DEADLINE", "20s"},
+            {"DREICHOR_MAX_BODY_BYTES", "65536"},
+            {"DREICHOR_MAX_CONNECTIONS", "64"},
+            {"DREICHOR_LOG_LEVEL", "info"}};
+  }
+  std::unique_ptr<RuntimeProcess> StartRuntime(uint16_t port) {
+    auto p =
+        std::make_unique<RuntimeProcess>(DREICHOR_RUNTIME_PATH, RuntimeEnv(port),
+                                         dir_.Sub("runtime-" + std::to_string(runs_++) + ".log"));
+    EXPECT_TRUE(p->WaitForLine(RuntimeProcess::Phase("ready", "ok"), std::chrono::seconds(60)))
+        << p->Text();
+    return p;
+  }
+  // Waits up to `limit` for `found` to hold, polling every 250 ms.
+  static bool WaitFor(std::chrono::seconds limit, const std::function<bool()>& found) {
+    const auto until = Clock::now() + limit;
+    while (Clock::now() < until) {
+      if (found()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return found();
+  }
+
+  TempDir dir_;
+  int runs_ = 0;
+};
+
+TEST_F(AlertingTest, AKilledRuntimePagesThroughAlertmanagerAndResolvesWhenBack) {
+  Receiver receiver;
+  http::ServerOptions options;
+  options.address = "127.0.0.1";
+  auto server = http::Server::Start(options, &receiver);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  const std::string receiver_url = "http://127.0.0.1:" + std::to_string(server.value()->port());
+
+  // The repository's Alertmanager routing, its receivers pointed at this test.
+  const std::string source = DREICHOR_SOURCE_DIR "/infra/monitoring";
+  std::string routing = Read(source + "/alertmanager/alertmanager.yml");
+  routing = std::regex_replace(routing, std::regex("http://127\\.0\\.0\\.1:9095"), receiver_url);
+  std::ofstream(dir_.Sub("alertmanager.yml")) << routing;
+  const uint16_t am_port = FreeLoopbackPort();
+  RuntimeProcess alertmanager(
+      "/usr/bin/prometheus-alertmanager", {}, dir_.Sub("alertmanager.log"),
+      {"--config.file=" + dir_.Sub("alertmanager.yml"),
+       "--storage.path=" + dir_.Sub("alertmanager-data"),
+       "--web.listen-address=127.0.0.1:" + std::to_string(am_port), "--cluster.listen-address="});
+
+  const uint16_t runtime_port = FreeLoopbackPort();
+  auto runtime = StartRuntime(runtime_port);
+
+  // Prometheus with the repository's rules, scraping and evaluating every second.
+  std::ofstream(dir_.Sub("prometheus.yml"))
+      << "global: {scrape_interval: 1s, scrape_timeout: 900ms, evaluation_interval: 1s}\n"
+      << "rule_files: [\"" << source << "/prometheus/alert-rules.yml\"]\n"
+      << "alerting: {alertmanagers: [{static_configs: [{targets: [\"127.0.0.1:" << am_port
+      << "\"]}]}]}\n"
+      << "scrape_configs:\n  - job_name: dreichor-runtime\n    static_configs:\n"
+      << "      - targets: [\"127.0.0.1:" << runtime_port << "\"]\n        labels: {env: prod}\n";
+  const uint16_t prom_port = FreeLoopbackPort();
+  RuntimeProcess prometheus("/usr/bin/prometheus", {}, dir_.Sub("prometheus.log"),
+                            {"--config.file=" + dir_.Sub("prometheus.yml"),
+                             "--storage.tsdb.path=" + dir_.Sub("prometheus-data"),
+                             "--web.listen-address=127.0.0.1:" + std::to_string(prom_port),
+                             "--rules.alert.resend-delay=1s"});
+  const auto runtime_up = [&] {
+    testing::TestHttpClient client("127.0.0.1", prom_port, 2'000);
+    const testing::TestResponse r =
+        client.Get("/api/v1/query?query=up%7Bjob%3D%22dreichor-runtime%22%7D");
+    const json j = json::parse(r.body, nullptr, false);
+    if (r.status != 200 || !j.is_object() || j["data"]["result"].empty()) return std::string();
+    return j["data"]["result"][0]["value"][1].get<std::string>();
+  };
+  ASSERT_TRUE(WaitFor(std::chrono::seconds(60), [&] { return runtime_up() == "1"; }))
+      << "Prometheus never scraped the runtime:\n"
+      << Read(dir_.Sub("prometheus.log"));
+
+  const auto fault = Clock::now();
+  runtime->Signal(SIGKILL);
+  ASSERT_TRUE(
+      WaitFor(std::chrono::seconds(180),
+              [&] { return receiver.Find("/page", "DreichorRuntimeDown", "firing").has_value(); }))
+      << "no page:\n"
+      << Read(dir_.Sub("alertmanager.log"));
+  const double paged = std::chrono::duration<double>(Clock::now() - fault).count();
+  const json alert = *receiver.Find("/page", "DreichorRuntimeDown", "firing");
+  EXPECT_EQ(alert["labels"]["priority"], "P0");
+  EXPECT_EQ(alert["labels"]["env"], "prod");
+  EXPECT_EQ(alert["annotations"]["runbook_url"], "docs/runbooks/DreichorRuntimeDown.md");
+  EXPECT_FALSE(receiver.Find("/ticket", "DreichorRuntimeDown", "firing")) << "a P0 is a page";
+
+  const auto back = Clock::now();
+  runtime = StartRuntime(runtime_port);
+  ASSERT_TRUE(WaitFor(
+      std::chrono::seconds(180),
+      [&] { return receiver.Find("/page", "DreichorRuntimeDown", "resolved").has_value(); }))
+      << "never resolved:\n"
+      << Read(dir_.Sub("alertmanager.log"));
+  const double resolved = std::chrono::duration<double>(Clock::now() - back).count();
+  std::cout << "alerting: SIGKILL to page " << paged << " s (the rule's `for` is 60 s); restart to"
+            << " resolved " << resolved << " s\n";
+  server.value()->Stop();
+}
+
+}  // namespace
+}  // namespace dreichor
