@@ -69,20 +69,8 @@ std::string Read(const std::string& path) {
 class AlertingTest : public ::testing::Test {
  protected:
   config::EnvMap RuntimeEnv(uint16_t port) const {
-    return {{"DREICHOR_ENV", "prod"},
-            {"DREICHOR_LISTEN", "127.0.0.1:" + std::to_string(port)},
-            {"DREICHOR_AUDIT_BACKEND", "file"},
-            {"DREICHOR_AUDIT_DIR", dir_.Sub("audit-events")},
-            {"DREICHOR_AUDIT_SEGMENT_BYTES", "67108864"},
-            {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", "8388608"},
-            {"DREICHOR_SNAPSHOT_DIR", dir_.Sub("snapshots")},
-            {"DREICHOR_SNAPSHOT_EVERY", "5000"},
-            {"DREICHOR_SNAPSHOT_RETAIN", "2"},
-            {"DREICHOR_ADMIN_TOKEN", "alerting-test-admin-token-0123456789ab"},
-            {"DREICHOR_SHUTDOWN_DEADLINE", "20s"},
-            {"DREICHOR_MAX_BODY_BYTES", "65536"},
-            {"DREICHOR_MAX_CONNECTIONS", "64"},
-            {"DREICHOR_LOG_LEVEL", "info"}};
+    return testing::LocalRuntimeEnv("prod", "127.0.0.1:" + std::to_string(port), dir_.path(),
+                                    "alerting-test-admin-token-0123456789ab");
   }
   std::unique_ptr<RuntimeProcess> StartRuntime(uint16_t port) {
     auto p =

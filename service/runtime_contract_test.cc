@@ -38,20 +38,7 @@ const auto kPatience = seconds(60);  // generous: sanitizer builds are slow
 class RuntimeContractTest : public ::testing::Test {
  protected:
   config::EnvMap Env() const {
-    return {{"DREICHOR_ENV", "dev"},
-            {"DREICHOR_LISTEN", "127.0.0.1:0"},
-            {"DREICHOR_AUDIT_BACKEND", "file"},
-            {"DREICHOR_AUDIT_DIR", dir_.Sub("audit-events")},
-            {"DREICHOR_AUDIT_SEGMENT_BYTES", "67108864"},
-            {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", "8388608"},
-            {"DREICHOR_SNAPSHOT_DIR", dir_.Sub("snapshots")},
-            {"DREICHOR_SNAPSHOT_EVERY", "5000"},
-            {"DREICHOR_SNAPSHOT_RETAIN", "2"},
-            {"DREICHOR_ADMIN_TOKEN", kToken},
-            {"DREICHOR_SHUTDOWN_DEADLINE", "20s"},
-            {"DREICHOR_MAX_BODY_BYTES", "65536"},
-            {"DREICHOR_MAX_CONNECTIONS", "64"},
-            {"DREICHOR_LOG_LEVEL", "info"}};
+    return testing::LocalRuntimeEnv("dev", "127.0.0.1:0", dir_.path(), kToken);
   }
   std::unique_ptr<RuntimeProcess> Start(const config::EnvMap& env) {
     return std::make_unique<RuntimeProcess>(DREICHOR_RUNTIME_PATH, env,
