@@ -59,7 +59,7 @@ class AgentHandler final : public http::Handler {
   Clock* const clock_;
   JsonLog* const log_;
   ActionLock lock_;
-  AgentMetrics metrics_{&lock_, clock_};
+  AgentMetrics metrics_{&lock_, verifier_, clock_};
   http::Router router_;  // the authenticated routes; handlers get the identity from identity_
   std::atomic<bool> draining_{false};
   std::mutex workers_mu_;

@@ -214,7 +214,8 @@ TEST_F(AgentHandlerTest, MetricsNeedNoTokenAndCountActionsStepsAndRefusals) {
        {"dreichor_agent_actions_total{action=\"deploy\",outcome=\"succeeded\"} 0",
         "dreichor_agent_failed_steps_total{step=\"pull\"} 0", "dreichor_agent_action_running 0",
         "dreichor_agent_last_success_timestamp_seconds{action=\"deploy\"} 0",
-        "dreichor_agent_access_refusals_total{status=\"401\"} 0"}) {
+        "dreichor_agent_access_refusals_total{status=\"401\"} 0", "dreichor_agent_access_keys 0",
+        "dreichor_agent_access_keys_last_fetch_ok 0"}) {
     EXPECT_NE(before.find(series), std::string::npos) << series << " in\n" << before;
   }
   EXPECT_EQ(Send("POST", "/metrics", "", "").status, 405);
@@ -234,7 +235,8 @@ TEST_F(AgentHandlerTest, MetricsNeedNoTokenAndCountActionsStepsAndRefusals) {
         "dreichor_agent_actions_total{action=\"rollback\",outcome=\"refused\"} 1",
         "dreichor_agent_failed_steps_total{step=\"pull\"} 1",
         "dreichor_agent_access_refusals_total{status=\"401\"} 1",
-        "dreichor_agent_access_refusals_total{status=\"403\"} 1"}) {
+        "dreichor_agent_access_refusals_total{status=\"403\"} 1", "dreichor_agent_access_keys 1",
+        "dreichor_agent_access_keys_last_fetch_ok 1"}) {
     EXPECT_NE(after.find(series), std::string::npos) << series << " in\n" << after;
   }
   const std::string success = "dreichor_agent_last_success_timestamp_seconds{action=\"deploy\"} ";
@@ -242,6 +244,12 @@ TEST_F(AgentHandlerTest, MetricsNeedNoTokenAndCountActionsStepsAndRefusals) {
   ASSERT_NE(at, std::string::npos);
   EXPECT_EQ(std::stod(after.substr(at + success.size())),
             static_cast<double>(testing::FakeClock::kStart) / 1e9);
+  // A failed fetch keeps the keys it had, and says so.
+  std::filesystem::remove(dir_.path() + "/jwks.json");
+  EXPECT_FALSE(verifier_->Refresh().ok());
+  const std::string failed = metrics();
+  EXPECT_NE(failed.find("dreichor_agent_access_keys 1"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("dreichor_agent_access_keys_last_fetch_ok 0"), std::string::npos) << failed;
   // Prometheus' own parser accepts it.
   const std::string file = dir_.path() + "/metrics.txt";
   std::ofstream(file) << after;

@@ -12,7 +12,8 @@ constexpr Step kSteps[] = {Step::kEnv,     Step::kVolumes,    Step::kNetwork,  S
 
 }  // namespace
 
-AgentMetrics::AgentMetrics(const ActionLock* lock, Clock* clock) : clock_(clock) {
+AgentMetrics::AgentMetrics(const ActionLock* lock, AccessVerifier* verifier, Clock* clock)
+    : clock_(clock) {
   // Every series exists from the start, at zero, so that rates and alerts see them.
   for (const char* action : kActions) {
     for (const char* outcome : kOutcomes) {
@@ -41,6 +42,14 @@ AgentMetrics::AgentMetrics(const ActionLock* lock, Clock* clock) : clock_(clock)
         const auto holder = lock->holder();
         return holder ? static_cast<double>(clock->NowUnixNanos() - holder->since_ns) / 1e9 : 0.0;
       });
+  registry_.AddGaugeFunction("dreichor_agent_access_keys",
+                             "Access signing keys held; 0: no token can be verified.",
+                             [verifier] { return static_cast<double>(verifier->KeyCount()); });
+  registry_.AddGaugeFunction(
+      "dreichor_agent_access_keys_last_fetch_ok",
+      "1 when the last fetch of the Access key set succeeded (it is fetched at start and when a "
+      "token names an unknown key).",
+      [verifier] { return verifier->LastRefreshSucceeded() ? 1.0 : 0.0; });
   for (int status : {401, 403}) {
     refusals_[status] = registry_.AddCounter("dreichor_agent_access_refusals_total",
                                              "Requests refused by the Access check.",

@@ -10,11 +10,14 @@
 //   dreichor_agent_action_running                  1 while an action holds the lock
 //   dreichor_agent_action_running_seconds          how long the running action has held it
 //   dreichor_agent_access_refusals_total{status}   requests refused by Access: 401, 403
+//   dreichor_agent_access_keys                     signing keys held (0: no token can be verified)
+//   dreichor_agent_access_keys_last_fetch_ok       1 when the last fetch of the key set succeeded
 #pragma once
 
 #include <map>
 #include <string>
 
+#include "deploy/access/access_verifier.h"
 #include "deploy/deployer.h"
 #include "http/metrics.h"
 #include "util/clock.h"
@@ -23,7 +26,7 @@ namespace dreichor::deploy {
 
 class AgentMetrics {
  public:
-  AgentMetrics(const ActionLock* lock, Clock* clock);
+  AgentMetrics(const ActionLock* lock, AccessVerifier* verifier, Clock* clock);
   void OnAction(const std::string& action, const ActionResult& result);
   void OnBusy(const std::string& action);
   void OnAccessRefused(int http_status);

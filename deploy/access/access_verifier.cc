@@ -63,13 +63,20 @@ AccessVerifier::AccessVerifier(AccessPolicy policy, std::unique_ptr<KeySource> k
 Status AccessVerifier::Refresh() {
   std::lock_guard<std::mutex> lock(mu_);
   last_fetch_ = now_();
+  last_refresh_ok_ = false;
   auto text = source_->Fetch();
   if (!text.ok()) return text.status();
   auto keys = ParseJwks(text.value());
   if (!keys.ok())
     return Status::InvalidArgument(source_->Describe() + ": " + keys.status().message());
   keys_ = std::move(keys).value();
+  last_refresh_ok_ = true;
   return Status::Ok();
+}
+
+size_t AccessVerifier::KeyCount() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return keys_.size();
 }
 
 PublicKey AccessVerifier::KeyFor(const std::string& kid) {

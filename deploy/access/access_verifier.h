@@ -15,6 +15,7 @@
 // Thread-safe. Never logs or returns the token.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -56,6 +57,9 @@ class AccessVerifier {
   // without it: the first token loads the keys (subject to the re-fetch interval).
   Status Refresh();
   AccessDecision Verify(std::string_view token);
+  // For metrics: the keys held now, and whether the last fetch of the key set succeeded.
+  size_t KeyCount();
+  bool LastRefreshSucceeded() const { return last_refresh_ok_.load(); }
 
  private:
   PublicKey KeyFor(const std::string& kid);
@@ -66,6 +70,7 @@ class AccessVerifier {
   std::mutex mu_;
   KeySet keys_;                         // GUARDED_BY(mu_)
   int64_t last_fetch_ = INT64_MIN / 2;  // GUARDED_BY(mu_), unix seconds of the last attempt
+  std::atomic<bool> last_refresh_ok_{false};
 };
 
 }  // namespace dreichor::deploy
