@@ -1,5 +1,7 @@
 #include "config/env_config.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -10,6 +12,12 @@ namespace dreichor::config {
 namespace {
 bool ParseInteger(std::string_view s, int64_t* out);
 }  // namespace
+
+bool IsLoopbackAddress(const std::string& host) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return host == "::1";
+}
 
 std::optional<HostPort> ParseHostPort(std::string_view s) {
   size_t colon = s.rfind(':');

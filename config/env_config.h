@@ -32,6 +32,8 @@ struct HostPort {
 };
 // "host:port" or "[v6]:port"; port 0..65535 (0: any free port, for tests).
 std::optional<HostPort> ParseHostPort(std::string_view s);
+// Whether `host` is an IPv4 address in 127.0.0.0/8 or the IPv6 loopback ::1.
+bool IsLoopbackAddress(const std::string& host);
 
 // The DREICHOR_* entries of a process environment (as `environ`).
 EnvMap ProcessEnvironment(char** envp);

@@ -145,12 +145,6 @@ const config::SchemaHeading& AgentSchemaHeading() {
 
 namespace {
 
-bool IsLoopback(const std::string& host) {
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  return host == "::1";
-}
-
 std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
@@ -218,7 +212,7 @@ bool IsPrivateSubnet(const std::string& text) {
 // Checks across variables; each problem is one line.
 void CheckCoherence(const AgentConfig& c, std::vector<std::string>* problems) {
   const std::string other = c.env == "dev" ? "prod" : "dev";
-  if (!IsLoopback(c.listen.host)) {
+  if (!config::IsLoopbackAddress(c.listen.host)) {
     problems->push_back("DREICHOR_AGENT_LISTEN: must be a loopback address (127.0.0.0/8 or ::1)");
   }
   const uint16_t other_port = c.env == "dev" ? kProdAgentPort : kDevAgentPort;
@@ -226,7 +220,7 @@ void CheckCoherence(const AgentConfig& c, std::vector<std::string>* problems) {
     problems->push_back("DREICHOR_AGENT_LISTEN: port " + std::to_string(other_port) +
                         " belongs to the " + other + " agent");
   }
-  if (!IsLoopback(c.runtime_publish.host) || c.runtime_publish.port == 0) {
+  if (!config::IsLoopbackAddress(c.runtime_publish.host) || c.runtime_publish.port == 0) {
     problems->push_back(
         "DREICHOR_AGENT_RUNTIME_PUBLISH: must be a loopback address with a non-zero port");
   }

@@ -92,4 +92,11 @@ Result<HttpReply> CurlPerform(const HttpCall& call) {
   return reply;
 }
 
+std::string UrlEscape(const std::string& s) {
+  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
+  std::string out = e == nullptr ? "" : e;
+  curl_free(e);
+  return out;
+}
+
 }  // namespace dreichor::deploy

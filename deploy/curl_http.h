@@ -30,4 +30,7 @@ struct HttpReply {
 
 Result<HttpReply> CurlPerform(const HttpCall& call);
 
+// `s` percent-encoded for a URL's path segment or query value (every byte but A-Z a-z 0-9 - . _ ~).
+std::string UrlEscape(const std::string& s);
+
 }  // namespace dreichor::deploy

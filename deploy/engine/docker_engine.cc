@@ -1,7 +1,5 @@
 #include "deploy/engine/docker_engine.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <climits>
 #include <nlohmann/json.hpp>
@@ -20,13 +18,6 @@ using nlohmann::json;
 constexpr std::chrono::milliseconds kPullTimeout{15 * 60 * 1000};
 constexpr size_t kPullStreamBytes = 16 << 20;
 constexpr size_t kExecOutputBytes = 4096;
-
-std::string Escape(const std::string& s) {
-  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
-  std::string out = e == nullptr ? "" : e;
-  curl_free(e);
-  return out;
-}
 
 // Each top-level JSON object in a stream of concatenated or newline-separated objects.
 std::vector<json> JsonObjects(std::string_view stream) {
@@ -277,14 +268,15 @@ Result<HttpReply> DockerEngine::Call(const std::string& method, const std::strin
 
 Result<PulledImage> DockerEngine::Pull(const std::string& repository, const std::string& tag) {
   const std::string reference = repository + ":" + tag;
-  auto r = Call("POST", "/images/create?fromImage=" + Escape(repository) + "&tag=" + Escape(tag),
-                "", kPullTimeout, kPullStreamBytes);
+  auto r =
+      Call("POST", "/images/create?fromImage=" + UrlEscape(repository) + "&tag=" + UrlEscape(tag),
+           "", kPullTimeout, kPullStreamBytes);
   if (Status s = Expect(r, {200}, "pull " + reference); !s.ok()) return s;
   if (std::string error = PullStreamError(r.value().body); !error.empty()) {
     return Status::IoError("pull " + reference + ": " + error);
   }
   const std::string what = "inspect image " + reference;
-  auto inspect = Call("GET", "/images/" + Escape(reference) + "/json");
+  auto inspect = Call("GET", "/images/" + UrlEscape(reference) + "/json");
   if (Status s = Expect(inspect, {200}, what); !s.ok()) return s;
   auto image = ParseAnswer(inspect.value(), what);
   if (!image.ok()) return image.status();
@@ -308,7 +300,7 @@ Result<PulledImage> DockerEngine::Pull(const std::string& repository, const std:
 }
 
 Result<bool> DockerEngine::HasImage(const std::string& reference) {
-  auto r = Call("GET", "/images/" + Escape(reference) + "/json");
+  auto r = Call("GET", "/images/" + UrlEscape(reference) + "/json");
   if (r.ok() && r.value().status == 404) return false;
   if (Status s = Expect(r, {200}, "inspect image " + reference); !s.ok()) return s;
   return true;
@@ -316,7 +308,7 @@ Result<bool> DockerEngine::HasImage(const std::string& reference) {
 
 Result<NetworkState> DockerEngine::EnsureNetwork(const NetworkSpec& spec) {
   const std::string what = "inspect network " + spec.name;
-  auto r = Call("GET", "/networks/" + Escape(spec.name));
+  auto r = Call("GET", "/networks/" + UrlEscape(spec.name));
   if (r.ok() && r.value().status == 404) {
     const json body = {{"Name", spec.name},
                        {"CheckDuplicate", true},
@@ -327,7 +319,7 @@ Result<NetworkState> DockerEngine::EnsureNetwork(const NetworkSpec& spec) {
                        {"Options", {{"isolate", "true"}}}};
     auto created = Call("POST", "/networks/create", JsonText(body));
     if (Status s = Expect(created, {200, 201}, "create network " + spec.name); !s.ok()) return s;
-    r = Call("GET", "/networks/" + Escape(spec.name));
+    r = Call("GET", "/networks/" + UrlEscape(spec.name));
   }
   if (Status s = Expect(r, {200}, what); !s.ok()) return s;
   auto j = ParseAnswer(r.value(), what);
@@ -338,7 +330,7 @@ Result<NetworkState> DockerEngine::EnsureNetwork(const NetworkSpec& spec) {
 Result<std::vector<ContainerState>> DockerEngine::List(const Labels& labels) {
   json filter = {{"label", json::array()}};
   for (const auto& [k, v] : labels) filter["label"].push_back(k + "=" + v);
-  auto r = Call("GET", "/containers/json?all=1&filters=" + Escape(filter.dump()));
+  auto r = Call("GET", "/containers/json?all=1&filters=" + UrlEscape(filter.dump()));
   if (Status s = Expect(r, {200}, "list containers"); !s.ok()) return s;
   auto list = ParseAnswer(r.value(), "list containers");
   if (!list.ok()) return list.status();
@@ -360,7 +352,7 @@ Result<std::vector<ContainerState>> DockerEngine::List(const Labels& labels) {
 
 Result<std::optional<ContainerState>> DockerEngine::Inspect(const std::string& name_or_id) {
   const std::string what = "inspect " + name_or_id;
-  auto r = Call("GET", "/containers/" + Escape(name_or_id) + "/json");
+  auto r = Call("GET", "/containers/" + UrlEscape(name_or_id) + "/json");
   if (r.ok() && r.value().status == 404) return std::optional<ContainerState>();
   if (Status s = Expect(r, {200}, what); !s.ok()) return s;
   auto j = ParseAnswer(r.value(), what);
@@ -401,44 +393,45 @@ Result<std::string> DockerEngine::Create(const ContainerSpec& spec) {
   }
   body["HostConfig"] = host;
   const std::string what = "create " + spec.name;
-  auto r = Call("POST", "/containers/create?name=" + Escape(spec.name), JsonText(body));
+  auto r = Call("POST", "/containers/create?name=" + UrlEscape(spec.name), JsonText(body));
   if (Status s = Expect(r, {201}, what); !s.ok()) return s;
   return IdFromAnswer(r.value(), what);
 }
 
 Status DockerEngine::Start(const std::string& id) {
-  return Expect(Call("POST", "/containers/" + Escape(id) + "/start"), {204, 304}, "start " + id);
+  return Expect(Call("POST", "/containers/" + UrlEscape(id) + "/start"), {204, 304}, "start " + id);
 }
 
 Status DockerEngine::Stop(const std::string& id, std::chrono::seconds timeout) {
   return Expect(
-      Call("POST", "/containers/" + Escape(id) + "/stop?t=" + std::to_string(timeout.count()), "",
-           timeout + std::chrono::seconds(30)),
+      Call("POST", "/containers/" + UrlEscape(id) + "/stop?t=" + std::to_string(timeout.count()),
+           "", timeout + std::chrono::seconds(30)),
       {204, 304}, "stop " + id);
 }
 
 Status DockerEngine::Remove(const std::string& id) {
-  return Expect(Call("DELETE", "/containers/" + Escape(id) + "?force=1"), {200, 204, 404},
+  return Expect(Call("DELETE", "/containers/" + UrlEscape(id) + "?force=1"), {200, 204, 404},
                 "remove " + id);
 }
 
 Status DockerEngine::Rename(const std::string& id, const std::string& new_name) {
-  return Expect(Call("POST", "/containers/" + Escape(id) + "/rename?name=" + Escape(new_name)),
-                {200, 204}, "rename " + id);
+  return Expect(
+      Call("POST", "/containers/" + UrlEscape(id) + "/rename?name=" + UrlEscape(new_name)),
+      {200, 204}, "rename " + id);
 }
 
 Result<ExecResult> DockerEngine::Exec(const std::string& id, const std::vector<std::string>& cmd,
                                       std::chrono::milliseconds timeout) {
   const json create = {{"Cmd", cmd}, {"AttachStdout", true}, {"AttachStderr", true}};
   const std::string what = "exec in " + id;
-  auto c = Call("POST", "/containers/" + Escape(id) + "/exec", JsonText(create));
+  auto c = Call("POST", "/containers/" + UrlEscape(id) + "/exec", JsonText(create));
   if (Status s = Expect(c, {201}, what); !s.ok()) return s;
   auto exec_id = IdFromAnswer(c.value(), what);
   if (!exec_id.ok()) return exec_id.status();
-  auto run = Call("POST", "/exec/" + Escape(exec_id.value()) + "/start",
+  auto run = Call("POST", "/exec/" + UrlEscape(exec_id.value()) + "/start",
                   json({{"Detach", false}, {"Tty", false}}).dump(), timeout, 1 << 20);
   if (Status s = Expect(run, {200}, "exec start in " + id); !s.ok()) return s;
-  auto info = Call("GET", "/exec/" + Escape(exec_id.value()) + "/json");
+  auto info = Call("GET", "/exec/" + UrlEscape(exec_id.value()) + "/json");
   if (Status s = Expect(info, {200}, "exec inspect in " + id); !s.ok()) return s;
   auto j = ParseAnswer(info.value(), "exec inspect in " + id);
   if (!j.ok()) return j.status();
@@ -455,8 +448,8 @@ Result<ExecResult> DockerEngine::Exec(const std::string& id, const std::vector<s
 }
 
 Result<std::vector<std::string>> DockerEngine::Logs(const std::string& id, int lines) {
-  auto r = Call(
-      "GET", "/containers/" + Escape(id) + "/logs?stdout=1&stderr=1&tail=" + std::to_string(lines));
+  auto r = Call("GET", "/containers/" + UrlEscape(id) +
+                           "/logs?stdout=1&stderr=1&tail=" + std::to_string(lines));
   if (Status s = Expect(r, {200}, "logs of " + id); !s.ok()) return s;
   std::vector<std::string> out = SplitLines(Demultiplex(r.value().body));
   if (out.size() > static_cast<size_t>(lines)) out.erase(out.begin(), out.end() - lines);

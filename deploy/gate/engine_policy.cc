@@ -6,6 +6,8 @@
 #include <set>
 #include <vector>
 
+#include "config/env_config.h"
+
 namespace dreichor::deploy {
 
 namespace {
@@ -103,10 +105,6 @@ Verdict OwnedContainer(const std::string& name_or_id, const GateScope& scope, En
   return Allow();
 }
 
-bool IsLoopback(const std::string& ip) {
-  return ip == "127.0.0.1" || ip == "::1" || ip.rfind("127.", 0) == 0;
-}
-
 // A path is under `dir` without `..`, `.` or doubled slashes in it.
 bool IsCleanPathUnder(const std::string& path, const std::string& dir) {
   if (path.rfind(dir + "/", 0) != 0 || path.size() == dir.size() + 1) return false;
@@ -181,7 +179,8 @@ Verdict CheckHostConfig(const json& host, const GateScope& scope) {
     if (!bindings.is_array()) return Deny("HostConfig.PortBindings." + port + " must be an array");
     for (const json& b : bindings) {
       if (Verdict v = CheckKeys(b, {"HostIp", "HostPort"}, "a port binding"); !v.allowed) return v;
-      if (!b.value("HostIp", json("")).is_string() || !IsLoopback(b.value("HostIp", ""))) {
+      if (!b.value("HostIp", json("")).is_string() ||
+          !config::IsLoopbackAddress(b.value("HostIp", ""))) {
         return Deny("ports may be published on loopback only");
       }
     }

@@ -30,7 +30,7 @@ class UpstreamFacts final : public EngineFacts {
   explicit UpstreamFacts(const std::string& socket) : socket_(socket) {}
 
   Result<std::optional<std::string>> ContainerEnv(const std::string& name_or_id) override {
-    auto j = Inspect("/containers/" + Escape(name_or_id) + "/json");
+    auto j = Inspect("/containers/" + UrlEscape(name_or_id) + "/json");
     if (!j.ok()) return j.status();
     if (!j.value()) return std::optional<std::string>();
     // The engine is not trusted to answer in shape: every step is checked, nothing may throw.
@@ -41,7 +41,7 @@ class UpstreamFacts final : public EngineFacts {
   }
 
   Result<std::optional<std::string>> ExecContainer(const std::string& exec_id) override {
-    auto j = Inspect("/exec/" + Escape(exec_id) + "/json");
+    auto j = Inspect("/exec/" + UrlEscape(exec_id) + "/json");
     if (!j.ok()) return j.status();
     if (!j.value()) return std::optional<std::string>();
     const json id = j.value()->value("ContainerID", json());
@@ -52,19 +52,6 @@ class UpstreamFacts final : public EngineFacts {
   }
 
  private:
-  static std::string Escape(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-        out.push_back(static_cast<char>(c));
-      } else {
-        char hex[4];
-        std::snprintf(hex, sizeof hex, "%%%02X", c);
-        out += hex;
-      }
-    }
-    return out;
-  }
   // The engine's JSON answer to GET `path`; nullopt on 404.
   Result<std::optional<json>> Inspect(const std::string& path) {
     HttpCall call;

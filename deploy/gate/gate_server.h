@@ -44,6 +44,8 @@ class EngineGate {
   ~EngineGate();
   // Stops accepting, then waits for the requests in progress.
   void Stop();
+  // Connections accepted and not yet answered.
+  size_t open_connections() const { return open_.load(); }
 
  private:
   EngineGate(GateOptions options, JsonLog* log, int listen_fd);

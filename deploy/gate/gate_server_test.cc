@@ -49,7 +49,8 @@ class GateServerTest : public ::testing::Test {
     options_.engine_socket = dir_.path() + "/no-engine.sock";
     options_.scope = {"dev", "/opt/dreichor/dev"};
     options_.max_connections = 2;
-    options_.read_timeout = std::chrono::milliseconds(500);
+    // Long enough that connections held open by a test outlive a busy machine's scheduling.
+    options_.read_timeout = std::chrono::milliseconds(3'000);
     auto gate = EngineGate::Start(options_, &log_);
     ASSERT_TRUE(gate.ok()) << gate.status().ToString();
     gate_ = std::move(gate).value();
@@ -104,7 +105,10 @@ TEST_F(GateServerTest, ConnectionsBeyondTheLimitAre503) {
   const int first = Connect(options_.listen_socket), second = Connect(options_.listen_socket);
   ASSERT_GE(first, 0);
   ASSERT_GE(second, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both accepted and reading
+  for (int i = 0; i < 200 && gate_->open_connections() < 2; ++i) {  // both accepted, reading
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(gate_->open_connections(), 2u);
   const std::string third = Ask("");
   EXPECT_EQ(third.rfind("HTTP/1.1 503 ", 0), 0u) << third;
   Exchange(first, "GET /_ping HTTP/1.1\r\n\r\n");
