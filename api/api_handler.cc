@@ -42,7 +42,10 @@ ApiError NotServing(const runtime::HealthState& health) {
 
 ApiHandler::ApiHandler(runtime::HealthState* health, http::MetricsRegistry* metrics,
                        ApiOptions options)
-    : health_(health), metrics_(metrics), options_(std::move(options)) {
+    : health_(health),
+      metrics_(metrics),
+      options_(std::move(options)),
+      market_metrics_(metrics, health) {
   const std::string help = "Commands answered, by type and outcome (failed: not made durable).";
   for (engine::CommandType t : engine::kCommandTypes) {
     const std::string type = engine::CommandTypeName(t);
@@ -199,6 +202,7 @@ void ApiHandler::HandleCommand(engine::CommandType type, const Request& request,
   in_flight_++;
   http::Histogram* latency = latency_;
   std::atomic<int64_t>* in_flight = &in_flight_;
+  MarketMetrics* market_metrics = &market_metrics_;
   sequencer->Submit(std::move(command), [=](const runtime::CommandResult& result) {
     if (!result.status.ok()) {
       metrics->failed->Add();
@@ -206,6 +210,7 @@ void ApiHandler::HandleCommand(engine::CommandType type, const Request& request,
       respond(ErrorReply(stopping ? kShuttingDown : kNotDurable, result.status.message()));
     } else {
       (result.outcome.accepted ? metrics->accepted : metrics->rejected)->Add();
+      market_metrics->OnResult(result);
       latency->Observe(std::chrono::duration<double>(Clock::now() - start).count());
       // Rendering runs on the connection's thread, not the sequencer's.
       auto shared = std::make_shared<runtime::CommandResult>(result);

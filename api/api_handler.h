@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/market_metrics.h"
 #include "api/observer_routes.h"
 #include "engine/command.h"
 #include "http/metrics.h"
@@ -64,6 +65,7 @@ class ApiHandler final : public http::Handler {
   http::Router router_;
   std::atomic<int64_t> in_flight_{0};
   std::array<CommandMetrics, engine::kCommandTypeCount> by_type_{};
+  MarketMetrics market_metrics_;
   http::Histogram* latency_ = nullptr;
   std::array<http::Counter*, 6> responses_{};  // by status class: [2] 2xx ... [5] 5xx
 };

@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <chrono>
 #include <ctime>
 #include <deque>
 
@@ -7,6 +8,7 @@
 #include "audit/verify.h"
 #include "cli/cloudevents.h"
 #include "cli/describe.h"
+#include "cli/verify_metrics.h"
 #include "config/env_config.h"
 #include "engine/command_codec.h"
 #include "runtime/replay.h"
@@ -82,7 +84,7 @@ bool ParseUtcTime(const std::string& text, int64_t* ns) {
 }
 
 int AuditVerify(const std::string& audit_dir, const std::string& snapshot_dir, std::ostream& out,
-                std::ostream& err) {
+                std::ostream& err, uint64_t* records_read) {
   int code = kOk;
   auto log = OpenLog(audit_dir, out, err, &code);
   if (!log) return code;
@@ -91,6 +93,7 @@ int AuditVerify(const std::string& audit_dir, const std::string& snapshot_dir, s
     err << "verification failed: " << report.status().message() << "\n";
     return kProblemFound;
   }
+  if (records_read != nullptr) *records_read = report.value().records;
   out << "ok: " << report.value().records << " records, last sequence "
       << report.value().last_sequence << ", chain " << ToHex(report.value().last_chain) << "\n";
   if (snapshot_dir.empty()) return kOk;
@@ -139,6 +142,28 @@ int ForEachRecord(audit::AuditLog& log, uint64_t from, std::ostream& err, Write 
 }
 
 }  // namespace
+
+int AuditVerifyRecorded(const std::string& audit_dir, const std::string& snapshot_dir,
+                        const std::string& metrics_file, const std::string& env, std::ostream& out,
+                        std::ostream& err) {
+  if (!IsMetricsEnvName(env)) {
+    err << "--env: expected 1 to 32 of a-z, 0-9, _ and -, got \"" << env << "\"\n";
+    return kUsage;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  VerifyOutcome outcome;
+  outcome.exit_code = AuditVerify(audit_dir, snapshot_dir, out, err, &outcome.records);
+  outcome.duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  outcome.finished_unix_seconds =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const Status written = WriteVerifyMetrics(metrics_file, FormatVerifyMetrics(env, outcome));
+  if (!written.ok()) {
+    err << "cannot write the metrics file " << metrics_file << ": " << written.ToString() << "\n";
+    return outcome.exit_code == kOk ? kCannotRead : outcome.exit_code;
+  }
+  return outcome.exit_code;
+}
 
 int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, std::ostream& err) {
   int code = kOk;

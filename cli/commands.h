@@ -21,7 +21,13 @@ enum ExitCode : int {
 // With `snapshot_dir` (may be empty), also checks every snapshot against the verified log: one
 // that verifies by itself but that the log cannot reach proves lost records (kProblemFound).
 int AuditVerify(const std::string& audit_dir, const std::string& snapshot_dir, std::ostream& out,
-                std::ostream& err);
+                std::ostream& err, uint64_t* records_read = nullptr);
+// AuditVerify, then its outcome written to `metrics_file` (cli/verify_metrics.h) with the label
+// env="<env>": the form a systemd timer runs (infra/deploy/dreichor-audit-verify@.timer). The
+// verification's exit code, or kCannotRead if only the metrics file could not be written.
+int AuditVerifyRecorded(const std::string& audit_dir, const std::string& snapshot_dir,
+                        const std::string& metrics_file, const std::string& env, std::ostream& out,
+                        std::ostream& err);
 int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, std::ostream& err);
 // Writes records from..until (inclusive) as CloudEvents JSON lines (cli/cloudevents.h).
 int AuditExport(const std::string& audit_dir, uint64_t from, uint64_t until, std::ostream& out,

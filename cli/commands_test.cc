@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "audit/file_log.h"
+#include "cli/verify_metrics.h"
 #include "snapshot/snapshot_store.h"
 #include "testing/audit_records.h"
 #include "testing/commands.h"
@@ -251,6 +254,92 @@ TEST(ParseUtcTimeTest, TimesBeyondNanosecondRangeAreRefusedNotWrapped) {
   EXPECT_GT(ns, 0);
   EXPECT_FALSE(ParseUtcTime("2262-04-11T23:47:17Z", &ns));
   EXPECT_FALSE(ParseUtcTime("9999-12-31T23:59:59Z", &ns));
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream text;
+  text << f.rdbuf();
+  return text.str();
+}
+
+TEST_F(CliTest, AuditVerifyRecordedWritesTheOutcomeForTheTextfileCollector) {
+  const std::string metrics = dir_.Sub("dreichor-prod.prom");
+  EXPECT_EQ(AuditVerifyRecorded(audit_dir(), "", metrics, "prod", out_, err_), kOk) << err_.str();
+  const std::string text = ReadAll(metrics);
+  EXPECT_NE(text.find("dreichor_audit_verify_ok{env=\"prod\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("dreichor_audit_verify_exit_code{env=\"prod\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("dreichor_audit_verify_records{env=\"prod\"} 600\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE dreichor_audit_verify_last_run_timestamp_seconds gauge"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(metrics + ".tmp"));
+}
+
+TEST_F(CliTest, AuditVerifyRecordedReportsDamageAsNotOk) {
+  const std::vector<std::string> segments = audit::SegmentFiles(audit_dir());
+  std::filesystem::permissions(segments[1], std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  std::fstream f(segments[1], std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(200);
+  f.put('\x17');
+  f.close();
+  const std::string metrics = dir_.Sub("dreichor-prod.prom");
+  EXPECT_EQ(AuditVerifyRecorded(audit_dir(), "", metrics, "prod", out_, err_), kProblemFound);
+  const std::string text = ReadAll(metrics);
+  EXPECT_NE(text.find("dreichor_audit_verify_ok{env=\"prod\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("dreichor_audit_verify_exit_code{env=\"prod\"} 1\n"), std::string::npos);
+}
+
+TEST_F(CliTest, AuditVerifyRecordedReportsAnUnreadableLogAsNotOk) {
+  const std::string metrics = dir_.Sub("dreichor-dev.prom");
+  EXPECT_EQ(AuditVerifyRecorded(dir_.Sub("nope"), "", metrics, "dev", out_, err_), kCannotRead);
+  EXPECT_NE(ReadAll(metrics).find("dreichor_audit_verify_ok{env=\"dev\"} 0\n"), std::string::npos);
+}
+
+TEST_F(CliTest, AuditVerifyRecordedRefusesAnEnvThatWouldBreakTheLabel) {
+  const std::string metrics = dir_.Sub("x.prom");
+  for (const std::string& env :
+       std::vector<std::string>{"", "prod\"} 1\nevil{a=\"b", "Prod", std::string(33, 'a')}) {
+    EXPECT_EQ(AuditVerifyRecorded(audit_dir(), "", metrics, env, out_, err_), kUsage) << env;
+  }
+  EXPECT_FALSE(std::filesystem::exists(metrics));
+  EXPECT_NE(err_.str().find("--env"), std::string::npos);
+}
+
+TEST_F(CliTest, AuditVerifyRecordedSaysWhenTheMetricsFileCannotBeWritten) {
+  const std::string metrics = dir_.Sub("no-such-dir") + "/x.prom";
+  EXPECT_EQ(AuditVerifyRecorded(audit_dir(), "", metrics, "prod", out_, err_), kCannotRead);
+  EXPECT_NE(err_.str().find("cannot write the metrics file"), std::string::npos) << err_.str();
+}
+
+// The scheduled verification runs beside the live runtime: a writer appending and rolling
+// segments while it reads never makes it report damage.
+TEST_F(CliTest, AuditVerifyToleratesALiveWriter) {
+  audit::FileLogOptions options;
+  options.segment_bytes = 16 << 10;
+  audit::RecoveryReport report;
+  auto log = audit::FileLog::Open(Env::Default(), audit_dir(), options, &report);
+  ASSERT_TRUE(log.ok());
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> appended{kRecords};
+  std::thread writer([&] {
+    for (uint64_t s = kRecords + 1; !stop.load() && s < 200'000; s += 7) {
+      if (!log.value()->Append(runtime::RecordsForSequences(s, 7)).ok()) return;
+      appended.store(s + 6);
+    }
+  });
+  int runs = 0;
+  while (runs < 30 || appended.load() < kRecords + 2000) {
+    std::ostringstream out, err;
+    uint64_t records = 0;
+    ASSERT_EQ(AuditVerify(audit_dir(), "", out, err, &records), kOk) << err.str();
+    EXPECT_GE(records, kRecords);
+    ++runs;
+    if (runs > 2000) break;
+  }
+  stop.store(true);
+  writer.join();
+  EXPECT_GT(appended.load(), kRecords + 2000) << "the writer must have rolled several segments";
 }
 
 }  // namespace

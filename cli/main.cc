@@ -20,7 +20,18 @@ int main(int argc, char** argv) {
   verify->add_option("dir", audit_dir, "Audit log directory")->required();
   verify->add_option("--snapshots", verify_snapshots,
                      "Snapshot directory: also check that no snapshot proves lost records");
-  verify->callback([&] { code = AuditVerify(audit_dir, verify_snapshots, std::cout, std::cerr); });
+  std::string metrics_file, metrics_env;
+  auto* metrics_opt = verify->add_option(
+      "--metrics-file", metrics_file,
+      "Also write the outcome for node_exporter's textfile collector (atomically)");
+  verify->add_option("--env", metrics_env, "The env label of those metrics (prod, dev, ...)")
+      ->needs(metrics_opt);
+  metrics_opt->needs("--env");
+  verify->callback([&] {
+    code = metrics_file.empty() ? AuditVerify(audit_dir, verify_snapshots, std::cout, std::cerr)
+                                : AuditVerifyRecorded(audit_dir, verify_snapshots, metrics_file,
+                                                      metrics_env, std::cout, std::cerr);
+  });
   uint64_t count = 20;
   auto* tail = audit->add_subcommand("tail", "Print the last records");
   tail->add_option("dir", audit_dir, "Audit log directory")->required();

@@ -33,8 +33,13 @@ bool EmptyBody(const Request& request) { return request.body().empty() || reques
 }  // namespace
 
 AgentHandler::AgentHandler(std::string env, Deployer* deployer, AccessVerifier* verifier,
-                           Clock* clock, JsonLog* log)
-    : env_(std::move(env)), deployer_(deployer), verifier_(verifier), clock_(clock), log_(log) {
+                           Clock* clock, JsonLog* log, const ObservedEngine* engine)
+    : env_(std::move(env)),
+      deployer_(deployer),
+      verifier_(verifier),
+      clock_(clock),
+      log_(log),
+      metrics_(&lock_, verifier, clock, engine) {
   AddRoutes();
 }
 

@@ -31,9 +31,10 @@ inline constexpr size_t kMaxDeploymentsListed = 1000;
 
 class AgentHandler final : public http::Handler {
  public:
-  // `env` is the agent's environment, shown in the status.
+  // `env` is the agent's environment, shown in the status. `engine` (may be null) is the
+  // deployer's engine, observed for the engine-error metric.
   AgentHandler(std::string env, Deployer* deployer, AccessVerifier* verifier, Clock* clock,
-               JsonLog* log);
+               JsonLog* log, const ObservedEngine* engine = nullptr);
   // Waits for every running action.
   ~AgentHandler() override;
 
@@ -59,7 +60,7 @@ class AgentHandler final : public http::Handler {
   Clock* const clock_;
   JsonLog* const log_;
   ActionLock lock_;
-  AgentMetrics metrics_{&lock_, verifier_, clock_};
+  AgentMetrics metrics_;
   http::Router router_;  // the authenticated routes; handlers get the identity from identity_
   std::atomic<bool> draining_{false};
   std::mutex workers_mu_;

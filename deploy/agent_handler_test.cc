@@ -74,14 +74,14 @@ class AgentHandlerTest : public ::testing::Test {
     log_file_ = fopen((dir_.path() + "/agent.log").c_str(), "w");
     log_ = std::make_unique<JsonLog>(log_file_, LogLevel::kDebug, &clock_);
     history_ = std::move(History::Open(Env::Default(), config_.history_dir(), &clock_)).value();
-    deployer_ = std::make_unique<Deployer>(config_, &engine_, history_.get(), Env::Default(),
+    deployer_ = std::make_unique<Deployer>(config_, &observed_, history_.get(), Env::Default(),
                                            &clock_, log_.get());
     verifier_ = std::make_unique<AccessVerifier>(
         AccessPolicy{kIssuer, kAudience, {"alice@example.com"}},
         MakeKeySource(Env::Default(), "file:" + dir_.path() + "/jwks.json"),
         [this] { return clock_.NowUnixSeconds(); });
     handler_ = std::make_unique<AgentHandler>("dev", deployer_.get(), verifier_.get(), &clock_,
-                                              log_.get());
+                                              log_.get(), &observed_);
     http::ServerOptions options;
     options.address = "127.0.0.1";
     options.threads = 2;
@@ -117,6 +117,7 @@ class AgentHandlerTest : public ::testing::Test {
   TempDir dir_;
   AgentConfig config_;
   testing::FakeEngine engine_;
+  ObservedEngine observed_{&engine_};
   GatedClock clock_;
   testing::TestKey key_{"handler-test-key"};
   FILE* log_file_ = nullptr;
@@ -215,7 +216,8 @@ TEST_F(AgentHandlerTest, MetricsNeedNoTokenAndCountActionsStepsAndRefusals) {
         "dreichor_agent_failed_steps_total{step=\"pull\"} 0", "dreichor_agent_action_running 0",
         "dreichor_agent_last_success_timestamp_seconds{action=\"deploy\"} 0",
         "dreichor_agent_access_refusals_total{status=\"401\"} 0", "dreichor_agent_access_keys 0",
-        "dreichor_agent_access_keys_last_fetch_ok 0"}) {
+        "dreichor_agent_access_keys_last_fetch_ok 0",
+        "dreichor_agent_engine_errors_total{call=\"pull\"} 0"}) {
     EXPECT_NE(before.find(series), std::string::npos) << series << " in\n" << before;
   }
   EXPECT_EQ(Send("POST", "/metrics", "", "").status, 405);
@@ -236,7 +238,9 @@ TEST_F(AgentHandlerTest, MetricsNeedNoTokenAndCountActionsStepsAndRefusals) {
         "dreichor_agent_failed_steps_total{step=\"pull\"} 1",
         "dreichor_agent_access_refusals_total{status=\"401\"} 1",
         "dreichor_agent_access_refusals_total{status=\"403\"} 1", "dreichor_agent_access_keys 1",
-        "dreichor_agent_access_keys_last_fetch_ok 1"}) {
+        "dreichor_agent_access_keys_last_fetch_ok 1",
+        "dreichor_agent_engine_errors_total{call=\"pull\"} 1",  // the missing image
+        "dreichor_agent_engine_errors_total{call=\"start\"} 0"}) {
     EXPECT_NE(after.find(series), std::string::npos) << series << " in\n" << after;
   }
   const std::string success = "dreichor_agent_last_success_timestamp_seconds{action=\"deploy\"} ";

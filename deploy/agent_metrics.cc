@@ -12,7 +12,8 @@ constexpr Step kSteps[] = {Step::kEnv,     Step::kVolumes,    Step::kNetwork,  S
 
 }  // namespace
 
-AgentMetrics::AgentMetrics(const ActionLock* lock, AccessVerifier* verifier, Clock* clock)
+AgentMetrics::AgentMetrics(const ActionLock* lock, AccessVerifier* verifier, Clock* clock,
+                           const ObservedEngine* engine)
     : clock_(clock) {
   // Every series exists from the start, at zero, so that rates and alerts see them.
   for (const char* action : kActions) {
@@ -50,6 +51,13 @@ AgentMetrics::AgentMetrics(const ActionLock* lock, AccessVerifier* verifier, Clo
       "1 when the last fetch of the Access key set succeeded (it is fetched at start and when a "
       "token names an unknown key).",
       [verifier] { return verifier->LastRefreshSucceeded() ? 1.0 : 0.0; });
+  for (size_t i = 0; engine != nullptr && i < kEngineCallCount; ++i) {
+    const auto call = static_cast<EngineCall>(i);
+    registry_.AddCounterFunction(
+        "dreichor_agent_engine_errors_total", "Container engine calls that failed, by call.",
+        [engine, call] { return static_cast<double>(engine->errors(call)); },
+        {{"call", std::string(EngineCallName(call))}});
+  }
   for (int status : {401, 403}) {
     refusals_[status] = registry_.AddCounter("dreichor_agent_access_refusals_total",
                                              "Requests refused by the Access check.",

@@ -12,6 +12,8 @@
 //   dreichor_agent_access_refusals_total{status}   requests refused by Access: 401, 403
 //   dreichor_agent_access_keys                     signing keys held (0: no token can be verified)
 //   dreichor_agent_access_keys_last_fetch_ok       1 when the last fetch of the key set succeeded
+//   dreichor_agent_engine_errors_total{call}       container engine calls that failed, by call
+//                                                  (engine/observed_engine.h)
 #pragma once
 
 #include <map>
@@ -19,6 +21,7 @@
 
 #include "deploy/access/access_verifier.h"
 #include "deploy/deployer.h"
+#include "deploy/engine/observed_engine.h"
 #include "http/metrics.h"
 #include "util/clock.h"
 
@@ -26,7 +29,9 @@ namespace dreichor::deploy {
 
 class AgentMetrics {
  public:
-  AgentMetrics(const ActionLock* lock, AccessVerifier* verifier, Clock* clock);
+  // `engine` may be null: then no engine errors are exported.
+  AgentMetrics(const ActionLock* lock, AccessVerifier* verifier, Clock* clock,
+               const ObservedEngine* engine);
   void OnAction(const std::string& action, const ActionResult& result);
   void OnBusy(const std::string& action);
   void OnAccessRefused(int http_status);

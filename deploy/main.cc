@@ -67,12 +67,13 @@ int Serve() {
   if (Status s = verifier.Refresh(); !s.ok()) {
     log.Warn("access signing keys not loaded yet", {{"error", s.message()}});
   }
-  Deployer deployer(config, engine.value().get(), history.value().get(), files, clock, &log);
+  ObservedEngine observed_engine(engine.value().get());
+  Deployer deployer(config, &observed_engine, history.value().get(), files, clock, &log);
   if (Status s = deployer.Load(); !s.ok()) {
     log.Error("history cannot be read", {{"error", s.message()}});
     return kExitHistory;
   }
-  AgentHandler handler(config.env, &deployer, &verifier, clock, &log);
+  AgentHandler handler(config.env, &deployer, &verifier, clock, &log, &observed_engine);
   http::ServerOptions options;
   options.address = config.listen.host;
   options.port = config.listen.port;

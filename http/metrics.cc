@@ -129,8 +129,33 @@ void MetricsRegistry::AddGaugeFunction(const std::string& name, const std::strin
   std::lock_guard<std::mutex> guard(mu_);
   Series series;
   series.labels = std::move(labels);
-  series.gauge_function = std::move(value);
+  series.value_function = std::move(value);
   FamilyFor(name, help, Kind::kGauge).series.push_back(std::move(series));
+}
+
+void MetricsRegistry::AddCounterFunction(const std::string& name, const std::string& help,
+                                         std::function<double()> value, Labels labels) {
+  std::lock_guard<std::mutex> guard(mu_);
+  Series series;
+  series.labels = std::move(labels);
+  series.value_function = std::move(value);
+  FamilyFor(name, help, Kind::kCounter).series.push_back(std::move(series));
+}
+
+void MetricsRegistry::AddGaugeFamily(const std::string& name, const std::string& help,
+                                     SamplesFunction samples) {
+  std::lock_guard<std::mutex> guard(mu_);
+  Series series;
+  series.samples = std::move(samples);
+  FamilyFor(name, help, Kind::kGauge).series.push_back(std::move(series));
+}
+
+void MetricsRegistry::AddCounterFamily(const std::string& name, const std::string& help,
+                                       SamplesFunction samples) {
+  std::lock_guard<std::mutex> guard(mu_);
+  Series series;
+  series.samples = std::move(samples);
+  FamilyFor(name, help, Kind::kCounter).series.push_back(std::move(series));
 }
 
 Histogram* MetricsRegistry::AddHistogram(const std::string& name, const std::string& help,
@@ -154,8 +179,13 @@ std::string MetricsRegistry::Render() const {
       if (s.counter != nullptr) {
         out.append(f.name).append(FormatLabels(s.labels)).append(" ");
         out.append(std::to_string(s.counter->value())).append("\n");
-      } else if (s.gauge != nullptr || s.gauge_function) {
-        const double v = s.gauge != nullptr ? s.gauge->value() : s.gauge_function();
+      } else if (s.samples) {
+        for (const Sample& sample : s.samples()) {
+          out.append(f.name).append(FormatLabels(sample.labels)).append(" ");
+          out.append(FormatNumber(sample.value)).append("\n");
+        }
+      } else if (s.gauge != nullptr || s.value_function) {
+        const double v = s.gauge != nullptr ? s.gauge->value() : s.value_function();
         out.append(f.name).append(FormatLabels(s.labels)).append(" ");
         out.append(FormatNumber(v)).append("\n");
       } else {

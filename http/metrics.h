@@ -65,6 +65,13 @@ class Histogram {
 // Bounds growing by `factor` from `start`, `count` of them.
 std::vector<double> ExponentialBuckets(double start, double factor, size_t count);
 
+// One series of a family computed when scraped (MetricsRegistry::AddGaugeFamily).
+struct Sample {
+  Labels labels;
+  double value = 0;
+};
+using SamplesFunction = std::function<std::vector<Sample>()>;
+
 class MetricsRegistry {
  public:
   Counter* AddCounter(const std::string& name, const std::string& help, Labels labels = {});
@@ -72,6 +79,13 @@ class MetricsRegistry {
   // A gauge whose value is computed when scraped.
   void AddGaugeFunction(const std::string& name, const std::string& help,
                         std::function<double()> value, Labels labels = {});
+  // A counter kept elsewhere, read when scraped; `value` must never decrease.
+  void AddCounterFunction(const std::string& name, const std::string& help,
+                          std::function<double()> value, Labels labels = {});
+  // Families whose series are only known when scraped (one per market, say): `samples` returns
+  // them all. A counter family's values must never decrease.
+  void AddGaugeFamily(const std::string& name, const std::string& help, SamplesFunction samples);
+  void AddCounterFamily(const std::string& name, const std::string& help, SamplesFunction samples);
   Histogram* AddHistogram(const std::string& name, const std::string& help,
                           std::vector<double> bounds, Labels labels = {});
 
@@ -83,7 +97,8 @@ class MetricsRegistry {
     Labels labels;
     Counter* counter = nullptr;
     Gauge* gauge = nullptr;
-    std::function<double()> gauge_function;
+    std::function<double()> value_function;  // a gauge or counter read when scraped
+    SamplesFunction samples;                 // a whole family read when scraped
     Histogram* histogram = nullptr;
   };
   struct Family {

@@ -20,6 +20,30 @@ TEST(MetricsTest, RendersCountersGaugesAndFunctionsWithLabels) {
             "# HELP f Computed.\n# TYPE f gauge\nf 7\n");
 }
 
+TEST(MetricsTest, ACounterFunctionIsReadWhenScrapedAndTypedCounter) {
+  MetricsRegistry m;
+  uint64_t kept_elsewhere = 4;
+  m.AddCounterFunction("e_total", "Kept elsewhere.",
+                       [&] { return static_cast<double>(kept_elsewhere); }, {{"call", "pull"}});
+  kept_elsewhere = 9;
+  EXPECT_EQ(m.Render(),
+            "# HELP e_total Kept elsewhere.\n# TYPE e_total counter\ne_total{call=\"pull\"} 9\n");
+}
+
+TEST(MetricsTest, AFamilyComputedWhenScrapedRendersEverySample) {
+  MetricsRegistry m;
+  std::vector<Sample> markets = {{{{"market", "1"}}, 3}};
+  m.AddGaugeFamily("book_orders", "Orders.", [&] { return markets; });
+  EXPECT_EQ(m.Render(),
+            "# HELP book_orders Orders.\n# TYPE book_orders gauge\nbook_orders{market=\"1\"} 3\n");
+  markets.push_back({{{"market", "2"}}, 0.5});
+  m.AddCounterFamily("trades_total", "Trades.", [] { return std::vector<Sample>{}; });
+  EXPECT_EQ(m.Render(),
+            "# HELP book_orders Orders.\n# TYPE book_orders gauge\n"
+            "book_orders{market=\"1\"} 3\nbook_orders{market=\"2\"} 0.5\n"
+            "# HELP trades_total Trades.\n# TYPE trades_total counter\n");
+}
+
 TEST(MetricsTest, HistogramBucketsAreCumulativeWithInfSumAndCount) {
   MetricsRegistry m;
   Histogram* h = m.AddHistogram("h_seconds", "H.", {0.1, 1});

@@ -1,8 +1,10 @@
-// The alert path end to end, with the repository's own alert rules and Alertmanager routing:
-// Prometheus scrapes a real runtime, the runtime is killed with SIGKILL, DreichorRuntimeDown
-// (P0) fires after its `for`, Alertmanager routes it to the paging receiver (a webhook in this
-// test); the runtime is started again and the receiver is told the alert is resolved. Prints the
-// time from the fault to the page.
+// The alert path end to end, with the repository's own alert rules and Alertmanager routing, for
+// two real faults. Prometheus scrapes a real runtime; the runtime is killed with SIGKILL,
+// DreichorRuntimeDown (P0) fires after its `for`, Alertmanager routes it to the paging receiver
+// (a webhook in this test); the runtime is started again and the receiver is told the alert is
+// resolved. That runtime's disk then refuses a write (a file-size limit: EFBIG, as a full disk
+// gives ENOSPC), DreichorAuditLogFailed (P0) pages, and a restart on a healthy disk resolves it.
+// Prints the time from each fault to its page.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -66,16 +68,22 @@ std::string Read(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// Room for the first segment's header and a few hundred records, then EFBIG.
+constexpr uint64_t kFileSizeLimit = 192 << 10;
+
 class AlertingTest : public ::testing::Test {
  protected:
   config::EnvMap RuntimeEnv(uint16_t port) const {
     return testing::LocalRuntimeEnv("prod", "127.0.0.1:" + std::to_string(port), dir_.path(),
                                     "alerting-test-admin-token-0123456789ab");
   }
-  std::unique_ptr<RuntimeProcess> StartRuntime(uint16_t port) {
-    auto p =
-        std::make_unique<RuntimeProcess>(DREICHOR_RUNTIME_PATH, RuntimeEnv(port),
-                                         dir_.Sub("runtime-" + std::to_string(runs_++) + ".log"));
+  // With `file_size_limit` > 0, no file of the runtime may grow beyond it (RuntimeProcess).
+  std::unique_ptr<RuntimeProcess> StartRuntime(uint16_t port, uint64_t file_size_limit = 0) {
+    config::EnvMap env = RuntimeEnv(port);
+    env["DREICHOR_AUDIT_SEGMENT_BYTES"] = "1048576";
+    auto p = std::make_unique<RuntimeProcess>(
+        DREICHOR_RUNTIME_PATH, env, dir_.Sub("runtime-" + std::to_string(runs_++) + ".log"),
+        std::vector<std::string>{}, file_size_limit);
     EXPECT_TRUE(p->WaitForLine(RuntimeProcess::Phase("ready", "ok"), std::chrono::seconds(60)))
         << p->Text();
     return p;
@@ -94,7 +102,7 @@ class AlertingTest : public ::testing::Test {
   int runs_ = 0;
 };
 
-TEST_F(AlertingTest, AKilledRuntimePagesThroughAlertmanagerAndResolvesWhenBack) {
+TEST_F(AlertingTest, AKilledRuntimeAndAFailedAuditLogPageAndResolveWhenFixed) {
   Receiver receiver;
   http::ServerOptions options;
   options.address = "127.0.0.1";
@@ -158,15 +166,52 @@ TEST_F(AlertingTest, AKilledRuntimePagesThroughAlertmanagerAndResolvesWhenBack) 
   EXPECT_FALSE(receiver.Find("/ticket", "DreichorRuntimeDown", "firing")) << "a P0 is a page";
 
   const auto back = Clock::now();
-  runtime = StartRuntime(runtime_port);
+  runtime = StartRuntime(runtime_port, kFileSizeLimit);  // the second fault, not yet reached
   ASSERT_TRUE(WaitFor(
       std::chrono::seconds(180),
       [&] { return receiver.Find("/page", "DreichorRuntimeDown", "resolved").has_value(); }))
       << "never resolved:\n"
       << Read(dir_.Sub("alertmanager.log"));
   const double resolved = std::chrono::duration<double>(Clock::now() - back).count();
+
+  // Commands until the disk refuses the audit log's write.
+  testing::TestHttpClient client("127.0.0.1", runtime_port);
+  const std::vector<std::pair<std::string, std::string>> admin = {
+      {"Authorization", "Bearer alerting-test-admin-token-0123456789ab"}};
+  int answered = 0;
+  testing::TestResponse refused;
+  while (answered < 20'000) {
+    refused = client.Post("/v1/admin/deposits", R"({"account":1,"asset":"USD","amount":1})", admin);
+    if (refused.status != 200) break;
+    ++answered;
+  }
+  ASSERT_EQ(refused.status, 503) << "after " << answered << " commands: " << refused.body;
+  const auto write_failed = Clock::now();
+  ASSERT_TRUE(WaitFor(
+      std::chrono::seconds(120),
+      [&] { return receiver.Find("/page", "DreichorAuditLogFailed", "firing").has_value(); }))
+      << "no page for the failed audit log:\n"
+      << Read(dir_.Sub("alertmanager.log"));
+  const double audit_paged = std::chrono::duration<double>(Clock::now() - write_failed).count();
+  const json audit_alert = *receiver.Find("/page", "DreichorAuditLogFailed", "firing");
+  EXPECT_EQ(audit_alert["labels"]["priority"], "P0");
+  EXPECT_EQ(audit_alert["annotations"]["runbook_url"], "docs/runbooks/DreichorAuditLogFailed.md");
+
+  // The operator's fix: a healthy disk and a restart.
+  runtime->Signal(SIGTERM);
+  ASSERT_TRUE(runtime->Wait(std::chrono::seconds(60)).has_value());
+  const auto fixed = Clock::now();
+  runtime = StartRuntime(runtime_port);
+  ASSERT_TRUE(WaitFor(
+      std::chrono::seconds(180),
+      [&] { return receiver.Find("/page", "DreichorAuditLogFailed", "resolved").has_value(); }))
+      << "the failed audit log never resolved:\n"
+      << Read(dir_.Sub("alertmanager.log"));
+  const double audit_resolved = std::chrono::duration<double>(Clock::now() - fixed).count();
   std::cout << "alerting: SIGKILL to page " << paged << " s (the rule's `for` is 60 s); restart to"
-            << " resolved " << resolved << " s\n";
+            << " resolved " << resolved << " s\n"
+            << "alerting: failed audit write to page " << audit_paged << " s (after " << answered
+            << " commands); restart to resolved " << audit_resolved << " s\n";
   server.value()->Stop();
 }
 

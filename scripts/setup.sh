@@ -5,7 +5,8 @@
 #   scripts/setup.sh               the programs, the tests and the servers the tests start
 #   scripts/setup.sh --build-only  only what compiling the programs needs (the image builds)
 #
-# The test servers: PostgreSQL, Prometheus's promtool; Podman (with runc and netavark) and
+# The test servers: PostgreSQL; Prometheus, Alertmanager and node_exporter (with PyYAML to read
+# the rules); Podman (with runc and netavark) and
 # docker-registry for the deploy agent's integration test, which runs a real container engine
 # and a real registry on loopback, and mmdebstrap for the end-to-end run's Debian base image;
 # yamllint, shellcheck and docker-compose for scripts/lint.sh; clang with its libFuzzer runtime for
@@ -20,7 +21,7 @@ build_packages=(
 test_packages=(
   git clang-format clang libclang-rt-14-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  prometheus prometheus-alertmanager curl postgresql
+  prometheus prometheus-alertmanager prometheus-node-exporter python3-yaml curl postgresql
   podman runc netavark aardvark-dns iptables nftables catatonit docker-registry
   yamllint shellcheck docker-compose mmdebstrap
 )

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <fstream>
 #include <mutex>
+#include <regex>
 #include <thread>
 
 #include "audit/file_log.h"
@@ -480,6 +481,59 @@ TEST_F(RuntimeContractTest, TheScrubFindsDamageInASealedSegmentAndTheRuntimeServ
             std::string::npos);
 }
 
+// A disk that refuses writes (here: a file-size limit, so writes past it fail with EFBIG): the
+// command being written is refused, every later one too, readiness and the metrics say why, and
+// a restart on a healthy disk has every acknowledged command.
+TEST_F(RuntimeContractTest, AFailedAuditWriteStopsCommandsForGoodAndLosesNoAcknowledgedOne) {
+  config::EnvMap env = Env();
+  env["DREICHOR_AUDIT_SEGMENT_BYTES"] = "1048576";
+  auto p = std::make_unique<RuntimeProcess>(DREICHOR_RUNTIME_PATH, env, dir_.Sub("limited.log"),
+                                            std::vector<std::string>{}, 192 << 10);
+  const uint16_t port = p->WaitForPort(kPatience);
+  ASSERT_NE(port, 0) << p->Text();
+  ASSERT_TRUE(p->WaitForLine(RuntimeProcess::Phase("ready", "ok"), kPatience)) << p->Text();
+  testing::TestHttpClient c("127.0.0.1", port);
+  const std::vector<std::pair<std::string, std::string>> admin = {
+      {"Authorization", std::string("Bearer ") + kToken}};
+  uint64_t last_acked = 0;
+  testing::TestResponse refused;
+  for (int i = 0; i < 20'000; ++i) {
+    testing::TestResponse r =
+        c.Post("/v1/admin/deposits", R"({"account":1,"asset":"USD","amount":1})", admin);
+    if (r.status != 200) {
+      refused = r;
+      break;
+    }
+    last_acked = json::parse(r.body)["sequence"].get<uint64_t>();
+  }
+  ASSERT_NE(refused.status, 0) << "the file-size limit was never reached";
+  EXPECT_GT(last_acked, 100u);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(json::parse(refused.body)["error"]["code"], "not_durable") << refused.body;
+  EXPECT_NE(refused.body.find("File too large"), std::string::npos) << "names the cause";
+  const testing::TestResponse later =
+      c.Post("/v1/admin/deposits", R"({"account":1,"asset":"USD","amount":1})", admin);
+  EXPECT_EQ(later.status, 503) << "refused for good, not only once";
+  EXPECT_EQ(json::parse(later.body)["error"]["code"], "persistence_failed") << later.body;
+  EXPECT_EQ(c.Get("/health/ready").status, 503);
+  const std::string metrics = c.Get("/metrics").body;
+  EXPECT_NE(metrics.find("dreichor_audit_log_healthy 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("dreichor_ready 0\n"), std::string::npos);
+  p->Signal(SIGTERM);
+  ASSERT_TRUE(p->Wait(kPatience).has_value());
+
+  uint16_t again_port = 0;
+  auto again = StartReady(&again_port);
+  testing::TestHttpClient d("127.0.0.1", again_port);
+  const std::string after = d.Get("/metrics").body;
+  const std::regex last_sequence("dreichor_last_sequence ([0-9]+)\n");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(after, m, last_sequence)) << after;
+  EXPECT_GE(std::stoull(m[1]), last_acked) << "an acknowledged deposit was lost";
+  EXPECT_EQ(d.Post("/v1/admin/deposits", R"({"account":1,"asset":"USD","amount":1})", admin).status,
+            200);
+}
+
 // ---- the postgres audit backend ----
 
 // A fresh environment; with `migrate`, its schema "dreichor" is migrated with the project's files
@@ -569,7 +623,8 @@ TEST_F(RuntimeContractTest, MetricsPassPromtool) {
         "dreichor_command_latency_seconds_bucket{le=\"0.005\"}",  // the latency objective's bucket
         "dreichor_append_batch_size_bucket", "dreichor_fsync_latency_seconds_bucket",
         "dreichor_last_sequence 9", "dreichor_replay_records", "dreichor_ready 1",
-        "dreichor_snapshot_age_seconds", "dreichor_snapshot_duration_seconds_bucket"}) {
+        "dreichor_audit_log_healthy 1", "dreichor_snapshot_age_seconds",
+        "dreichor_snapshot_duration_seconds_bucket"}) {
     EXPECT_NE(m.body.find(name), std::string::npos) << name;
   }
   const std::string file = dir_.Sub("metrics.txt");
@@ -579,6 +634,46 @@ TEST_F(RuntimeContractTest, MetricsPassPromtool) {
   const int rc = std::system(cmd.c_str());
   std::ifstream out(dir_.Sub("promtool.out"));
   EXPECT_EQ(rc, 0) << std::string(std::istreambuf_iterator<char>(out), {});
+}
+
+TEST_F(RuntimeContractTest, MarketMetricsCountOrdersTradesRejectionsAndReadTheBook) {
+  uint16_t port;
+  auto p = StartReady(&port);
+  Seed(port);
+  testing::TestHttpClient c("127.0.0.1", port);
+  const auto order = [&](int account, const char* side, int price, int quantity, int market) {
+    return c.Post("/v1/orders", R"({"account":)" + std::to_string(account) + R"(,"market":)" +
+                                    std::to_string(market) + R"(,"side":")" + side +
+                                    R"(","kind":"limit","price":)" + std::to_string(price) +
+                                    R"(,"quantity":)" + std::to_string(quantity) + "}");
+  };
+  ASSERT_EQ(order(1, "sell", 100, 10, 1).status, 200);
+  ASSERT_EQ(order(1, "sell", 105, 3, 1).status, 200);
+  ASSERT_EQ(order(2, "buy", 100, 4, 1).status, 200);  // one fill of 4
+  ASSERT_EQ(order(3, "buy", 90, 2, 1).status, 200);
+  ASSERT_EQ(order(3, "buy", 90, 2, 9).status, 200);  // rejected: no market 9
+  const std::string m = c.Get("/metrics").body;
+  for (const char* series :
+       {"dreichor_orders_accepted_total{market=\"1\"} 4", "dreichor_trades_total{market=\"1\"} 1",
+        "dreichor_traded_quantity_total{market=\"1\"} 4",
+        "dreichor_command_rejections_total{reason=\"unknown_market\"} 1",
+        "dreichor_command_rejections_total{reason=\"insufficient_balance\"} 0",
+        "dreichor_book_levels{market=\"1\",side=\"sell\"} 2",
+        "dreichor_book_orders{market=\"1\",side=\"sell\"} 2",
+        "dreichor_book_quantity{market=\"1\",side=\"sell\"} 9",
+        "dreichor_book_quantity{market=\"1\",side=\"buy\"} 2",
+        "dreichor_market_info{market=\"1\",symbol=\"BTC-USD\",status=\"open\"} 1"}) {
+    EXPECT_NE(m.find(std::string(series) + "\n"), std::string::npos) << series << " in\n" << m;
+  }
+  // The book is the engine's, so a restart shows it again; the counters start from zero.
+  p->Signal(SIGTERM);
+  ASSERT_EQ(p->Wait(kPatience), kExitOk);
+  uint16_t again_port;
+  auto again = StartReady(&again_port);
+  const std::string after = testing::TestHttpClient("127.0.0.1", again_port).Get("/metrics").body;
+  EXPECT_NE(after.find("dreichor_book_quantity{market=\"1\",side=\"sell\"} 9\n"), std::string::npos)
+      << after;
+  EXPECT_EQ(after.find("dreichor_trades_total{market="), std::string::npos) << after;
 }
 
 TEST_F(RuntimeContractTest, HealthcheckSubcommandFollowsReadiness) {

@@ -27,6 +27,10 @@ RuntimeMetrics::RuntimeMetrics(http::MetricsRegistry* registry, const runtime::H
                              [this] { return static_cast<double>(health_->replay_total()); });
   registry->AddGaugeFunction("dreichor_ready", "1 when the runtime is ready for commands.",
                              [this] { return health_->ready() ? 1.0 : 0.0; });
+  registry->AddGaugeFunction(
+      "dreichor_audit_log_healthy",
+      "0 once an audit-log write or sync has failed: commands are refused until a restart.",
+      [this] { return health_->persistence_healthy() ? 1.0 : 0.0; });
   registry->AddGaugeFunction("dreichor_snapshot_last_sequence",
                              "Sequence number of the newest snapshot written or loaded.",
                              [this] { return static_cast<double>(snapshot_sequence_.load()); });

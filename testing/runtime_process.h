@@ -3,6 +3,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,8 +25,10 @@ class RuntimeProcess {
  public:
   using Clock = std::chrono::steady_clock;
 
+  // With `file_size_limit_bytes` > 0 the process may not grow any file beyond that size
+  // (RLIMIT_FSIZE, with SIGXFSZ ignored): a write past it fails with EFBIG, as on a full disk.
   RuntimeProcess(const std::string& binary, const config::EnvMap& env, std::string log_path,
-                 std::vector<std::string> args = {})
+                 std::vector<std::string> args = {}, uint64_t file_size_limit_bytes = 0)
       : log_path_(std::move(log_path)) {
     std::vector<std::string> vars;
     for (const auto& [k, v] : env) vars.push_back(k + "=" + v);
@@ -35,6 +38,11 @@ class RuntimeProcess {
       FILE* out = freopen(log_path_.c_str(), "w", stdout);
       if (out == nullptr) _exit(127);
       dup2(fileno(stdout), STDERR_FILENO);
+      if (file_size_limit_bytes > 0) {
+        const rlimit limit{file_size_limit_bytes, file_size_limit_bytes};
+        if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(126);
+        signal(SIGXFSZ, SIG_IGN);
+      }
       std::vector<char*> envp;
       for (std::string& v : vars) envp.push_back(v.data());
       envp.push_back(nullptr);
