@@ -5,6 +5,7 @@
 #include "http/json_fields.h"
 #include "http/reply.h"
 #include "util/parse_number.h"
+#include "util/trace_context.h"
 
 namespace dreichor::deploy {
 
@@ -66,7 +67,11 @@ void AgentHandler::RunWorker(std::function<void()> work) {
     }
   }
   auto done = std::make_shared<std::atomic<bool>>(false);
-  workers_.push_back({std::thread([work = std::move(work), done] {
+  // The worker goes on with the request's trace (http/traced_handler.h): its log lines and the
+  // history records it writes carry the trace id.
+  workers_.push_back({std::thread([work = std::move(work), done, trace = CurrentTrace()] {
+                        std::optional<TraceScope> scope;
+                        if (trace) scope.emplace(*trace);
                         work();
                         done->store(true);
                       }),

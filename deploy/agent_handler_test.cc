@@ -8,6 +8,7 @@
 #include <future>
 #include <sstream>
 
+#include "http/traced_handler.h"
 #include "testing/access_tokens.h"
 #include "testing/agent.h"
 #include "testing/fake_clock.h"
@@ -85,7 +86,8 @@ class AgentHandlerTest : public ::testing::Test {
     http::ServerOptions options;
     options.address = "127.0.0.1";
     options.threads = 2;
-    server_ = std::move(http::Server::Start(options, handler_.get())).value();
+    traced_ = std::make_unique<http::TracedHandler>(handler_.get(), &random_);
+    server_ = std::move(http::Server::Start(options, traced_.get())).value();
   }
   ~AgentHandlerTest() override {
     clock_.Open();
@@ -99,9 +101,9 @@ class AgentHandlerTest : public ::testing::Test {
         key_, testing::AccessClaims(kIssuer, kAudience, email, clock_.NowUnixSeconds()));
   }
   TestResponse Send(const std::string& method, const std::string& path, const std::string& body,
-                    const std::string& token) {
+                    const std::string& token,
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
     TestHttpClient client("127.0.0.1", server_->port());
-    std::vector<std::pair<std::string, std::string>> headers;
     if (!token.empty()) headers.emplace_back(kAccessHeader, token);
     if (method == "POST") headers.emplace_back("Content-Type", "application/json");
     return client.Send(method, path, body, headers);
@@ -118,6 +120,7 @@ class AgentHandlerTest : public ::testing::Test {
   AgentConfig config_;
   testing::FakeEngine engine_;
   ObservedEngine observed_{&engine_};
+  SeededRandom random_{5};
   GatedClock clock_;
   testing::TestKey key_{"handler-test-key"};
   FILE* log_file_ = nullptr;
@@ -126,6 +129,7 @@ class AgentHandlerTest : public ::testing::Test {
   std::unique_ptr<Deployer> deployer_;
   std::unique_ptr<AccessVerifier> verifier_;
   std::unique_ptr<AgentHandler> handler_;
+  std::unique_ptr<http::TracedHandler> traced_;
   std::unique_ptr<http::Server> server_;
 };
 
@@ -184,6 +188,36 @@ TEST_F(AgentHandlerTest, DeployBodyIsStrict) {
   }
   EXPECT_EQ(Send("POST", "/v1/stop", R"({"x":1})", token).status, 400);
   EXPECT_TRUE(engine_.calls().empty()) << "nothing reached the engine";
+}
+
+TEST_F(AgentHandlerTest, TheRequestsTraceIsInTheAnswerTheLogAndTheHistory) {
+  const std::string caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  TestResponse r =
+      Send("POST", "/v1/deploy", R"({"tag":"sha-aaaaaaa"})", Token(), {{"traceparent", caller}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto deploy_span = ParseTraceparent(r.headers["traceparent"]);
+  ASSERT_TRUE(deploy_span.has_value()) << "no traceparent in the answer";
+  EXPECT_EQ(TraceIdHex(*deploy_span), "4bf92f3577b34da6a3ce929d0e0e4736");
+  // Without one, the agent starts a trace of its own and says which.
+  r = Send("POST", "/v1/stop", "", Token());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto stop_span = ParseTraceparent(r.headers["traceparent"]);
+  ASSERT_TRUE(stop_span.has_value());
+  EXPECT_NE(stop_span->trace_id, deploy_span->trace_id);
+
+  auto entries = history_->ReadAll();
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries.value().size(), 3u);  // deploy started, succeeded; stop succeeded
+  EXPECT_EQ(entries.value()[0].record.trace_id, TraceIdHex(*deploy_span));
+  EXPECT_EQ(entries.value()[1].record.trace_id, TraceIdHex(*deploy_span));
+  EXPECT_EQ(entries.value()[2].record.trace_id, TraceIdHex(*stop_span));
+  // The worker's log lines carry the request's span.
+  const std::string log = Log();
+  const std::string ids = R"("trace_id":")" + TraceIdHex(*deploy_span) + R"(","span_id":")" +
+                          SpanIdHex(*deploy_span) + "\"";
+  size_t lines = 0;
+  for (size_t at = log.find(ids); at != std::string::npos; at = log.find(ids, at + 1)) ++lines;
+  EXPECT_GE(lines, 2u) << log;
 }
 
 TEST_F(AgentHandlerTest, MethodsRoutesAndLimitsAreChecked) {

@@ -2,6 +2,7 @@
 #include "deploy/deployer.h"
 
 #include "deploy/deploy_rules.h"
+#include "util/trace_context.h"
 
 namespace dreichor::deploy {
 
@@ -14,6 +15,8 @@ HistoryRecord NewRecord(Action action, Outcome outcome, const std::string& ident
   r.outcome = outcome;
   r.identity = identity;
   r.tag = tag;
+  // The request's trace, when the action runs for one (the agent's HTTP entry opens it).
+  if (const std::optional<TraceContext> trace = CurrentTrace()) r.trace_id = TraceIdHex(*trace);
   return r;
 }
 

@@ -18,9 +18,16 @@ constexpr std::array<const char*, 5> kOutcomes = {"started", "succeeded", "faile
 constexpr std::array<const char*, 11> kSteps = {"env",     "volumes",    "network",  "pull",
                                                 "inspect", "migrations", "stop-old", "rename-old",
                                                 "create",  "start",      "readiness"};
-constexpr std::array<const char*, 14> kFields = {
-    "action",    "outcome",     "deployment", "operator", "tag",  "digest",      "image",
-    "exit_code", "duration_ms", "step",       "reason",   "logs", "old_stopped", "left_running"};
+constexpr std::array<const char*, 15> kFields = {
+    "action", "outcome", "deployment",  "operator",     "tag",
+    "digest", "image",   "exit_code",   "duration_ms",  "step",
+    "reason", "logs",    "old_stopped", "left_running", "trace_id"};
+
+// 32 lowercase hex digits, not all zero (a W3C trace id).
+bool IsTraceId(const std::string& s) {
+  return s.size() == 32 && s.find_first_not_of("0123456789abcdef") == std::string::npos &&
+         s != std::string(32, '0');
+}
 
 template <typename Enum, size_t N>
 std::optional<Enum> FromName(const std::array<const char*, N>& names, const std::string& name) {
@@ -62,6 +69,7 @@ ordered_json HistoryRecord::ToJson() const {
     j["old_stopped"] = *old_stopped;
     j["left_running"] = *old_stopped ? "nothing" : "unchanged";
   }
+  if (trace_id) j["trace_id"] = *trace_id;
   return j;
 }
 
@@ -108,6 +116,10 @@ Result<HistoryRecord> HistoryRecord::FromJson(std::string_view payload) {
   if (left.has_value() != r.old_stopped.has_value() ||
       (left && *left != (*r.old_stopped ? "nothing" : "unchanged"))) {
     problems.Add("left_running: does not agree with old_stopped");
+  }
+  r.trace_id = OptionalString(root["trace_id"]);
+  if (problems.ok() && r.trace_id && !IsTraceId(*r.trace_id)) {
+    problems.Add("trace_id: not 32 lowercase hex digits");
   }
   if (!problems.ok()) return Status::Corruption("history record: " + problems.first());
   return r;

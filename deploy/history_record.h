@@ -8,7 +8,7 @@
 //
 // Fields, always in this order, each only when present:
 //   action, outcome, deployment, operator, tag, digest, image, exit_code, duration_ms, step,
-//   reason, logs, old_stopped, left_running
+//   reason, logs, old_stopped, left_running, trace_id
 //
 //   HistoryRecord r{.action = Action::kDeploy, .outcome = Outcome::kStarted, ...};
 //   std::string payload = JsonText(r.ToJson());
@@ -60,7 +60,8 @@ struct HistoryRecord {
   std::optional<Step> step;  // failed: where
   std::optional<std::string> reason;
   std::optional<std::vector<std::string>> logs;  // failed: the container's last log lines
-  std::optional<bool> old_stopped;  // failed deploy/rollback: whether what ran before stopped
+  std::optional<bool> old_stopped;      // failed deploy/rollback: whether what ran before stopped
+  std::optional<std::string> trace_id;  // the W3C trace of the request that asked (32 hex digits)
 
   // "left_running" is derived: "nothing" when old_stopped, else "unchanged".
   nlohmann::ordered_json ToJson() const;

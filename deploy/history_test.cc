@@ -77,6 +77,12 @@ TEST(HistoryRecordTest, MalformedPayloadsAreRefusedNamingTheField) {
            {R"({"action":"deploy","outcome":"failed","operator":"a","tag":"t",)"
             R"("old_stopped":true,"left_running":"unchanged"})",
             "left_running: does not agree"},
+           {R"({"action":"stop","outcome":"succeeded","operator":"a","tag":"t",)"
+            R"("trace_id":"4BF92F3577B34DA6A3CE929D0E0E4736"})",
+            "trace_id: not 32 lowercase hex digits"},
+           {R"({"action":"stop","outcome":"succeeded","operator":"a","tag":"t",)"
+            R"("trace_id":"00000000000000000000000000000000"})",
+            "trace_id: not 32 lowercase hex digits"},
            {"[1]", "not a JSON object"},
            {"{", "not a JSON object"}}) {
     auto r = HistoryRecord::FromJson(payload);
@@ -84,6 +90,16 @@ TEST(HistoryRecordTest, MalformedPayloadsAreRefusedNamingTheField) {
     EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
     EXPECT_NE(r.status().message().find(expected), std::string::npos) << r.status().message();
   }
+}
+
+TEST(HistoryRecordTest, ATraceIdIsWrittenLastAndReadBack) {
+  const std::string payload =
+      R"({"action":"stop","outcome":"succeeded","operator":"a","tag":"t","exit_code":0,)"
+      R"("trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"})";
+  auto r = HistoryRecord::FromJson(payload);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r.value().trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(JsonText(r.value().ToJson()), payload);
 }
 
 }  // namespace

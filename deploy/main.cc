@@ -17,9 +17,11 @@
 #include "deploy/agent_config.h"
 #include "deploy/agent_handler.h"
 #include "deploy/engine/docker_engine.h"
+#include "deploy/engine/observed_engine.h"
 #include "deploy/exit_codes.h"
 #include "deploy/history.h"
 #include "http/server.h"
+#include "http/traced_handler.h"
 
 namespace {
 
@@ -40,7 +42,10 @@ int Serve() {
       env.count("DREICHOR_AGENT_LOG_LEVEL") ? env.at("DREICHOR_AGENT_LOG_LEVEL") : "info";
   Clock* clock = Clock::Real();
   Env* files = Env::Default();
-  JsonLog log(stdout, ParseLogLevel(level_name).value_or(LogLevel::kInfo), clock);
+  LogFields every_line = {{"component", "deploy-agent"}};
+  if (loaded.ok()) every_line["env"] = loaded.value().env;
+  JsonLog log(stdout, ParseLogLevel(level_name).value_or(LogLevel::kInfo), clock,
+              std::move(every_line));
   if (!loaded.ok()) {
     log.Error("configuration refused", {{"problems", loaded.status().message()}});
     return kExitConfiguration;
@@ -74,13 +79,14 @@ int Serve() {
     return kExitHistory;
   }
   AgentHandler handler(config.env, &deployer, &verifier, clock, &log, &observed_engine);
+  http::TracedHandler traced(&handler, RandomSource::System());
   http::ServerOptions options;
   options.address = config.listen.host;
   options.port = config.listen.port;
   options.max_body_bytes = 4096;
   options.max_connections = 64;
   options.threads = 2;
-  auto server = http::Server::Start(options, &handler);
+  auto server = http::Server::Start(options, &traced);
   if (!server.ok()) {
     log.Error("cannot listen", {{"error", server.status().message()}});
     return kExitListen;

@@ -676,6 +676,32 @@ TEST_F(RuntimeContractTest, MarketMetricsCountOrdersTradesRejectionsAndReadTheBo
   EXPECT_EQ(after.find("dreichor_trades_total{market="), std::string::npos) << after;
 }
 
+TEST_F(RuntimeContractTest, AnswersCarryTheTraceAndLogLinesNameTheComponentAndEnv) {
+  uint16_t port;
+  auto p = StartReady(&port);
+  testing::TestHttpClient c("127.0.0.1", port);
+  const std::string caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  testing::TestResponse r =
+      c.Send("POST", "/v1/admin/deposits", R"({"account":1,"asset":"USD","amount":5})",
+             {{"Authorization", std::string("Bearer ") + kToken},
+              {"Content-Type", "application/json"},
+              {"traceparent", caller}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.headers.count("traceparent"), 1u);
+  const std::string answered = r.headers["traceparent"];
+  EXPECT_EQ(answered.substr(0, 36), caller.substr(0, 36)) << "the caller's trace, continued";
+  EXPECT_NE(answered, caller) << "with a span of the runtime's own";
+  // A refused request is traced too, and without a traceparent a new trace is started.
+  r = c.Post("/v1/admin/deposits", R"({"account":1,"asset":"USD","amount":5})");
+  EXPECT_EQ(r.status, 401);
+  ASSERT_EQ(r.headers.count("traceparent"), 1u);
+  EXPECT_NE(r.headers["traceparent"].substr(3, 32), caller.substr(3, 32));
+  for (const json& line : p->Lines()) {
+    EXPECT_EQ(line.value("component", ""), "runtime") << line.dump();
+    EXPECT_EQ(line.value("env", ""), "dev") << line.dump();
+  }
+}
+
 TEST_F(RuntimeContractTest, HealthcheckSubcommandFollowsReadiness) {
   uint16_t port;
   auto p = StartReady(&port);

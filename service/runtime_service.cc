@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "http/traced_handler.h"
 #include "migrate/journal.h"
 #include "service/exit_codes.h"
 #include "service/required_schema.h"
@@ -59,7 +60,8 @@ Status RuntimeService::Bind() {
   options.max_connections = static_cast<size_t>(config_.Integer("DREICHOR_MAX_CONNECTIONS"));
   options.threads = kHttpThreads;
   options.reads_wait_for_earlier_requests = true;
-  auto server = http::Server::Start(options, handler_.get());
+  traced_ = std::make_unique<http::TracedHandler>(handler_.get(), RandomSource::System());
+  auto server = http::Server::Start(options, traced_.get());
   if (!server.ok()) return server.status();
   server_ = std::move(server).value();
   address_ = server_->address();

@@ -63,6 +63,7 @@ class RuntimeService {
 
   http::MetricsRegistry registry_;
   std::unique_ptr<api::ApiHandler> handler_;
+  std::unique_ptr<http::Handler> traced_;  // handler_ behind W3C trace context
   std::unique_ptr<http::Server> server_;
   std::string address_;
   std::unique_ptr<audit::AuditLog> log_store_;

@@ -62,7 +62,13 @@ int RunService(const config::EnvMap& env_map) {
   if (validation.config.Has("DREICHOR_LOG_LEVEL")) {
     level = ParseLogLevel(validation.config.String("DREICHOR_LOG_LEVEL")).value_or(level);
   }
-  JsonLog log(stdout, level, dreichor::Clock::Real());
+  // Every line names its program and, once the configuration gives it, its environment: the
+  // labels the log shippers read (infra/monitoring/promtail/promtail-config.yml).
+  LogFields every_line = {{"component", "runtime"}};
+  if (validation.config.Has("DREICHOR_ENV")) {
+    every_line["env"] = validation.config.String("DREICHOR_ENV");
+  }
+  JsonLog log(stdout, level, dreichor::Clock::Real(), std::move(every_line));
   runtime::HealthState health;
   SignalWatcher signals(&log);
   log.Info("starting", {{"pid", getpid()}});

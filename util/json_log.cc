@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "util/json_text.h"
+#include "util/trace_context.h"
 
 namespace dreichor {
 
@@ -41,8 +42,8 @@ std::string FormatUtc(int64_t unix_nanos, int fraction_digits) {
   return buf;
 }
 
-JsonLog::JsonLog(FILE* out, LogLevel min_level, Clock* clock)
-    : out_(out), min_level_(min_level), clock_(clock) {}
+JsonLog::JsonLog(FILE* out, LogLevel min_level, Clock* clock, LogFields every_line)
+    : out_(out), min_level_(min_level), clock_(clock), every_line_(std::move(every_line)) {}
 
 void JsonLog::Log(LogLevel level, std::string_view msg, const LogFields& fields) {
   if (level < min_level_) return;
@@ -50,6 +51,13 @@ void JsonLog::Log(LogLevel level, std::string_view msg, const LogFields& fields)
   line["ts"] = FormatUtc(clock_->NowUnixNanos());
   line["level"] = LogLevelName(level);
   line["msg"] = msg;
+  if (every_line_.is_object()) {
+    for (auto it = every_line_.begin(); it != every_line_.end(); ++it) line[it.key()] = it.value();
+  }
+  if (const std::optional<TraceContext> trace = CurrentTrace()) {
+    line["trace_id"] = TraceIdHex(*trace);
+    line["span_id"] = SpanIdHex(*trace);
+  }
   if (fields.is_object()) {
     for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
   }

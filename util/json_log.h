@@ -1,7 +1,9 @@
 // JsonLog: structured logs, one JSON object per line, written whole (one write per line, under a
 // mutex, so lines from different threads never interleave).
 //
-// Every line has "ts" (UTC, RFC 3339 with milliseconds), "level" and "msg", then the caller's
+// Every line has "ts" (UTC, RFC 3339 with milliseconds), "level" and "msg", then the fields given
+// for every line (which program and environment: "component", "env"), then "trace_id" and
+// "span_id" when the writing thread works for a trace (util/trace_context.h), then the caller's
 // fields. Callers must never pass secrets: redact first (config::Config::Redacted).
 //
 //   JsonLog log(stdout, LogLevel::kInfo, Clock::Real());
@@ -30,7 +32,7 @@ const char* LogLevelName(LogLevel level);
 
 class JsonLog {
  public:
-  JsonLog(FILE* out, LogLevel min_level, Clock* clock);
+  JsonLog(FILE* out, LogLevel min_level, Clock* clock, LogFields every_line = {});
 
   void Log(LogLevel level, std::string_view msg, const LogFields& fields = {});
   void Debug(std::string_view msg, const LogFields& fields = {}) {
@@ -50,6 +52,7 @@ class JsonLog {
   FILE* out_;
   LogLevel min_level_;
   Clock* clock_;
+  const LogFields every_line_;
   std::mutex mu_;
 };
 

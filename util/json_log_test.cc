@@ -8,6 +8,7 @@
 
 #include "testing/fake_clock.h"
 #include "testing/temp_dir.h"
+#include "util/trace_context.h"
 
 namespace dreichor {
 namespace {
@@ -41,6 +42,32 @@ TEST(JsonLogTest, WritesOneObjectPerLineInFieldOrderAboveTheLevel) {
             "\xEF\xBF\xBD"
             R"("})");
   EXPECT_EQ(second, R"({"ts":"2026-11-22T10:15:30.123Z","level":"error","msg":"second"})");
+}
+
+TEST(JsonLogTest, EveryLineCarriesTheGivenFieldsAndTheThreadsTrace) {
+  TempDir dir;
+  const std::string path = dir.Sub("log");
+  FILE* out = fopen(path.c_str(), "w");
+  ASSERT_NE(out, nullptr);
+  testing::FakeClock clock(1'795'342'530'123'456'789);
+  JsonLog log(out, LogLevel::kInfo, &clock, {{"component", "runtime"}, {"env", "prod"}});
+  {
+    TraceScope scope(*ParseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    log.Info("traced", {{"n", 1}});
+  }
+  log.Info("untraced");
+  fclose(out);
+  std::ifstream in(path);
+  std::string first, second;
+  std::getline(in, first);
+  std::getline(in, second);
+  EXPECT_EQ(
+      first,
+      R"({"ts":"2026-11-22T10:15:30.123Z","level":"info","msg":"traced","component":"runtime",)"
+      R"("env":"prod","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",)"
+      R"("span_id":"00f067aa0ba902b7","n":1})");
+  EXPECT_EQ(second, R"({"ts":"2026-11-22T10:15:30.123Z","level":"info","msg":"untraced",)"
+                    R"("component":"runtime","env":"prod"})");
 }
 
 }  // namespace

@@ -34,7 +34,10 @@ int Serve() {
   auto loaded = LoadGateConfig(env);
   const std::string level_name =
       env.count("DREICHOR_GATE_LOG_LEVEL") ? env.at("DREICHOR_GATE_LOG_LEVEL") : "info";
-  JsonLog log(stdout, ParseLogLevel(level_name).value_or(LogLevel::kInfo), Clock::Real());
+  LogFields every_line = {{"component", "engine-gate"}};
+  if (loaded.ok()) every_line["env"] = loaded.value().scope.env;
+  JsonLog log(stdout, ParseLogLevel(level_name).value_or(LogLevel::kInfo), Clock::Real(),
+              std::move(every_line));
   if (!loaded.ok()) {
     log.Error("configuration refused", {{"problems", loaded.status().message()}});
     return kExitConfiguration;
