@@ -242,6 +242,13 @@ void HttpSeeds(Corpus& c) {
         "4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n");
 }
 
+void TraceSeeds(Corpus& c) {
+  c.Add("traceparent", "w3c-example", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  c.Add("traceparent", "future-version",
+        "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-extra-fields");
+  c.Add("traceparent", "uppercase", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -258,5 +265,6 @@ int main(int argc, char** argv) {
   ContainerEngineSeeds(corpus);
   EngineGateSeeds(corpus);
   HttpSeeds(corpus);
+  TraceSeeds(corpus);
   return 0;
 }

@@ -2,8 +2,9 @@
 # Lints what is not C++: every YAML file (yamllint, .yamllint), every shell script (shellcheck),
 # the compose files (docker-compose config: the schema, and that the prod file refuses to run
 # without an image digest), and the monitoring configuration (promtool: the Prometheus
-# configuration, the alert rules and their unit tests; amtool: Alertmanager's). Part of the test
-# command.
+# configuration, the alert rules and their unit tests; amtool: Alertmanager's;
+# scripts/check_monitoring.py: runbooks, dashboards, the log shippers, the OpenTelemetry
+# Collector, the monitoring stack's versions). Part of the test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,7 @@ trap 'rm -f "$env_file"' EXIT
 export DREICHOR_RUNTIME_ENV_FILE=$env_file
 DREICHOR_DEV_DB_PASSWORD=lint DREICHOR_DEV_MIGRATOR_PASSWORD=lint DREICHOR_DEV_RUNTIME_PASSWORD=lint \
   DREICHOR_DEV_ADMIN_TOKEN=lint compose infra/compose/docker-compose.dev.yml
+GRAFANA_ADMIN_PASSWORD_FILE=$env_file compose infra/compose/docker-compose.monitoring.yml
 digest=sha256:$(printf '%064d' 0)
 DREICHOR_RUNTIME_IMAGE=registry.example/dreichor/runtime DREICHOR_RUNTIME_DIGEST=$digest \
   compose infra/compose/docker-compose.prod.yml
@@ -44,4 +46,5 @@ monitoring=infra/monitoring
 promtool check config --lint=all "$monitoring/prometheus/prometheus.yml" >/dev/null
 promtool test rules "$monitoring/prometheus/alert-rules.test.yml" >/dev/null
 amtool check-config "$monitoring/alertmanager/alertmanager.yml" >/dev/null
-echo "lint: ${#yaml_files[@]} YAML files, ${#shell_files[@]} shell scripts, 2 compose files, the monitoring configuration clean"
+python3 scripts/check_monitoring.py
+echo "lint: ${#yaml_files[@]} YAML files, ${#shell_files[@]} shell scripts, 3 compose files, the monitoring configuration clean"
