@@ -82,4 +82,45 @@ SegmentScrub ScrubSealedSegment(Env* env, const SegmentRef& segment, const Event
   return s;
 }
 
+Result<SegmentPrefix> ScanSegmentPrefix(Env* env, const SegmentRef& segment, const EventId& log_id,
+                                        const Digest& expected_previous_chain) {
+  std::string bytes;
+  if (Status read = env->ReadFile(segment.path, &bytes); !read.ok()) return read;
+  SegmentPrefix prefix;
+  prefix.last_sequence = segment.first_sequence - 1;
+  prefix.last_chain = expected_previous_chain;
+  if (bytes.size() < kSegmentHeaderSize) return prefix;
+  const std::string_view all(bytes);
+  const std::string name = segment.path.substr(segment.path.rfind('/') + 1);
+  auto header = DecodeSegmentHeader(all.substr(0, kSegmentHeaderSize));
+  if (!header.ok()) return Status::Corruption(name + ": " + header.status().message());
+  if (Status h = CheckSegmentHeader(name, header.value(), segment.first_sequence,
+                                    segment.first_sequence, expected_previous_chain, log_id);
+      !h.ok()) {
+    return h;
+  }
+  ChainChecker chain(segment.first_sequence - 1, expected_previous_chain);
+  size_t offset = kSegmentHeaderSize;
+  Record r;
+  while (offset < bytes.size()) {
+    size_t consumed = 0;
+    if (ParseRecord(all.substr(offset), &r, &consumed) != ParseResult::kOk ||
+        !chain.Check(r).ok()) {
+      break;
+    }
+    offset += consumed;
+    ++prefix.records;
+  }
+  prefix.bytes = offset;
+  prefix.last_sequence = chain.sequence();
+  prefix.last_chain = chain.chain();
+  if (prefix.records > 0 && bytes.size() - offset == kSegmentFooterSize) {
+    auto footer = DecodeSegmentFooter(all.substr(offset));
+    prefix.sealed = footer.ok() && footer.value().last_sequence == chain.sequence() &&
+                    footer.value().last_chain == chain.chain();
+    if (prefix.sealed) prefix.bytes = bytes.size();
+  }
+  return prefix;
+}
+
 }  // namespace dreichor::audit

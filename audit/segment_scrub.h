@@ -44,4 +44,21 @@ struct SegmentScrub {
 SegmentScrub ScrubSealedSegment(Env* env, const SegmentRef& segment, const EventId& log_id,
                                 const std::optional<Digest>& expected_previous_chain);
 
+// The part of a segment that can be copied while it may still be appended to: its header, then
+// every whole record that verifies (length, checksum, sequence, chain from
+// `expected_previous_chain`), up to the first that does not (a write in flight, a torn tail) or
+// a footer (the segment turned out to be sealed).
+struct SegmentPrefix {
+  uint64_t bytes = 0;  // 0: not even the header is complete yet
+  uint64_t records = 0;
+  uint64_t last_sequence = 0;  // first sequence - 1 when no record is complete
+  Digest last_chain{};
+  bool sealed = false;  // ends with the footer its last record calls for
+};
+
+// Corruption when the header is complete but is not this log's, or does not continue
+// `expected_previous_chain`; an I/O error when the file cannot be read.
+Result<SegmentPrefix> ScanSegmentPrefix(Env* env, const SegmentRef& segment, const EventId& log_id,
+                                        const Digest& expected_previous_chain);
+
 }  // namespace dreichor::audit

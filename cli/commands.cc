@@ -8,7 +8,7 @@
 #include "audit/verify.h"
 #include "cli/cloudevents.h"
 #include "cli/describe.h"
-#include "cli/verify_metrics.h"
+#include "cli/textfile_metrics.h"
 #include "config/env_config.h"
 #include "engine/command_codec.h"
 #include "runtime/replay.h"
@@ -157,7 +157,7 @@ int AuditVerifyRecorded(const std::string& audit_dir, const std::string& snapsho
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   outcome.finished_unix_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const Status written = WriteVerifyMetrics(metrics_file, FormatVerifyMetrics(env, outcome));
+  const Status written = WriteTextfile(metrics_file, FormatVerifyMetrics(env, outcome));
   if (!written.ok()) {
     err << "cannot write the metrics file " << metrics_file << ": " << written.ToString() << "\n";
     return outcome.exit_code == kOk ? kCannotRead : outcome.exit_code;

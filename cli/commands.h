@@ -22,7 +22,7 @@ enum ExitCode : int {
 // that verifies by itself but that the log cannot reach proves lost records (kProblemFound).
 int AuditVerify(const std::string& audit_dir, const std::string& snapshot_dir, std::ostream& out,
                 std::ostream& err, uint64_t* records_read = nullptr);
-// AuditVerify, then its outcome written to `metrics_file` (cli/verify_metrics.h) with the label
+// AuditVerify, then its outcome written to `metrics_file` (cli/textfile_metrics.h) with the label
 // env="<env>": the form a systemd timer runs (infra/deploy/dreichor-audit-verify@.timer). The
 // verification's exit code, or kCannotRead if only the metrics file could not be written.
 int AuditVerifyRecorded(const std::string& audit_dir, const std::string& snapshot_dir,

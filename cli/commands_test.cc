@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "audit/file_log.h"
-#include "cli/verify_metrics.h"
+#include "cli/textfile_metrics.h"
 #include "snapshot/snapshot_store.h"
 #include "testing/audit_records.h"
 #include "testing/commands.h"

@@ -1,10 +1,57 @@
 // dreichor: the operator's command-line tool (docs/cli.md).
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 #include <limits>
 
 #include "cli/commands.h"
+#include "cli/copy_commands.h"
 #include "cli/deploy_history.h"
+#include "config/env_config.h"
+
+namespace {
+
+// A duration option ("250ms", "10s", "5m", "1h") into `*ms`.
+CLI::Option* AddDuration(CLI::App* app, const std::string& name, std::chrono::milliseconds* ms,
+                         const std::string& help) {
+  return app->add_option_function<std::string>(
+      name,
+      [ms, name](const std::string& text) {
+        int64_t parsed = 0;
+        if (!dreichor::config::ParseDurationMs(text, &parsed) || parsed <= 0) {
+          throw CLI::ValidationError(name, "expected a duration such as 500ms, 10s, 5m or 1h");
+        }
+        *ms = std::chrono::milliseconds(parsed);
+      },
+      help);
+}
+
+// `dreichor audit ship` and `dreichor audit restore` (cli/copy_commands.h).
+void AddShipAndRestore(CLI::App* audit, int* code) {
+  static dreichor::cli::ShipCommand ship;
+  auto* s = audit->add_subcommand(
+      "ship", "Keep a verified copy of the log in a second place (runs until stopped)");
+  s->add_option("dir", ship.audit_dir, "Audit log directory")->required();
+  s->add_option("--to", ship.copy_dir, "The copy's directory (on another disk or machine)")
+      ->required();
+  s->add_flag("--once", ship.once, "One pass, checking every copied segment again, then exit");
+  AddDuration(s, "--interval", &ship.interval, "Time between passes (default 10s)");
+  AddDuration(s, "--verify-every", &ship.verify_every,
+              "How often every copied segment is checked again (default 24h)");
+  auto* metrics = s->add_option("--metrics-file", ship.metrics_file,
+                                "Write each pass's outcome for node_exporter's textfile collector");
+  s->add_option("--env", ship.env, "The env label of those metrics")->needs(metrics);
+  metrics->needs("--env");
+  s->callback([code] { *code = dreichor::cli::AuditShip(ship, std::cout, std::cerr); });
+
+  static std::string from, to;
+  auto* r = audit->add_subcommand("restore", "Rebuild an audit log directory from its copy");
+  r->add_option("--from", from, "The copy's directory")->required();
+  r->add_option("--to", to, "The audit log directory to create (absent or empty)")->required();
+  r->callback([code] { *code = dreichor::cli::AuditRestore(from, to, std::cout, std::cerr); });
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace dreichor::cli;
@@ -32,6 +79,8 @@ int main(int argc, char** argv) {
                                 : AuditVerifyRecorded(audit_dir, verify_snapshots, metrics_file,
                                                       metrics_env, std::cout, std::cerr);
   });
+  AddShipAndRestore(audit, &code);
+
   uint64_t count = 20;
   auto* tail = audit->add_subcommand("tail", "Print the last records");
   tail->add_option("dir", audit_dir, "Audit log directory")->required();

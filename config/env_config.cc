@@ -50,24 +50,6 @@ bool ParseInteger(std::string_view s, int64_t* out) {
   return ec == std::errc() && end == s.data() + s.size();
 }
 
-// "250ms", "10s", "5m", "1h" -> milliseconds.
-bool ParseDurationMs(std::string_view s, int64_t* ms) {
-  static const std::pair<std::string_view, int64_t> kUnits[] = {
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
-  for (const auto& [unit, scale] : kUnits) {
-    if (s.size() > unit.size() && s.ends_with(unit)) {
-      std::string_view digits = s.substr(0, s.size() - unit.size());
-      if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        continue;  // e.g. "10ms" tried as "10m" + "s"
-      }
-      int64_t n;
-      if (!ParseInteger(digits, &n) || __builtin_mul_overflow(n, scale, ms)) return false;
-      return true;
-    }
-  }
-  return false;
-}
-
 bool ValidHostPort(std::string_view s) { return ParseHostPort(s).has_value(); }
 
 bool ValidUrl(std::string_view s) {
@@ -138,6 +120,23 @@ bool IsRequired(const VarSpec& spec, const EnvMap& env) {
 }
 
 }  // namespace
+
+bool ParseDurationMs(std::string_view s, int64_t* ms) {
+  static const std::pair<std::string_view, int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  for (const auto& [unit, scale] : kUnits) {
+    if (s.size() > unit.size() && s.ends_with(unit)) {
+      std::string_view digits = s.substr(0, s.size() - unit.size());
+      if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        continue;  // e.g. "10ms" tried as "10m" + "s"
+      }
+      int64_t n;
+      if (!ParseInteger(digits, &n) || __builtin_mul_overflow(n, scale, ms)) return false;
+      return true;
+    }
+  }
+  return false;
+}
 
 struct Validator {
   static Validation Run(const std::vector<VarSpec>& schema, const EnvMap& env) {

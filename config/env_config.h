@@ -32,6 +32,8 @@ struct HostPort {
 };
 // "host:port" or "[v6]:port"; port 0..65535 (0: any free port, for tests).
 std::optional<HostPort> ParseHostPort(std::string_view s);
+// "250ms", "10s", "5m", "1h" -> milliseconds; false for anything else or an overflow.
+bool ParseDurationMs(std::string_view s, int64_t* ms);
 // Whether `host` is an IPv4 address in 127.0.0.0/8 or the IPv6 loopback ::1.
 bool IsLoopbackAddress(const std::string& host);
 

@@ -2,7 +2,7 @@
 // Prometheus query of every panel (and of the dashboards' variables) parses (promtool; the
 // rules' own in scripts/lint.sh), and every metric a panel or a rule reads is exported by a
 // real process started here (the runtime with a market that has traded, the deploy agent, the
-// CLI's verification textfile as node_exporter serves it, node_exporter itself) or is a
+// CLI's verification and copy textfiles as node_exporter serves them, node_exporter itself) or is a
 // recording rule of alert-rules.yml. Loki queries are checked in scripts/check_monitoring.py.
 //
 // The deploy agent is given a minimal engine socket that answers only its start-up handshake
@@ -206,6 +206,11 @@ class DashboardsTest : public ::testing::Test {
                                dir_.Sub("textfiles/dreichor-audit-verify-prod.prom") +
                                " --env prod > /dev/null";
     EXPECT_EQ(std::system(verify.c_str()), 0);
+    const std::string ship =
+        std::string(DREICHOR_CLI_PATH) + " audit ship " + dir_.Sub("audit-events") + " --to " +
+        dir_.Sub("copy") + " --once --metrics-file " +
+        dir_.Sub("textfiles/dreichor-audit-ship-prod.prom") + " --env prod > /dev/null";
+    EXPECT_EQ(std::system(ship.c_str()), 0);
     return c.Get("/metrics").body;
   }
 

@@ -1,0 +1,32 @@
+// The operator tool's commands for the audit log's copy in a second place (audit/log_copy.h,
+// docs/audit-log-copy.md): `dreichor audit ship` keeps it up to date, `dreichor audit restore`
+// rebuilds a log from it. Functions so that tests run them in-process; each returns the exit code
+// (cli/commands.h).
+#pragma once
+
+#include <chrono>
+#include <ostream>
+#include <string>
+
+namespace dreichor::cli {
+
+struct ShipCommand {
+  std::string audit_dir;
+  std::string copy_dir;
+  bool once = false;                           // one pass (verifying every copy), then exit
+  std::chrono::milliseconds interval{10'000};  // between passes
+  std::chrono::milliseconds verify_every{24 * 3600 * 1000};  // full re-check of the copy
+  std::string metrics_file;                                  // empty: none
+  std::string env;                                           // the metrics' env label
+};
+
+// Runs passes until killed (or one, with `once`). A failed pass is reported and retried at the
+// next interval; it never stops the loop. With `once`: kOk, kProblemFound (damage in the log or
+// a copy of another log) or kCannotRead.
+int AuditShip(const ShipCommand& command, std::ostream& out, std::ostream& err);
+
+// Rebuilds `audit_dir` (absent or empty) from the copy; prints where the restored log ends.
+int AuditRestore(const std::string& copy_dir, const std::string& audit_dir, std::ostream& out,
+                 std::ostream& err);
+
+}  // namespace dreichor::cli
