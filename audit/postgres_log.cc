@@ -14,11 +14,9 @@ std::string Table(const PostgresLogOptions& o, const char* name) {
   return QuoteIdent(o.schema) + "." + name;
 }
 
-uint64_t BigEndian64(const std::string& bytes) {
+uint64_t BigEndian(std::string_view bytes) {
   uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) {
-    v = (v << 8) | static_cast<uint8_t>(bytes[i]);
-  }
+  for (char c : bytes) v = (v << 8) | static_cast<uint8_t>(c);
   return v;
 }
 
@@ -41,26 +39,30 @@ void PutInt64Field(std::string* out, uint64_t v) {
   PutBE64(out, v);
 }
 
-// The batch in PostgreSQL's binary COPY format, columns as in audit_events.
-std::string CopyData(const std::vector<PendingRecord>& batch, const std::vector<Digest>& chains) {
-  std::string out("PGCOPY\n\377\r\n\0", 11);
-  PutBE32(&out, 0);  // flags
-  PutBE32(&out, 0);  // header extension length
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const PendingRecord& r = batch[i];
-    PutBE16(&out, 6);
-    PutInt64Field(&out, r.sequence);
-    PutInt64Field(&out, static_cast<uint64_t>(r.timestamp_ns));
-    PutField(&out, r.event_id.data(), r.event_id.size());
-    PutBE32(&out, 4);
-    PutBE32(&out, r.type);
-    PutField(&out, r.payload.data(), r.payload.size());
-    PutField(&out, chains[i].data(), chains[i].size());
-  }
-  PutBE16(&out, 0xFFFF);  // trailer
-  return out;
+// PostgreSQL's binary COPY format (columns as in audit_events): the header, one row per record,
+// the trailer.
+void PutCopyHeader(std::string* out) {
+  out->append("PGCOPY\n\377\r\n\0", 11);
+  PutBE32(out, 0);  // flags
+  PutBE32(out, 0);  // header extension length
 }
+void PutCopyRow(std::string* out, const PendingRecord& r, const Digest& chain) {
+  PutBE16(out, 6);
+  PutInt64Field(out, r.sequence);
+  PutInt64Field(out, static_cast<uint64_t>(r.timestamp_ns));
+  PutField(out, r.event_id.data(), r.event_id.size());
+  PutBE32(out, 4);
+  PutBE32(out, r.type);
+  PutField(out, r.payload.data(), r.payload.size());
+  PutField(out, chain.data(), chain.size());
+}
+void PutCopyTrailer(std::string* out) { PutBE16(out, 0xFFFF); }
 
+// Chunks of COPY data are handed to the server as they are encoded (and their chain hashes
+// computed), so that it inserts while the rest is prepared.
+constexpr size_t kCopyChunkBytes = 64 << 10;
+
+// Reads records from..until with one binary COPY, row by row as the server sends them.
 class PostgresRecordReader final : public RecordReader {
  public:
   PostgresRecordReader(std::unique_ptr<PgConnection> conn, PostgresLogOptions options,
@@ -68,39 +70,38 @@ class PostgresRecordReader final : public RecordReader {
       : conn_(std::move(conn)), options_(std::move(options)), next_(from), until_(until) {}
 
   Result<bool> Next(Record* record) override {
-    if (index_ >= page_.rows.size()) {
-      if (next_ > until_) return false;
-      auto page = conn_->ExecBinary(
-          "SELECT sequence, timestamp_ns, event_id, type, payload, chain_hash FROM " +
-              Table(options_, "audit_events") +
-              " WHERE sequence >= $1 AND sequence <= $2 ORDER BY sequence LIMIT " +
-              std::to_string(options_.page_records),
-          {std::to_string(next_), std::to_string(until_)});
-      if (!page.ok()) return Status::IoError(Where() + ": " + page.status().message());
-      page_ = std::move(page).value();
-      index_ = 0;
-      if (page_.rows.empty()) {
-        return Status::Corruption(Where() + ": record " + std::to_string(next_) +
-                                  " is missing (the log ends at " + std::to_string(until_) + ")");
-      }
+    if (next_ > until_) return false;
+    if (stream_ == nullptr) {
+      auto stream = conn_->CopyOut(
+          "COPY (SELECT sequence, timestamp_ns, event_id, type, payload, chain_hash FROM " +
+          Table(options_, "audit_events") + " WHERE sequence >= " + std::to_string(next_) +
+          " AND sequence <= " + std::to_string(until_) +
+          " ORDER BY sequence) TO STDOUT (FORMAT binary)");
+      if (!stream.ok()) return Status::IoError(Where() + ": " + stream.status().message());
+      stream_ = std::move(stream).value();
     }
-    const auto& row = page_.rows[index_++];
-    Record r;
-    r.sequence = BigEndian64(row[0]);
+    auto row = stream_->Next(&fields_);
+    if (!row.ok()) return Status::IoError(Where() + ": " + row.status().message());
+    if (!row.value()) {
+      return Status::Corruption(Where() + ": record " + std::to_string(next_) +
+                                " is missing (the log ends at " + std::to_string(until_) + ")");
+    }
+    if (fields_.size() != 6 || fields_[0].size() != 8 || fields_[1].size() != 8 ||
+        fields_[2].size() != record->event_id.size() || fields_[3].size() != 4 ||
+        fields_[5].size() != record->chain.size()) {
+      return Status::Corruption(Where() + ": a column has the wrong size");
+    }
+    Record& r = *record;
+    r.sequence = BigEndian(fields_[0]);
     if (r.sequence != next_) {
       return Status::Corruption(Where() + ": expected record " + std::to_string(next_) +
                                 ", found " + std::to_string(r.sequence));
     }
-    if (row[2].size() != r.event_id.size() || row[5].size() != r.chain.size() ||
-        row[3].size() != 4) {
-      return Status::Corruption(Where() + ": a column has the wrong size");
-    }
-    r.timestamp_ns = static_cast<int64_t>(BigEndian64(row[1]));
-    std::memcpy(r.event_id.data(), row[2].data(), r.event_id.size());
-    r.type = static_cast<uint16_t>(BigEndian64(std::string(4, '\0') + row[3]));
-    r.payload = row[4];
-    std::memcpy(r.chain.data(), row[5].data(), r.chain.size());
-    *record = std::move(r);
+    r.timestamp_ns = static_cast<int64_t>(BigEndian(fields_[1]));
+    std::memcpy(r.event_id.data(), fields_[2].data(), r.event_id.size());
+    r.type = static_cast<uint16_t>(BigEndian(fields_[3]));
+    r.payload.assign(fields_[4].data(), fields_[4].size());
+    std::memcpy(r.chain.data(), fields_[5].data(), r.chain.size());
     last_ = next_++;
     return true;
   }
@@ -115,8 +116,8 @@ class PostgresRecordReader final : public RecordReader {
   uint64_t next_;
   uint64_t until_;
   uint64_t last_ = 0;
-  PgRows page_;
-  size_t index_ = 0;
+  std::unique_ptr<PgCopyOutStream> stream_;  // declared after conn_: closed before it
+  std::vector<std::string_view> fields_;
 };
 
 }  // namespace
@@ -163,7 +164,7 @@ Status PostgresLog::Load() {
   }
   LogHeader header;
   std::memcpy(header.log_id.data(), meta.value().rows[0][0].data(), 16);
-  header.created_at_ns = static_cast<int64_t>(BigEndian64(meta.value().rows[0][1]));
+  header.created_at_ns = static_cast<int64_t>(BigEndian(meta.value().rows[0][1]));
   genesis_ = GenesisHash(header);
   auto last =
       conn_->ExecBinary("SELECT sequence, chain_hash FROM " + Table(options_, "audit_events") +
@@ -177,7 +178,7 @@ Status PostgresLog::Load() {
     if (row[1].size() != last_chain_.size()) {
       return Status::Corruption(options_.schema + ".audit_events: a chain hash of the wrong size");
     }
-    last_sequence_ = BigEndian64(row[0]);
+    last_sequence_ = BigEndian(row[0]);
     std::memcpy(last_chain_.data(), row[1].data(), last_chain_.size());
   }
   return Status::Ok();
@@ -194,8 +195,6 @@ Status PostgresLog::Append(const std::vector<PendingRecord>& batch) {
   std::lock_guard<std::mutex> guard(mu_);
   if (!failed_.ok()) return failed_;
   if (batch.empty()) return Status::Ok();
-  std::vector<Digest> chains;
-  Digest chain = last_chain_;
   for (size_t i = 0; i < batch.size(); ++i) {
     const PendingRecord& r = batch[i];
     if (r.sequence != last_sequence_ + 1 + i) {
@@ -207,23 +206,35 @@ Status PostgresLog::Append(const std::vector<PendingRecord>& batch) {
       return Status::InvalidArgument("payload of record " + std::to_string(r.sequence) +
                                      " exceeds " + std::to_string(kMaxPayloadSize) + " bytes");
     }
-    chain = ChainHash(chain, r);
-    chains.push_back(chain);
   }
-  auto fail = [&](const Status& s) {
+  Digest chain = last_chain_;
+  size_t next = 0;
+  bool header = false, trailer = false;
+  const auto produce = [&](std::string* chunk) {
+    if (trailer) return false;
+    if (!header) {
+      PutCopyHeader(chunk);
+      header = true;
+    }
+    for (; next < batch.size() && chunk->size() < kCopyChunkBytes; ++next) {
+      chain = ChainHash(chain, batch[next]);
+      PutCopyRow(chunk, batch[next], chain);
+    }
+    if (next == batch.size()) {
+      PutCopyTrailer(chunk);
+      trailer = true;
+    }
+    return true;
+  };
+  // One transaction, one round trip: its COMMIT is the durability point.
+  if (Status s = conn_->CopyInTransaction("COPY " + Table(options_, "audit_events") +
+                                              " (sequence, timestamp_ns, event_id, type, "
+                                              "payload, chain_hash) FROM STDIN (FORMAT binary)",
+                                          produce);
+      !s.ok()) {
     failed_ = Status::IoError("postgres append failed: " + s.message());
     return failed_;
-  };
-  if (auto begun = conn_->Exec("BEGIN"); !begun.ok()) return fail(begun.status());
-  Status copied = conn_->CopyIn("COPY " + Table(options_, "audit_events") +
-                                    " (sequence, timestamp_ns, event_id, type, payload, "
-                                    "chain_hash) FROM STDIN (FORMAT binary)",
-                                CopyData(batch, chains));
-  if (!copied.ok()) {
-    (void)conn_->Exec("ROLLBACK");
-    return fail(copied);
   }
-  if (auto committed = conn_->Exec("COMMIT"); !committed.ok()) return fail(committed.status());
   last_sequence_ = batch.back().sequence;
   last_chain_ = chain;
   return Status::Ok();

@@ -8,8 +8,9 @@
 //   point (synchronous_commit must be on, the server's default). After a failed append the log
 //   refuses every later one, like the file backend: whether the COMMIT reached the disk is
 //   unknown until a restart reads the table.
-// - Readers use their own connection and read keyset pages (sequence > last, LIMIT n) up to the
-//   last sequence durable when the reader was created.
+// - Readers use their own connection and stream the records with one binary
+//   `COPY (SELECT ... ORDER BY sequence) TO STDOUT`, up to the last sequence durable when the
+//   reader was created.
 // The database enforces append-only (triggers refuse UPDATE, DELETE, TRUNCATE), and the
 // runtime's role may only SELECT and INSERT.
 #pragma once
@@ -26,8 +27,7 @@ namespace dreichor::audit {
 
 struct PostgresLogOptions {
   std::string schema = "public";
-  size_t page_records = 4096;  // rows per reader page
-  bool lock = true;            // false for read-only tools beside a live runtime
+  bool lock = true;  // false for read-only tools beside a live runtime
   // How long Connect waits for the lock: a previous runtime's session may take a moment to end
   // after its process did.
   std::chrono::milliseconds lock_wait{5000};

@@ -24,7 +24,6 @@ class PostgresBackend {
   std::unique_ptr<AuditLog> OpenSchema(const std::string& schema) {
     PostgresLogOptions options;
     options.schema = schema;
-    options.page_records = 7;  // readers cross many pages
     auto log = PostgresLog::Open(url_, options);
     EXPECT_TRUE(log.ok()) << log.status().ToString();
     return log.ok() ? std::unique_ptr<AuditLog>(std::move(log).value()) : nullptr;
@@ -106,6 +105,48 @@ TEST_F(PostgresLogTest, ASecondRuntimeOnTheSameLogRefuses) {
   EXPECT_NE(second.status().message().find("locked by another runtime"), std::string::npos);
   options.lock = false;  // read-only tools may look beside it
   EXPECT_TRUE(PostgresLog::Open(url_, options).ok());
+}
+
+// A batch the server refuses part-way (here: a row another session slipped in at sequence 8)
+// commits nothing of it, and the log accepts nothing after, as after any failed append.
+TEST_F(PostgresLogTest, ABatchRefusedPartWayCommitsNothingAndTheLogStopsAppending) {
+  ASSERT_TRUE(conn_
+                  ->Exec("INSERT INTO audit.audit_events SELECT 8, timestamp_ns, event_id, type, "
+                         "payload, chain_hash FROM audit.audit_events WHERE sequence = 5")
+                  .ok());
+  const Status refused = log_->Append(TestBatch(6, 5));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("postgres append failed"), std::string::npos);
+  EXPECT_NE(refused.message().find("duplicate key"), std::string::npos) << refused.message();
+  auto present = conn_->Exec("SELECT count(*) FROM audit.audit_events WHERE sequence IN (6, 7)");
+  ASSERT_TRUE(present.ok());
+  EXPECT_EQ(present.value().rows[0][0], "0") << "nothing of the batch was committed";
+  EXPECT_FALSE(log_->Append(TestBatch(6, 1)).ok()) << "a failed append is final";
+  EXPECT_TRUE(conn_->Exec("SELECT 1").ok());
+}
+
+// A long range is streamed in one COPY, row by row; a reader abandoned half-way leaves its
+// connection usable (it is drained).
+TEST_F(PostgresLogTest, AReaderStreamsLongRangesAndMayStopEarly) {
+  for (uint64_t s = 6; s <= 20'000; s += 1000) {
+    ASSERT_TRUE(log_->Append(TestBatch(s, std::min<uint64_t>(1000, 20'001 - s))).ok());
+  }
+  auto reader = log_->ReadFrom(3);
+  ASSERT_TRUE(reader.ok());
+  Record r;
+  uint64_t expected = 3;
+  while (true) {
+    auto more = reader.value()->Next(&r);
+    ASSERT_TRUE(more.ok()) << more.status().ToString();
+    if (!more.value()) break;
+    ASSERT_EQ(r.sequence, expected++);
+  }
+  EXPECT_EQ(expected, 20'001u);
+  auto partial = log_->ReadFrom(100);
+  ASSERT_TRUE(partial.ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(partial.value()->Next(&r).value());
+  partial.value().reset();  // abandoned with most of the COPY still to come
+  EXPECT_TRUE(log_->Append(TestBatch(20'001, 1)).ok());
 }
 
 TEST_F(PostgresLogTest, DescribeNeverShowsThePassword) {

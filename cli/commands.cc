@@ -5,6 +5,7 @@
 #include <deque>
 
 #include "audit/file_log.h"
+#include "audit/postgres_log.h"
 #include "audit/verify.h"
 #include "cli/cloudevents.h"
 #include "cli/describe.h"
@@ -17,16 +18,49 @@ namespace dreichor::cli {
 
 namespace {
 
+Status CheckDatabaseUrl(const std::string& url) {
+  // postgres://user:password@host/...: a password on the command line is visible to every user
+  // of the machine (ps), so it is refused.
+  const size_t scheme = url.find("://");
+  const size_t at = url.find('@');
+  if (scheme != std::string::npos && at != std::string::npos) {
+    const std::string userinfo = url.substr(scheme + 3, at - scheme - 3);
+    if (userinfo.find(':') != std::string::npos) {
+      return Status::InvalidArgument(
+          "--database-url holds a password; give it in PGPASSWORD or ~/.pgpass instead");
+    }
+  }
+  return Status::Ok();
+}
+
 // Opens a log read-only; prints why not and sets *code when it cannot.
-std::unique_ptr<audit::FileLog> OpenLog(const std::string& dir, std::ostream& out,
-                                        std::ostream& err, int* code) {
+std::unique_ptr<audit::AuditLog> OpenLog(const LogSource& source, std::ostream& out,
+                                         std::ostream& err, int* code) {
+  if (!source.database_url.empty()) {
+    if (Status s = CheckDatabaseUrl(source.database_url); !s.ok()) {
+      err << s.message() << "\n";
+      *code = kUsage;
+      return nullptr;
+    }
+    audit::PostgresLogOptions options;
+    options.schema = source.schema;
+    options.lock = false;  // read-only, beside a live runtime
+    auto log = audit::PostgresLog::Open(source.database_url, options);
+    if (!log.ok()) {
+      err << "cannot open audit log " << RedactUrl(source.database_url) << " schema "
+          << source.schema << ": " << log.status().ToString() << "\n";
+      *code = log.status().code() == StatusCode::kCorruption ? kProblemFound : kCannotRead;
+      return nullptr;
+    }
+    return std::move(log).value();
+  }
   audit::FileLogOptions options;
   options.read_only = true;
   options.create_if_missing = false;
   audit::RecoveryReport report;
-  auto log = audit::FileLog::Open(Env::Default(), dir, options, &report);
+  auto log = audit::FileLog::Open(Env::Default(), source.dir, options, &report);
   if (!log.ok()) {
-    err << "cannot open audit log " << dir << ": " << log.status().ToString() << "\n";
+    err << "cannot open audit log " << source.dir << ": " << log.status().ToString() << "\n";
     *code = log.status().code() == StatusCode::kCorruption ? kProblemFound : kCannotRead;
     return nullptr;
   }
@@ -83,7 +117,7 @@ bool ParseUtcTime(const std::string& text, int64_t* ns) {
   return true;
 }
 
-int AuditVerify(const std::string& audit_dir, const std::string& snapshot_dir, std::ostream& out,
+int AuditVerify(const LogSource& audit_dir, const std::string& snapshot_dir, std::ostream& out,
                 std::ostream& err, uint64_t* records_read) {
   int code = kOk;
   auto log = OpenLog(audit_dir, out, err, &code);
@@ -143,7 +177,7 @@ int ForEachRecord(audit::AuditLog& log, uint64_t from, std::ostream& err, Write 
 
 }  // namespace
 
-int AuditVerifyRecorded(const std::string& audit_dir, const std::string& snapshot_dir,
+int AuditVerifyRecorded(const LogSource& audit_dir, const std::string& snapshot_dir,
                         const std::string& metrics_file, const std::string& env, std::ostream& out,
                         std::ostream& err) {
   if (!IsMetricsEnvName(env)) {
@@ -165,7 +199,7 @@ int AuditVerifyRecorded(const std::string& audit_dir, const std::string& snapsho
   return outcome.exit_code;
 }
 
-int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, std::ostream& err) {
+int AuditTail(const LogSource& audit_dir, uint64_t count, std::ostream& out, std::ostream& err) {
   int code = kOk;
   auto log = OpenLog(audit_dir, out, err, &code);
   if (!log) return code;
@@ -181,7 +215,7 @@ int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, s
   });
 }
 
-int AuditExport(const std::string& audit_dir, uint64_t from, uint64_t until, std::ostream& out,
+int AuditExport(const LogSource& audit_dir, uint64_t from, uint64_t until, std::ostream& out,
                 std::ostream& err) {
   int code = kOk;
   auto log = OpenLog(audit_dir, out, err, &code);
@@ -194,7 +228,7 @@ int AuditExport(const std::string& audit_dir, uint64_t from, uint64_t until, std
   });
 }
 
-int Replay(const std::string& audit_dir, const std::string& snapshot_dir, uint64_t until_sequence,
+int Replay(const LogSource& audit_dir, const std::string& snapshot_dir, uint64_t until_sequence,
            int64_t until_time_ns, std::ostream& out, std::ostream& err) {
   int code = kOk;
   auto log = OpenLog(audit_dir, out, err, &code);
@@ -239,7 +273,7 @@ int SnapshotList(const std::string& snapshot_dir, std::ostream& out, std::ostrea
   return kOk;
 }
 
-int SnapshotVerify(const std::string& snapshot_dir, const std::string& audit_dir, std::ostream& out,
+int SnapshotVerify(const std::string& snapshot_dir, const LogSource& audit_dir, std::ostream& out,
                    std::ostream& err) {
   int code = kOk;
   auto log = OpenLog(audit_dir, out, err, &code);

@@ -11,6 +11,16 @@
 
 namespace dreichor::cli {
 
+// Where a command reads an audit log: a file log's directory, or a PostgreSQL log (`database_url`
+// without a password: libpq takes it from PGPASSWORD or ~/.pgpass, so it never appears in the
+// process list or a message; `schema`, "dreichor" by default).
+struct LogSource {
+  LogSource(std::string directory = "") : dir(std::move(directory)) {}  // NOLINT: implicit
+  std::string dir;
+  std::string database_url;
+  std::string schema = "dreichor";
+};
+
 enum ExitCode : int {
   kOk = 0,
   kProblemFound = 1,  // verification failed, or a checked file is invalid
@@ -20,24 +30,24 @@ enum ExitCode : int {
 
 // With `snapshot_dir` (may be empty), also checks every snapshot against the verified log: one
 // that verifies by itself but that the log cannot reach proves lost records (kProblemFound).
-int AuditVerify(const std::string& audit_dir, const std::string& snapshot_dir, std::ostream& out,
+int AuditVerify(const LogSource& audit_dir, const std::string& snapshot_dir, std::ostream& out,
                 std::ostream& err, uint64_t* records_read = nullptr);
 // AuditVerify, then its outcome written to `metrics_file` (cli/textfile_metrics.h) with the label
 // env="<env>": the form a systemd timer runs (infra/deploy/dreichor-audit-verify@.timer). The
 // verification's exit code, or kCannotRead if only the metrics file could not be written.
-int AuditVerifyRecorded(const std::string& audit_dir, const std::string& snapshot_dir,
+int AuditVerifyRecorded(const LogSource& audit_dir, const std::string& snapshot_dir,
                         const std::string& metrics_file, const std::string& env, std::ostream& out,
                         std::ostream& err);
-int AuditTail(const std::string& audit_dir, uint64_t count, std::ostream& out, std::ostream& err);
+int AuditTail(const LogSource& audit_dir, uint64_t count, std::ostream& out, std::ostream& err);
 // Writes records from..until (inclusive) as CloudEvents JSON lines (cli/cloudevents.h).
-int AuditExport(const std::string& audit_dir, uint64_t from, uint64_t until, std::ostream& out,
+int AuditExport(const LogSource& audit_dir, uint64_t from, uint64_t until, std::ostream& out,
                 std::ostream& err);
 // Rebuilds the state up to a sequence number or a time (ns since the epoch) and prints its hash.
 // `snapshot_dir` may be empty (replay from genesis).
-int Replay(const std::string& audit_dir, const std::string& snapshot_dir, uint64_t until_sequence,
+int Replay(const LogSource& audit_dir, const std::string& snapshot_dir, uint64_t until_sequence,
            int64_t until_time_ns, std::ostream& out, std::ostream& err);
 int SnapshotList(const std::string& snapshot_dir, std::ostream& out, std::ostream& err);
-int SnapshotVerify(const std::string& snapshot_dir, const std::string& audit_dir, std::ostream& out,
+int SnapshotVerify(const std::string& snapshot_dir, const LogSource& audit_dir, std::ostream& out,
                    std::ostream& err);
 int EnvCheck(const std::string& env_file, std::ostream& out, std::ostream& err);
 

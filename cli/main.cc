@@ -26,6 +26,28 @@ CLI::Option* AddDuration(CLI::App* app, const std::string& name, std::chrono::mi
       help);
 }
 
+// Where `cmd` reads its audit log: the directory `name` (positional, or an option when `name`
+// starts with "-"), or --database-url and --schema. Exactly one of the two; checked by
+// LogSourceGiven before the command runs.
+void AddLogSource(CLI::App* cmd, const std::string& name, dreichor::cli::LogSource* source) {
+  auto* dir = cmd->add_option(name, source->dir, "Audit log directory (file backend)");
+  auto* url = cmd->add_option("--database-url", source->database_url,
+                              "The PostgreSQL log instead: postgres://user@host/db (the password "
+                              "from PGPASSWORD or ~/.pgpass, never on the command line)");
+  cmd->add_option("--schema", source->schema, "The PostgreSQL log's schema (default dreichor)")
+      ->needs(url);
+  dir->excludes(url);
+}
+
+bool LogSourceGiven(const dreichor::cli::LogSource& source, int* code) {
+  if (source.dir.empty() && source.database_url.empty()) {
+    std::cerr << "give the audit log: a directory, or --database-url\n";
+    *code = dreichor::cli::kUsage;
+    return false;
+  }
+  return true;
+}
+
 // `dreichor audit ship` and `dreichor audit restore` (cli/copy_commands.h).
 void AddShipAndRestore(CLI::App* audit, int* code) {
   static dreichor::cli::ShipCommand ship;
@@ -60,11 +82,11 @@ int main(int argc, char** argv) {
   int code = kOk;
 
   auto* audit = app.add_subcommand("audit", "Audit log tools")->require_subcommand(1);
-  std::string audit_dir;
+  LogSource audit_dir;
   auto* verify =
       audit->add_subcommand("verify", "Check every record's checksum and the whole chain");
   std::string verify_snapshots;
-  verify->add_option("dir", audit_dir, "Audit log directory")->required();
+  AddLogSource(verify, "dir", &audit_dir);
   verify->add_option("--snapshots", verify_snapshots,
                      "Snapshot directory: also check that no snapshot proves lost records");
   std::string metrics_file, metrics_env;
@@ -75,6 +97,7 @@ int main(int argc, char** argv) {
       ->needs(metrics_opt);
   metrics_opt->needs("--env");
   verify->callback([&] {
+    if (!LogSourceGiven(audit_dir, &code)) return;
     code = metrics_file.empty() ? AuditVerify(audit_dir, verify_snapshots, std::cout, std::cerr)
                                 : AuditVerifyRecorded(audit_dir, verify_snapshots, metrics_file,
                                                       metrics_env, std::cout, std::cerr);
@@ -83,30 +106,37 @@ int main(int argc, char** argv) {
 
   uint64_t count = 20;
   auto* tail = audit->add_subcommand("tail", "Print the last records");
-  tail->add_option("dir", audit_dir, "Audit log directory")->required();
+  AddLogSource(tail, "dir", &audit_dir);
   tail->add_option("-n,--count", count, "How many records");
-  tail->callback([&] { code = AuditTail(audit_dir, count, std::cout, std::cerr); });
+  tail->callback([&] {
+    if (LogSourceGiven(audit_dir, &code)) code = AuditTail(audit_dir, count, std::cout, std::cerr);
+  });
 
   std::string format;
   uint64_t from = 1, until = std::numeric_limits<uint64_t>::max();
   auto* exp = audit->add_subcommand("export", "Write records as CloudEvents JSON lines");
-  exp->add_option("dir", audit_dir, "Audit log directory")->required();
+  AddLogSource(exp, "dir", &audit_dir);
   exp->add_option("--format", format, "Output format")
       ->required()
       ->check(CLI::IsMember({"cloudevents"}));
   exp->add_option("--from", from, "First sequence number");
   exp->add_option("--until", until, "Last sequence number");
-  exp->callback([&] { code = AuditExport(audit_dir, from, until, std::cout, std::cerr); });
+  exp->callback([&] {
+    if (LogSourceGiven(audit_dir, &code)) {
+      code = AuditExport(audit_dir, from, until, std::cout, std::cerr);
+    }
+  });
 
   auto* replay = app.add_subcommand("replay", "Rebuild the state up to a point; print its hash");
   std::string snapshot_dir, until_time;
   uint64_t until_seq = std::numeric_limits<uint64_t>::max();
-  replay->add_option("dir", audit_dir, "Audit log directory")->required();
+  AddLogSource(replay, "dir", &audit_dir);
   replay->add_option("--snapshots", snapshot_dir, "Snapshot directory (default: from genesis)");
   auto* seq_opt = replay->add_option("--until-seq", until_seq, "Last sequence number to apply");
   replay->add_option("--until-time", until_time, "Apply records up to this UTC time (RFC 3339)")
       ->excludes(seq_opt);
   replay->callback([&] {
+    if (!LogSourceGiven(audit_dir, &code)) return;
     int64_t until_ns = std::numeric_limits<int64_t>::max();
     if (!until_time.empty() && !ParseUtcTime(until_time, &until_ns)) {
       std::cerr << "--until-time: expected e.g. 2025-11-22T10:00:00Z, got " << until_time << "\n";
@@ -122,8 +152,12 @@ int main(int argc, char** argv) {
   list->callback([&] { code = SnapshotList(snapshot_dir, std::cout, std::cerr); });
   auto* sverify = snapshot->add_subcommand("verify", "Check every snapshot against the audit log");
   sverify->add_option("dir", snapshot_dir, "Snapshot directory")->required();
-  sverify->add_option("--audit", audit_dir, "Audit log directory")->required();
-  sverify->callback([&] { code = SnapshotVerify(snapshot_dir, audit_dir, std::cout, std::cerr); });
+  AddLogSource(sverify, "--audit", &audit_dir);
+  sverify->callback([&] {
+    if (LogSourceGiven(audit_dir, &code)) {
+      code = SnapshotVerify(snapshot_dir, audit_dir, std::cout, std::cerr);
+    }
+  });
 
   auto* env = app.add_subcommand("env", "Environment tools")->require_subcommand(1);
   std::string env_file;

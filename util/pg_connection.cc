@@ -136,4 +136,154 @@ Status PgConnection::CopyIn(const std::string& copy_sql, const std::string& data
   return result;
 }
 
+Status PgConnection::CopyInTransaction(const std::string& copy_sql,
+                                       const std::function<bool(std::string* chunk)>& next_chunk) {
+  const std::string sql = "BEGIN; " + copy_sql + "; COMMIT";
+  PGresult* start = PQexec(conn_, sql.c_str());
+  if (PQresultStatus(start) != PGRES_COPY_IN) {
+    auto failed = Collect(start, sql);
+    (void)Exec("ROLLBACK");
+    return failed.ok() ? Status::IoError("COPY did not start: " + copy_sql) : failed.status();
+  }
+  PQclear(start);
+  std::string chunk;
+  Status sent = Status::Ok();
+  while (sent.ok() && next_chunk(&chunk)) {
+    if (PQputCopyData(conn_, chunk.data(), static_cast<int>(chunk.size())) != 1) {
+      sent = Status::IoError(std::string("COPY failed: ") + PQerrorMessage(conn_));
+    }
+    chunk.clear();
+  }
+  // Ending with an error message makes the server fail the COPY, and so skip the COMMIT.
+  if (PQputCopyEnd(conn_, sent.ok() ? nullptr : "the client gave up") != 1 && sent.ok()) {
+    sent = Status::IoError(std::string("COPY failed: ") + PQerrorMessage(conn_));
+  }
+  Status result = sent;
+  bool committed = false;
+  while (PGresult* r = PQgetResult(conn_)) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      auto failed = Collect(r, sql);
+      if (result.ok()) result = failed.ok() ? Status::IoError("COPY failed") : failed.status();
+      continue;
+    }
+    committed = std::string_view(PQcmdStatus(r)) == "COMMIT";
+    PQclear(r);
+  }
+  if (result.ok() && !committed) result = Status::IoError("the COPY's transaction did not commit");
+  // After a failure the session may still be inside the aborted transaction block.
+  if (!result.ok()) (void)Exec("ROLLBACK");
+  return result;
+}
+
+Result<std::unique_ptr<PgCopyOutStream>> PgConnection::CopyOut(const std::string& copy_sql) {
+  PGresult* start = PQexec(conn_, copy_sql.c_str());
+  if (PQresultStatus(start) != PGRES_COPY_OUT) {
+    auto failed = Collect(start, copy_sql);
+    return failed.ok() ? Status::IoError("COPY did not start: " + copy_sql) : failed.status();
+  }
+  PQclear(start);
+  return std::unique_ptr<PgCopyOutStream>(new PgCopyOutStream(this, copy_sql));
+}
+
+namespace {
+
+uint32_t ReadBE32(std::string_view b) {
+  return (uint32_t{static_cast<uint8_t>(b[0])} << 24) |
+         (uint32_t{static_cast<uint8_t>(b[1])} << 16) |
+         (uint32_t{static_cast<uint8_t>(b[2])} << 8) | uint32_t{static_cast<uint8_t>(b[3])};
+}
+
+}  // namespace
+
+PgCopyOutStream::~PgCopyOutStream() {
+  // Abandoned before the end: the rest is drained, so that the connection can serve again.
+  while (!done_) {
+    auto more = NextMessage();
+    if (!more.ok() || !more.value()) break;
+  }
+  if (message_ != nullptr) PQfreemem(message_);
+}
+
+Result<bool> PgCopyOutStream::NextMessage() {
+  if (message_ != nullptr) {
+    PQfreemem(message_);
+    message_ = nullptr;
+  }
+  char* buffer = nullptr;
+  const int n = PQgetCopyData(owner_->conn_, &buffer, 0);
+  if (n == -1) {
+    done_ = true;
+    if (Status s = Finish(); !s.ok()) return s;
+    return false;
+  }
+  if (n < 0) {
+    done_ = true;
+    return Status::IoError(std::string("COPY failed: ") + PQerrorMessage(owner_->conn_));
+  }
+  message_ = buffer;
+  rest_ = std::string_view(buffer, static_cast<size_t>(n));
+  return true;
+}
+
+Status PgCopyOutStream::Finish() {
+  Status result = Status::Ok();
+  while (PGresult* r = PQgetResult(owner_->conn_)) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && result.ok()) {
+      auto failed = owner_->Collect(r, sql_);
+      result = failed.ok() ? Status::IoError("COPY failed") : failed.status();
+    } else {
+      PQclear(r);
+    }
+  }
+  return result;
+}
+
+Result<bool> PgCopyOutStream::Next(std::vector<std::string_view>* fields) {
+  static constexpr std::string_view kSignature("PGCOPY\n\377\r\n\0", 11);
+  for (;;) {
+    if (done_) return false;
+    if (rest_.empty()) {
+      auto more = NextMessage();
+      if (!more.ok() || !more.value()) return more;
+      continue;
+    }
+    if (!header_read_) {
+      // signature, flags, header extension length, the extension
+      if (rest_.size() < 19 || rest_.substr(0, 11) != kSignature) {
+        return Status::Corruption("COPY: not binary COPY data");
+      }
+      const uint32_t extension = ReadBE32(rest_.substr(15));
+      if (rest_.size() < 19 + size_t{extension}) return Status::Corruption("COPY: short header");
+      rest_.remove_prefix(19 + extension);
+      header_read_ = true;
+      continue;
+    }
+    if (rest_.size() < 2) return Status::Corruption("COPY: a row is cut short");
+    const auto count = static_cast<int16_t>((static_cast<uint8_t>(rest_[0]) << 8) |
+                                            static_cast<uint8_t>(rest_[1]));
+    rest_.remove_prefix(2);
+    if (count == -1) {  // the trailer; the server ends the COPY next
+      rest_ = {};
+      for (;;) {
+        auto more = NextMessage();
+        if (!more.ok() || !more.value()) return more.ok() ? Result<bool>(false) : more;
+      }
+    }
+    fields->clear();
+    for (int16_t i = 0; i < count; ++i) {
+      if (rest_.size() < 4) return Status::Corruption("COPY: a field is cut short");
+      const uint32_t length = ReadBE32(rest_);
+      rest_.remove_prefix(4);
+      if (length == 0xFFFFFFFFu) {
+        fields->emplace_back();
+        continue;
+      }
+      if (rest_.size() < length) return Status::Corruption("COPY: a field is cut short");
+      fields->push_back(rest_.substr(0, length));
+      rest_.remove_prefix(length);
+    }
+    return true;
+  }
+}
+
 }  // namespace dreichor
