@@ -181,6 +181,58 @@ Status PostgresLog::Load() {
     last_sequence_ = BigEndian(row[0]);
     std::memcpy(last_chain_.data(), row[1].data(), last_chain_.size());
   }
+  if (options_.expected_epoch == 0) return Status::Ok();
+  return CheckEpoch();
+}
+
+Status PostgresLog::CheckEpoch() {
+  auto newest =
+      conn_->ExecBinary("SELECT epoch, since_sequence, chain_hash FROM " +
+                            Table(options_, "audit_log_epochs") + " ORDER BY epoch DESC LIMIT 1",
+                        {});
+  if (!newest.ok()) return newest.status();
+  epoch_ = 1;
+  if (!newest.value().rows.empty()) {
+    const auto& row = newest.value().rows[0];
+    epoch_ = static_cast<uint32_t>(BigEndian(row[0]));
+    const uint64_t since = BigEndian(row[1]);
+    // The promoted server must continue the chain it was promoted with.
+    Digest at_promotion = genesis_;
+    if (since > 0) {
+      auto record = conn_->ExecBinary(
+          "SELECT chain_hash FROM " + Table(options_, "audit_events") + " WHERE sequence = $1",
+          {std::to_string(since)});
+      if (!record.ok()) return record.status();
+      if (record.value().rows.empty() || record.value().rows[0][0].size() != at_promotion.size()) {
+        return Status::Corruption(Describe() + ": epoch " + std::to_string(epoch_) +
+                                  " began at record " + std::to_string(since) +
+                                  ", which this server does not hold");
+      }
+      std::memcpy(at_promotion.data(), record.value().rows[0][0].data(), at_promotion.size());
+    }
+    if (since > last_sequence_ ||
+        row[2] != std::string_view(reinterpret_cast<const char*>(at_promotion.data()),
+                                   at_promotion.size())) {
+      return Status::Corruption(Describe() + ": epoch " + std::to_string(epoch_) +
+                                " does not continue this server's chain at record " +
+                                std::to_string(since));
+    }
+  }
+  if (epoch_ < options_.expected_epoch) {
+    return Status::FailedPrecondition(
+        Describe() + " is at epoch " + std::to_string(epoch_) + ", the runtime expects epoch " +
+        std::to_string(options_.expected_epoch) +
+        ": this server's log is from before a failover (a stale or old primary); it is never "
+        "written to");
+  }
+  if (epoch_ > options_.expected_epoch) {
+    return Status::FailedPrecondition(
+        Describe() + " is at epoch " + std::to_string(epoch_) + ", the runtime expects epoch " +
+        std::to_string(options_.expected_epoch) +
+        ": a failover happened that the runtime's configuration does not know; check it, then "
+        "set DREICHOR_DATABASE_EPOCH=" +
+        std::to_string(epoch_));
+  }
   return Status::Ok();
 }
 

@@ -31,6 +31,9 @@ struct PostgresLogOptions {
   // How long Connect waits for the lock: a previous runtime's session may take a moment to end
   // after its process did.
   std::chrono::milliseconds lock_wait{5000};
+  // The epoch this log must be at (infra/db/REPLICATION.md): Load refuses a server at any other,
+  // and one whose newest epoch does not continue its own chain. 0: not checked (read-only tools).
+  uint32_t expected_epoch = 0;
 };
 
 class PostgresLog final : public AuditLog {
@@ -41,8 +44,10 @@ class PostgresLog final : public AuditLog {
   // Connects and takes the lock only; Load() must succeed before any other call.
   static Result<std::unique_ptr<PostgresLog>> Connect(const std::string& url,
                                                       const PostgresLogOptions& options);
-  // Reads the log's identity and its last record.
+  // Reads the log's identity, its last record and its epoch.
   Status Load();
+  // The log's epoch (1 before any failover), as Load read it.
+  uint32_t epoch() const { return epoch_; }
   // The connection, for checks before Load (the runtime's schema phase).
   PgConnection& connection() { return *conn_; }
 
@@ -59,6 +64,8 @@ class PostgresLog final : public AuditLog {
  private:
   PostgresLog(std::string url, PostgresLogOptions options, std::unique_ptr<PgConnection> conn)
       : url_(std::move(url)), options_(std::move(options)), conn_(std::move(conn)) {}
+  // Reads the newest epoch; checks it continues this server's chain and is the expected one.
+  Status CheckEpoch();
 
   std::string url_;
   PostgresLogOptions options_;
@@ -69,6 +76,7 @@ class PostgresLog final : public AuditLog {
   Digest last_chain_{};         // GUARDED_BY(mu_)
   Status failed_;               // GUARDED_BY(mu_)
   bool locked_ = false;
+  uint32_t epoch_ = 1;
 };
 
 }  // namespace dreichor::audit

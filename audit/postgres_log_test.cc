@@ -149,6 +149,64 @@ TEST_F(PostgresLogTest, AReaderStreamsLongRangesAndMayStopEarly) {
   EXPECT_TRUE(log_->Append(TestBatch(20'001, 1)).ok());
 }
 
+// The epoch check (infra/db/REPLICATION.md): a log is at epoch 1 until a failover records the
+// next; a runtime expecting another epoch, or a newest epoch that does not continue the server's
+// own chain, is refused; the runtime role cannot record an epoch.
+TEST_F(PostgresLogTest, AnotherEpochOrOneThatBreaksTheChainIsRefused) {
+  const auto open = [&](uint32_t expected) {
+    log_.reset();
+    PostgresLogOptions options;
+    options.schema = "audit";
+    options.expected_epoch = expected;
+    return PostgresLog::Open(url_, options);
+  };
+  auto first = open(1);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first.value()->epoch(), 1u);
+  first.value().reset();
+
+  auto runtime = PgConnection::Connect(env_.runtime_url);
+  ASSERT_TRUE(runtime.ok());
+  auto refused = runtime.value()->Exec(
+      "INSERT INTO audit.audit_log_epochs SELECT 2, 5, chain_hash, 0, 'x' FROM "
+      "audit.audit_events WHERE sequence = 5");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("permission denied"), std::string::npos);
+
+  ASSERT_TRUE(conn_
+                  ->Exec("INSERT INTO audit.audit_log_epochs SELECT 2, 5, chain_hash, 0, "
+                         "'failover test' FROM audit.audit_events WHERE sequence = 5")
+                  .ok());
+  auto second = open(2);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second.value()->epoch(), 2u);
+  second.value().reset();
+  auto behind = open(1);
+  ASSERT_FALSE(behind.ok());
+  EXPECT_NE(behind.status().message().find("a failover happened that the runtime's "
+                                           "configuration does not know"),
+            std::string::npos)
+      << behind.status().message();
+  auto ahead = open(3);
+  ASSERT_FALSE(ahead.ok());
+  EXPECT_NE(ahead.status().message().find("is at epoch 2, the runtime expects epoch 3"),
+            std::string::npos);
+
+  // An epoch recorded with a chain this server does not have: a forked log.
+  ASSERT_TRUE(conn_
+                  ->Exec("INSERT INTO audit.audit_log_epochs SELECT 3, 4, chain_hash, 0, "
+                         "'forked' FROM audit.audit_events WHERE sequence = 5")
+                  .ok());
+  auto forked = open(3);
+  ASSERT_FALSE(forked.ok());
+  EXPECT_EQ(forked.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(forked.status().message().find("does not continue this server's chain at record 4"),
+            std::string::npos)
+      << forked.status().message();
+  auto epochs = conn_->Exec("DELETE FROM audit.audit_log_epochs");
+  EXPECT_FALSE(epochs.ok()) << "epochs are append-only";
+}
+
 TEST_F(PostgresLogTest, DescribeNeverShowsThePassword) {
   PostgresLogOptions options;
   options.schema = "audit";

@@ -16,8 +16,6 @@
 
 namespace dreichor::cli {
 
-namespace {
-
 Status CheckDatabaseUrl(const std::string& url) {
   // postgres://user:password@host/...: a password on the command line is visible to every user
   // of the machine (ps), so it is refused.
@@ -32,6 +30,8 @@ Status CheckDatabaseUrl(const std::string& url) {
   }
   return Status::Ok();
 }
+
+namespace {
 
 // Opens a log read-only; prints why not and sets *code when it cannot.
 std::unique_ptr<audit::AuditLog> OpenLog(const LogSource& source, std::ostream& out,

@@ -9,6 +9,8 @@
 #include <ostream>
 #include <string>
 
+#include "util/status.h"
+
 namespace dreichor::cli {
 
 // Where a command reads an audit log: a file log's directory, or a PostgreSQL log (`database_url`
@@ -20,6 +22,9 @@ struct LogSource {
   std::string database_url;
   std::string schema = "dreichor";
 };
+
+// Refuses a database URL holding a password (the process list would show it).
+Status CheckDatabaseUrl(const std::string& url);
 
 enum ExitCode : int {
   kOk = 0,

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/copy_commands.h"
 #include "cli/deploy_history.h"
+#include "cli/failover.h"
 #include "config/env_config.h"
 
 namespace {
@@ -103,6 +104,19 @@ int main(int argc, char** argv) {
                                                       metrics_env, std::cout, std::cerr);
   });
   AddShipAndRestore(audit, &code);
+  std::string failover_note;
+  LogSource failover_source;
+  auto* failover = audit->add_subcommand(
+      "failover", "Record a promoted standby as the PostgreSQL log's primary (the next epoch)");
+  failover
+      ->add_option("--database-url", failover_source.database_url,
+                   "The promoted server, as the migration role: postgres://user@host/db (the "
+                   "password from PGPASSWORD or ~/.pgpass)")
+      ->required();
+  failover->add_option("--schema", failover_source.schema, "The log's schema (default dreichor)");
+  failover->add_option("--note", failover_note, "Why, and who decided (recorded)")->required();
+  failover->callback(
+      [&] { code = AuditFailover(failover_source, failover_note, std::cout, std::cerr); });
 
   uint64_t count = 20;
   auto* tail = audit->add_subcommand("tail", "Print the last records");

@@ -83,6 +83,16 @@ const std::vector<VarSpec>& RuntimeSchema() {
        .example = "dreichor",
        .min_length = 1,
        .required = {"DREICHOR_AUDIT_BACKEND", "postgres"}},
+      {.name = "DREICHOR_DATABASE_EPOCH",
+       .type = VarType::kInteger,
+       .meaning = "The epoch of the PostgreSQL log the runtime may write: 1, then one more after "
+                  "each failover (dreichor audit failover; infra/db/REPLICATION.md). A server at "
+                  "any other epoch is refused, so a runtime pointed at an old primary never "
+                  "writes to it.",
+       .example = "1",
+       .min = 1,
+       .max = INT32_MAX,
+       .required = {"DREICHOR_AUDIT_BACKEND", "postgres"}},
       {.name = "DREICHOR_SNAPSHOT_DIR",
        .type = VarType::kPath,
        .meaning = "Directory of snapshots (the snapshots volume).",

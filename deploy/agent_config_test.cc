@@ -244,7 +244,8 @@ TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {
               {"DREICHOR_AUDIT_SEGMENT_BYTES", ""},
               {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", ""},
               {"DREICHOR_DATABASE_URL", "postgres://rt:hunter2secret@10.0.0.1/dreichor_prod"},
-              {"DREICHOR_DATABASE_SCHEMA", "dreichor"}});
+              {"DREICHOR_DATABASE_SCHEMA", "dreichor"},
+              {"DREICHOR_DATABASE_EPOCH", "1"}});
   ASSERT_FALSE(env.ok());
   EXPECT_NE(env.status().message().find("names database 'dreichor_prod', not 'dreichor_dev'"),
             std::string::npos)
@@ -264,7 +265,8 @@ TEST_F(RuntimeEnvTest, TheRuntimeNeverConnectsAsTheMigrationRole) {
                    {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", ""},
                    {"DREICHOR_DATABASE_URL",
                     "postgres://dreichor_dev_migrator:hunter2secret@10.0.0.1/dreichor_dev"},
-                   {"DREICHOR_DATABASE_SCHEMA", "dreichor"}});
+                   {"DREICHOR_DATABASE_SCHEMA", "dreichor"},
+                   {"DREICHOR_DATABASE_EPOCH", "1"}});
   ASSERT_FALSE(env.ok());
   EXPECT_NE(env.status().message().find("names user 'dreichor_dev_migrator'"), std::string::npos)
       << env.status().message();
@@ -274,7 +276,8 @@ TEST_F(RuntimeEnvTest, TheRuntimeNeverConnectsAsTheMigrationRole) {
               {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", ""},
               {"DREICHOR_DATABASE_URL",
                "postgres://dreichor_dev_runtime:hunter2secret@10.0.0.1/dreichor_dev"},
-              {"DREICHOR_DATABASE_SCHEMA", "dreichor"}});
+              {"DREICHOR_DATABASE_SCHEMA", "dreichor"},
+              {"DREICHOR_DATABASE_EPOCH", "1"}});
   EXPECT_TRUE(env.ok()) << env.status().message();
 }
 

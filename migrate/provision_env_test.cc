@@ -210,7 +210,13 @@ TEST_F(ProvisionEnvTest, ANewMigrationAppliesAsTheMigrationRoleWhileTheRuntimeAp
 
   TempDir dir;
   fs::copy(kMigrations, dir.path(), fs::copy_options::recursive);
-  std::ofstream(dir.Sub("0002_expand_audit_by_time.sql"))
+  // The version after the repository's last migration.
+  size_t existing = 0;
+  for (const auto& e : fs::directory_iterator(kMigrations))
+    existing += e.path().extension() == ".sql";
+  char name[64];
+  std::snprintf(name, sizeof(name), "%04zu_expand_audit_by_time.sql", existing + 1);
+  std::ofstream(dir.Sub(name))
       << "CREATE INDEX audit_events_by_time ON audit_events (timestamp_ns);\n"
          "CREATE TABLE audit_notes (sequence bigint PRIMARY KEY, note text NOT NULL);\n";
   ASSERT_TRUE(testing::MigrateTestEnvironment(dev_, dir.path(), {"dreichor"}).ok());

@@ -15,6 +15,7 @@ struct RequiredMigration {
 
 inline constexpr RequiredMigration kRequiredMigrations[] = {
     {1, "audit_events"},
+    {2, "audit_log_epochs"},
 };
 
 }  // namespace dreichor::service

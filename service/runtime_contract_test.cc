@@ -550,6 +550,7 @@ config::EnvMap PostgresEnv(config::EnvMap env, const std::string& url) {
   env["DREICHOR_AUDIT_BACKEND"] = "postgres";
   env["DREICHOR_DATABASE_URL"] = url;
   env["DREICHOR_DATABASE_SCHEMA"] = "dreichor";
+  env["DREICHOR_DATABASE_EPOCH"] = "1";
   return env;
 }
 

@@ -74,6 +74,7 @@ Result<PhaseReport> RuntimeService::Persistence() {
   if (config_.String("DREICHOR_AUDIT_BACKEND") == "postgres") {
     audit::PostgresLogOptions options;
     options.schema = config_.String("DREICHOR_DATABASE_SCHEMA");
+    options.expected_epoch = static_cast<uint32_t>(config_.Integer("DREICHOR_DATABASE_EPOCH"));
     auto connected = audit::PostgresLog::Connect(config_.String("DREICHOR_DATABASE_URL"), options);
     if (!connected.ok()) return Status::IoError("audit log: " + connected.status().message());
     postgres_ = connected.value().get();
@@ -123,6 +124,7 @@ Result<PhaseReport> RuntimeService::Schema() {
     return Status::IoError("audit tables of " + schema + ": " + loaded.message());
   }
   return PhaseReport{{{"schema", schema},
+                      {"epoch", postgres_->epoch()},
                       {"required_migrations", std::size(kRequiredMigrations)},
                       {"last_sequence", log_store_->last_sequence()}},
                      ""};

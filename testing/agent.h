@@ -33,7 +33,7 @@ inline std::string RuntimeEnvText(const TestRuntimeEnv& e) {
         "\nDREICHOR_AUDIT_SEGMENT_BYTES=67108864\nDREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND=8388608\n";
   } else {
     text += "DREICHOR_AUDIT_BACKEND=postgres\nDREICHOR_DATABASE_URL=" + e.database_url +
-            "\nDREICHOR_DATABASE_SCHEMA=dreichor\n";
+            "\nDREICHOR_DATABASE_SCHEMA=dreichor\nDREICHOR_DATABASE_EPOCH=1\n";
   }
   return text + "DREICHOR_SNAPSHOT_DIR=" + kContainerSnapshotDir +
          "\nDREICHOR_SNAPSHOT_EVERY=" + std::to_string(e.snapshot_every) +
