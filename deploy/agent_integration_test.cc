@@ -13,8 +13,8 @@
 #include <regex>
 #include <sstream>
 
-#include "deploy/curl_http.h"
 #include "deploy/engine/docker_engine.h"
+#include "http/curl_client.h"
 #include "testing/access_tokens.h"
 #include "testing/agent.h"
 #include "testing/container_host.h"
@@ -488,14 +488,14 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
       SCOPED_TRACE("through dev's engine gate, prod's containers and the host are out of reach");
       const auto through_dev_gate = [&](const std::string& method, const std::string& path,
                                         const std::string& body = "") {
-        HttpCall call;
+        http::HttpCall call;
         call.method = method;
         call.url = "http://engine/v1.41" + path;
         call.body = body;
         call.unix_socket = dev.gate_socket;
-        auto reply = CurlPerform(call);
+        auto reply = http::CurlPerform(call);
         EXPECT_TRUE(reply.ok()) << reply.status().message();
-        return reply.ok() ? reply.value() : HttpReply{};
+        return reply.ok() ? reply.value() : http::HttpReply{};
       };
       struct stat socket_stat {};
       ASSERT_EQ(::stat(dev.gate_socket.c_str(), &socket_stat), 0);
@@ -516,7 +516,7 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
                {"POST", "/containers/create?name=dreichor-evil-dev", privileged.dump()},
                {"GET", "/networks/dreichor-prod", ""},
                {"GET", "/info", ""}}) {
-        const HttpReply r = through_dev_gate(method, path, body);
+        const http::HttpReply r = through_dev_gate(method, path, body);
         EXPECT_EQ(r.status, 403) << method << " " << path << ": " << r.body;
         EXPECT_NE(r.body.find("engine gate: "), std::string::npos) << r.body;
       }

@@ -28,12 +28,12 @@ void ExpectMessage(const Status& s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view script(reinterpret_cast<const char*>(data), size);
-  EngineTransport scripted = [&script](const HttpCall&) -> Result<HttpReply> {
+  EngineTransport scripted = [&script](const http::HttpCall&) -> Result<http::HttpReply> {
     if (script.empty()) return Status::IoError("engine went away");
     const size_t end = std::min(script.find('\0'), script.size());
     std::string_view answer = script.substr(0, end);
     script.remove_prefix(std::min(end + 1, script.size()));
-    HttpReply reply;
+    http::HttpReply reply;
     reply.status = 500;
     if (answer.size() >= 3 && std::isdigit(static_cast<unsigned char>(answer[0])) &&
         std::isdigit(static_cast<unsigned char>(answer[1])) &&

@@ -23,7 +23,7 @@
 #include <set>
 #include <thread>
 
-#include "deploy/curl_http.h"
+#include "http/curl_client.h"
 #include "monitoring/promql_names.h"
 #include "testing/agent.h"
 #include "testing/http_client.h"
@@ -260,10 +260,10 @@ class DashboardsTest : public ::testing::Test {
                         {"--web.listen-address=127.0.0.1:" + std::to_string(port),
                          "--collector.textfile.directory=" + dir_.Sub("textfiles")});
     // Its answer is chunked: read with libcurl.
-    deploy::HttpCall scrape;
+    http::HttpCall scrape;
     scrape.url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
     for (int i = 0; i < 200; ++i) {
-      auto r = deploy::CurlPerform(scrape);
+      auto r = http::CurlPerform(scrape);
       if (r.ok() && r.value().status == 200) return r.value().body;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

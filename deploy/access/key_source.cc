@@ -1,6 +1,6 @@
 #include "deploy/access/key_source.h"
 
-#include "deploy/curl_http.h"
+#include "http/curl_client.h"
 
 namespace dreichor::deploy {
 
@@ -31,11 +31,11 @@ class HttpsKeySource final : public KeySource {
  public:
   explicit HttpsKeySource(std::string url) : url_(std::move(url)) {}
   Result<std::string> Fetch() override {
-    HttpCall call;
+    http::HttpCall call;
     call.url = url_;
     call.timeout = std::chrono::milliseconds(5000);
     call.max_reply_bytes = kMaxJwksBytes;
-    auto reply = CurlPerform(call);
+    auto reply = http::CurlPerform(call);
     if (!reply.ok()) return reply.status();
     if (reply.value().status != 200) {
       return Status::IoError(url_ + ": HTTP " + std::to_string(reply.value().status));

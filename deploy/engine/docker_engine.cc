@@ -30,7 +30,7 @@ std::vector<json> JsonObjects(std::string_view stream) {
 }
 
 // The engine's error message from an error answer's body ({"message": ...}).
-std::string EngineMessage(const HttpReply& r) {
+std::string EngineMessage(const http::HttpReply& r) {
   const json j = json::parse(r.body, nullptr, false);
   if (j.is_object() && j.contains("message") && j["message"].is_string()) {
     return j["message"].get<std::string>();
@@ -38,7 +38,8 @@ std::string EngineMessage(const HttpReply& r) {
   return r.body.substr(0, 200);
 }
 
-Status Expect(const Result<HttpReply>& r, std::initializer_list<long> ok, const std::string& what) {
+Status Expect(const Result<http::HttpReply>& r, std::initializer_list<long> ok,
+              const std::string& what) {
   if (!r.ok()) return r.status();
   for (long s : ok) {
     if (r.value().status == s) return Status::Ok();
@@ -48,7 +49,7 @@ Status Expect(const Result<HttpReply>& r, std::initializer_list<long> ok, const 
 }
 
 // The body of a successful answer as a JSON document; an error naming `what` if it is not JSON.
-Result<json> ParseAnswer(const HttpReply& reply, const std::string& what) {
+Result<json> ParseAnswer(const http::HttpReply& reply, const std::string& what) {
   json j = json::parse(reply.body, nullptr, false);
   if (j.is_discarded()) return Status::IoError(what + ": the engine's answer is not JSON");
   return j;
@@ -148,7 +149,7 @@ Result<NetworkState> NetworkFromInspect(const json& j, const std::string& what) 
 }
 
 // The "Id" of a create answer ({"Id": "...", "Warnings": [...]}).
-Result<std::string> IdFromAnswer(const HttpReply& reply, const std::string& what) {
+Result<std::string> IdFromAnswer(const http::HttpReply& reply, const std::string& what) {
   auto j = ParseAnswer(reply, what);
   if (!j.ok()) return j.status();
   JsonProblems problems;
@@ -206,7 +207,7 @@ std::string PullStreamDigest(std::string_view stream) {
 }
 
 Result<std::unique_ptr<DockerEngine>> DockerEngine::Connect(const std::string& socket_path) {
-  return Connect(socket_path, CurlPerform);
+  return Connect(socket_path, http::CurlPerform);
 }
 
 Result<std::unique_ptr<DockerEngine>> DockerEngine::Connect(const std::string& socket_path,
@@ -245,18 +246,18 @@ Result<std::unique_ptr<DockerEngine>> DockerEngine::Connect(const std::string& s
   return engine;
 }
 
-Result<HttpReply> DockerEngine::CallUnversioned(const std::string& path) {
-  HttpCall call;
+Result<http::HttpReply> DockerEngine::CallUnversioned(const std::string& path) {
+  http::HttpCall call;
   call.url = "http://engine" + path;
   call.unix_socket = socket_;
   call.timeout = std::chrono::milliseconds(10'000);
   return transport_(call);
 }
 
-Result<HttpReply> DockerEngine::Call(const std::string& method, const std::string& path,
-                                     const std::string& body, std::chrono::milliseconds timeout,
-                                     size_t max_reply) {
-  HttpCall call;
+Result<http::HttpReply> DockerEngine::Call(const std::string& method, const std::string& path,
+                                           const std::string& body,
+                                           std::chrono::milliseconds timeout, size_t max_reply) {
+  http::HttpCall call;
   call.method = method;
   call.url = "http://engine/v" + api_version_ + path;
   call.unix_socket = socket_;
@@ -268,15 +269,16 @@ Result<HttpReply> DockerEngine::Call(const std::string& method, const std::strin
 
 Result<PulledImage> DockerEngine::Pull(const std::string& repository, const std::string& tag) {
   const std::string reference = repository + ":" + tag;
-  auto r =
-      Call("POST", "/images/create?fromImage=" + UrlEscape(repository) + "&tag=" + UrlEscape(tag),
-           "", kPullTimeout, kPullStreamBytes);
+  auto r = Call(
+      "POST",
+      "/images/create?fromImage=" + http::UrlEscape(repository) + "&tag=" + http::UrlEscape(tag),
+      "", kPullTimeout, kPullStreamBytes);
   if (Status s = Expect(r, {200}, "pull " + reference); !s.ok()) return s;
   if (std::string error = PullStreamError(r.value().body); !error.empty()) {
     return Status::IoError("pull " + reference + ": " + error);
   }
   const std::string what = "inspect image " + reference;
-  auto inspect = Call("GET", "/images/" + UrlEscape(reference) + "/json");
+  auto inspect = Call("GET", "/images/" + http::UrlEscape(reference) + "/json");
   if (Status s = Expect(inspect, {200}, what); !s.ok()) return s;
   auto image = ParseAnswer(inspect.value(), what);
   if (!image.ok()) return image.status();
@@ -300,7 +302,7 @@ Result<PulledImage> DockerEngine::Pull(const std::string& repository, const std:
 }
 
 Result<bool> DockerEngine::HasImage(const std::string& reference) {
-  auto r = Call("GET", "/images/" + UrlEscape(reference) + "/json");
+  auto r = Call("GET", "/images/" + http::UrlEscape(reference) + "/json");
   if (r.ok() && r.value().status == 404) return false;
   if (Status s = Expect(r, {200}, "inspect image " + reference); !s.ok()) return s;
   return true;
@@ -308,7 +310,7 @@ Result<bool> DockerEngine::HasImage(const std::string& reference) {
 
 Result<NetworkState> DockerEngine::EnsureNetwork(const NetworkSpec& spec) {
   const std::string what = "inspect network " + spec.name;
-  auto r = Call("GET", "/networks/" + UrlEscape(spec.name));
+  auto r = Call("GET", "/networks/" + http::UrlEscape(spec.name));
   if (r.ok() && r.value().status == 404) {
     const json body = {{"Name", spec.name},
                        {"CheckDuplicate", true},
@@ -319,7 +321,7 @@ Result<NetworkState> DockerEngine::EnsureNetwork(const NetworkSpec& spec) {
                        {"Options", {{"isolate", "true"}}}};
     auto created = Call("POST", "/networks/create", JsonText(body));
     if (Status s = Expect(created, {200, 201}, "create network " + spec.name); !s.ok()) return s;
-    r = Call("GET", "/networks/" + UrlEscape(spec.name));
+    r = Call("GET", "/networks/" + http::UrlEscape(spec.name));
   }
   if (Status s = Expect(r, {200}, what); !s.ok()) return s;
   auto j = ParseAnswer(r.value(), what);
@@ -330,7 +332,7 @@ Result<NetworkState> DockerEngine::EnsureNetwork(const NetworkSpec& spec) {
 Result<std::vector<ContainerState>> DockerEngine::List(const Labels& labels) {
   json filter = {{"label", json::array()}};
   for (const auto& [k, v] : labels) filter["label"].push_back(k + "=" + v);
-  auto r = Call("GET", "/containers/json?all=1&filters=" + UrlEscape(filter.dump()));
+  auto r = Call("GET", "/containers/json?all=1&filters=" + http::UrlEscape(filter.dump()));
   if (Status s = Expect(r, {200}, "list containers"); !s.ok()) return s;
   auto list = ParseAnswer(r.value(), "list containers");
   if (!list.ok()) return list.status();
@@ -352,7 +354,7 @@ Result<std::vector<ContainerState>> DockerEngine::List(const Labels& labels) {
 
 Result<std::optional<ContainerState>> DockerEngine::Inspect(const std::string& name_or_id) {
   const std::string what = "inspect " + name_or_id;
-  auto r = Call("GET", "/containers/" + UrlEscape(name_or_id) + "/json");
+  auto r = Call("GET", "/containers/" + http::UrlEscape(name_or_id) + "/json");
   if (r.ok() && r.value().status == 404) return std::optional<ContainerState>();
   if (Status s = Expect(r, {200}, what); !s.ok()) return s;
   auto j = ParseAnswer(r.value(), what);
@@ -393,45 +395,47 @@ Result<std::string> DockerEngine::Create(const ContainerSpec& spec) {
   }
   body["HostConfig"] = host;
   const std::string what = "create " + spec.name;
-  auto r = Call("POST", "/containers/create?name=" + UrlEscape(spec.name), JsonText(body));
+  auto r = Call("POST", "/containers/create?name=" + http::UrlEscape(spec.name), JsonText(body));
   if (Status s = Expect(r, {201}, what); !s.ok()) return s;
   return IdFromAnswer(r.value(), what);
 }
 
 Status DockerEngine::Start(const std::string& id) {
-  return Expect(Call("POST", "/containers/" + UrlEscape(id) + "/start"), {204, 304}, "start " + id);
+  return Expect(Call("POST", "/containers/" + http::UrlEscape(id) + "/start"), {204, 304},
+                "start " + id);
 }
 
 Status DockerEngine::Stop(const std::string& id, std::chrono::seconds timeout) {
   return Expect(
-      Call("POST", "/containers/" + UrlEscape(id) + "/stop?t=" + std::to_string(timeout.count()),
-           "", timeout + std::chrono::seconds(30)),
+      Call("POST",
+           "/containers/" + http::UrlEscape(id) + "/stop?t=" + std::to_string(timeout.count()), "",
+           timeout + std::chrono::seconds(30)),
       {204, 304}, "stop " + id);
 }
 
 Status DockerEngine::Remove(const std::string& id) {
-  return Expect(Call("DELETE", "/containers/" + UrlEscape(id) + "?force=1"), {200, 204, 404},
+  return Expect(Call("DELETE", "/containers/" + http::UrlEscape(id) + "?force=1"), {200, 204, 404},
                 "remove " + id);
 }
 
 Status DockerEngine::Rename(const std::string& id, const std::string& new_name) {
-  return Expect(
-      Call("POST", "/containers/" + UrlEscape(id) + "/rename?name=" + UrlEscape(new_name)),
-      {200, 204}, "rename " + id);
+  return Expect(Call("POST", "/containers/" + http::UrlEscape(id) +
+                                 "/rename?name=" + http::UrlEscape(new_name)),
+                {200, 204}, "rename " + id);
 }
 
 Result<ExecResult> DockerEngine::Exec(const std::string& id, const std::vector<std::string>& cmd,
                                       std::chrono::milliseconds timeout) {
   const json create = {{"Cmd", cmd}, {"AttachStdout", true}, {"AttachStderr", true}};
   const std::string what = "exec in " + id;
-  auto c = Call("POST", "/containers/" + UrlEscape(id) + "/exec", JsonText(create));
+  auto c = Call("POST", "/containers/" + http::UrlEscape(id) + "/exec", JsonText(create));
   if (Status s = Expect(c, {201}, what); !s.ok()) return s;
   auto exec_id = IdFromAnswer(c.value(), what);
   if (!exec_id.ok()) return exec_id.status();
-  auto run = Call("POST", "/exec/" + UrlEscape(exec_id.value()) + "/start",
+  auto run = Call("POST", "/exec/" + http::UrlEscape(exec_id.value()) + "/start",
                   json({{"Detach", false}, {"Tty", false}}).dump(), timeout, 1 << 20);
   if (Status s = Expect(run, {200}, "exec start in " + id); !s.ok()) return s;
-  auto info = Call("GET", "/exec/" + UrlEscape(exec_id.value()) + "/json");
+  auto info = Call("GET", "/exec/" + http::UrlEscape(exec_id.value()) + "/json");
   if (Status s = Expect(info, {200}, "exec inspect in " + id); !s.ok()) return s;
   auto j = ParseAnswer(info.value(), "exec inspect in " + id);
   if (!j.ok()) return j.status();
@@ -448,7 +452,7 @@ Result<ExecResult> DockerEngine::Exec(const std::string& id, const std::vector<s
 }
 
 Result<std::vector<std::string>> DockerEngine::Logs(const std::string& id, int lines) {
-  auto r = Call("GET", "/containers/" + UrlEscape(id) +
+  auto r = Call("GET", "/containers/" + http::UrlEscape(id) +
                            "/logs?stdout=1&stderr=1&tail=" + std::to_string(lines));
   if (Status s = Expect(r, {200}, "logs of " + id); !s.ok()) return s;
   std::vector<std::string> out = SplitLines(Demultiplex(r.value().body));

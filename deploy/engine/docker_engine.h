@@ -15,16 +15,17 @@
 #include <memory>
 #include <string>
 
-#include "deploy/curl_http.h"
 #include "deploy/engine/container_engine.h"
+#include "http/curl_client.h"
 
 namespace dreichor::deploy {
 
 inline constexpr int kMinApiMinor = 41;  // API 1.41 (Docker 20.10, Podman 3+)
 inline constexpr int kMaxApiMinor = 43;
 
-// Performs one HTTP exchange with the engine (CurlPerform over the socket, or a test's script).
-using EngineTransport = std::function<Result<HttpReply>(const HttpCall&)>;
+// Performs one HTTP exchange with the engine (http::CurlPerform over the socket, or a test's
+// script).
+using EngineTransport = std::function<Result<http::HttpReply>(const http::HttpCall&)>;
 
 class DockerEngine final : public ContainerEngine {
  public:
@@ -55,11 +56,11 @@ class DockerEngine final : public ContainerEngine {
   DockerEngine(std::string socket, EngineTransport transport)
       : socket_(std::move(socket)), transport_(std::move(transport)) {}
   // A versioned API call; `path` starts with '/'.
-  Result<HttpReply> Call(const std::string& method, const std::string& path,
-                         const std::string& body = "",
-                         std::chrono::milliseconds timeout = std::chrono::milliseconds(30'000),
-                         size_t max_reply = 4 << 20);
-  Result<HttpReply> CallUnversioned(const std::string& path);
+  Result<http::HttpReply> Call(
+      const std::string& method, const std::string& path, const std::string& body = "",
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(30'000),
+      size_t max_reply = 4 << 20);
+  Result<http::HttpReply> CallUnversioned(const std::string& path);
 
   const std::string socket_;
   const EngineTransport transport_;

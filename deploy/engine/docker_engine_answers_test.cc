@@ -24,14 +24,14 @@ class ScriptedTransport {
     Set("GET /version", 200, R"({"ApiVersion":"1.43","Version":"24.0.0"})");
   }
   void Set(const std::string& request, long status, std::string body) {
-    answers_[request] = HttpReply{status, std::move(body), {}};
+    answers_[request] = http::HttpReply{status, std::move(body), {}};
   }
-  Result<HttpReply> operator()(const HttpCall& call) const {
+  Result<http::HttpReply> operator()(const http::HttpCall& call) const {
     std::string path = call.url.substr(std::string("http://engine").size());
     if (path.rfind("/v1.", 0) == 0) path = path.substr(path.find('/', 1));
     path = Unescape(path.substr(0, path.find('?')));
     const auto it = answers_.find(call.method + " " + path);
-    if (it == answers_.end()) return HttpReply{404, R"({"message":"no such thing"})", {}};
+    if (it == answers_.end()) return http::HttpReply{404, R"({"message":"no such thing"})", {}};
     return it->second;
   }
 
@@ -49,12 +49,12 @@ class ScriptedTransport {
     return out;
   }
 
-  std::map<std::string, HttpReply> answers_;
+  std::map<std::string, http::HttpReply> answers_;
 };
 
 std::unique_ptr<DockerEngine> Connected(const ScriptedTransport& script) {
-  auto engine =
-      DockerEngine::Connect("/scripted.sock", [&script](const HttpCall& c) { return script(c); });
+  auto engine = DockerEngine::Connect("/scripted.sock",
+                                      [&script](const http::HttpCall& c) { return script(c); });
   EXPECT_TRUE(engine.ok()) << engine.status().ToString();
   return engine.ok() ? std::move(engine).value() : nullptr;
 }
@@ -173,19 +173,19 @@ TEST(DockerEngineAnswersTest, HostileAnswersToEveryOtherCallAreErrors) {
     ScriptedTransport script;
     script.Set("GET /version", 200, R"({"ApiVersion":1.43})");
     ExpectErrorMentioning(
-        DockerEngine::Connect("/s", [&](const HttpCall& c) { return script(c); }).status(),
+        DockerEngine::Connect("/s", [&](const http::HttpCall& c) { return script(c); }).status(),
         "ApiVersion: expected a string");
     script.Set("GET /version", 200, R"({"ApiVersion":"1.43abc"})");
     ExpectErrorMentioning(
-        DockerEngine::Connect("/s", [&](const HttpCall& c) { return script(c); }).status(),
+        DockerEngine::Connect("/s", [&](const http::HttpCall& c) { return script(c); }).status(),
         "speaks API '1.43abc'");
     script.Set("GET /version", 200, R"({"ApiVersion":"1.43","Components":{"Name":"x"}})");
     ExpectErrorMentioning(
-        DockerEngine::Connect("/s", [&](const HttpCall& c) { return script(c); }).status(),
+        DockerEngine::Connect("/s", [&](const http::HttpCall& c) { return script(c); }).status(),
         "Components: expected an array");
     script.Set("GET /version", 200, R"({"ApiVersion":"1.99999999999999999999999"})");
     ExpectErrorMentioning(
-        DockerEngine::Connect("/s", [&](const HttpCall& c) { return script(c); }).status(),
+        DockerEngine::Connect("/s", [&](const http::HttpCall& c) { return script(c); }).status(),
         "or newer is required");
   }
   {  // pull: the image inspection after the stream

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "deploy/curl_http.h"
+#include "http/curl_client.h"
 
 namespace dreichor::deploy {
 
@@ -30,7 +30,7 @@ class UpstreamFacts final : public EngineFacts {
   explicit UpstreamFacts(const std::string& socket) : socket_(socket) {}
 
   Result<std::optional<std::string>> ContainerEnv(const std::string& name_or_id) override {
-    auto j = Inspect("/containers/" + UrlEscape(name_or_id) + "/json");
+    auto j = Inspect("/containers/" + dreichor::http::UrlEscape(name_or_id) + "/json");
     if (!j.ok()) return j.status();
     if (!j.value()) return std::optional<std::string>();
     // The engine is not trusted to answer in shape: every step is checked, nothing may throw.
@@ -41,7 +41,7 @@ class UpstreamFacts final : public EngineFacts {
   }
 
   Result<std::optional<std::string>> ExecContainer(const std::string& exec_id) override {
-    auto j = Inspect("/exec/" + UrlEscape(exec_id) + "/json");
+    auto j = Inspect("/exec/" + dreichor::http::UrlEscape(exec_id) + "/json");
     if (!j.ok()) return j.status();
     if (!j.value()) return std::optional<std::string>();
     const json id = j.value()->value("ContainerID", json());
@@ -54,10 +54,10 @@ class UpstreamFacts final : public EngineFacts {
  private:
   // The engine's JSON answer to GET `path`; nullopt on 404.
   Result<std::optional<json>> Inspect(const std::string& path) {
-    HttpCall call;
+    dreichor::http::HttpCall call;
     call.url = "http://engine" + path;
     call.unix_socket = socket_;
-    auto reply = CurlPerform(call);
+    auto reply = dreichor::http::CurlPerform(call);
     if (!reply.ok()) return reply.status();
     if (reply.value().status == 404) return std::optional<json>();
     json j = json::parse(reply.value().body, nullptr, false);
@@ -234,14 +234,14 @@ void EngineGate::Serve(int fd) {
     return;
   }
   log_->Debug("request", {{"method", request->method}, {"target", request->target}});
-  HttpCall call;
+  dreichor::http::HttpCall call;
   call.method = request->method;
   call.url = "http://engine" + request->target;
   call.body = request->body;
   call.unix_socket = options_.engine_socket;
   call.timeout = options_.engine_timeout;
   call.max_reply_bytes = kMaxEngineAnswerBytes;
-  auto reply = CurlPerform(call);
+  auto reply = dreichor::http::CurlPerform(call);
   if (!reply.ok()) {
     log_->Warn("engine unreachable", {{"error", reply.status().message()}});
     SendAll(fd, Answer(502, ErrorBody("the engine did not answer: " + reply.status().message())),

@@ -13,10 +13,10 @@
 #include <iostream>
 
 #include "config/env_config.h"
-#include "deploy/curl_http.h"
 #include "deploy/exit_codes.h"
 #include "deploy/gate/gate_config.h"
 #include "deploy/gate/gate_server.h"
+#include "http/curl_client.h"
 
 namespace {
 
@@ -54,10 +54,10 @@ int Serve() {
                              {"socket_group", config.socket_group},
                              {"engine_socket", config.engine_socket},
                              {"base_dir", config.scope.base_dir}});
-  HttpCall ping_call;
+  dreichor::http::HttpCall ping_call;
   ping_call.url = "http://engine/_ping";
   ping_call.unix_socket = config.engine_socket;
-  auto ping = CurlPerform(ping_call);
+  auto ping = dreichor::http::CurlPerform(ping_call);
   if (!ping.ok() || ping.value().status != 200) {
     log.Error("container engine unavailable",
               {{"error", ping.ok() ? "HTTP " + std::to_string(ping.value().status)

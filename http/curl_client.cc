@@ -1,4 +1,4 @@
-#include "deploy/curl_http.h"
+#include "http/curl_client.h"
 
 #include <curl/curl.h>
 
@@ -6,7 +6,7 @@
 #include <memory>
 #include <mutex>
 
-namespace dreichor::deploy {
+namespace dreichor::http {
 
 namespace {
 
@@ -99,4 +99,4 @@ std::string UrlEscape(const std::string& s) {
   return out;
 }
 
-}  // namespace dreichor::deploy
+}  // namespace dreichor::http

@@ -11,7 +11,7 @@
 
 #include "util/status.h"
 
-namespace dreichor::deploy {
+namespace dreichor::http {
 
 struct HttpCall {
   std::string method = "GET";
@@ -33,4 +33,4 @@ Result<HttpReply> CurlPerform(const HttpCall& call);
 // `s` percent-encoded for a URL's path segment or query value (every byte but A-Z a-z 0-9 - . _ ~).
 std::string UrlEscape(const std::string& s);
 
-}  // namespace dreichor::deploy
+}  // namespace dreichor::http
