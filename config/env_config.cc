@@ -103,7 +103,11 @@ std::string CheckValue(const VarSpec& spec, const std::string& value, int64_t* n
       if (value.find('\0') != std::string::npos) return "contains a NUL byte";
       return "";
     case VarType::kUrl:
-      return ValidUrl(value) ? "" : "is not a URL of the form scheme://host/...";
+      if (spec.none_allowed && value == "none") return "";
+      return ValidUrl(value)     ? ""
+             : spec.none_allowed ? "is neither `none` nor a URL of the form "
+                                   "scheme://host/..."
+                                 : "is not a URL of the form scheme://host/...";
     case VarType::kHostPort:
       return ValidHostPort(value) ? ""
                                   : "is not host:port (IPv6 as [::1]:port; port 0-65535, where "
@@ -271,6 +275,8 @@ std::string RenderSchemaDocument(const std::vector<VarSpec>& schema, const Schem
       }
     } else if (s.type == VarType::kDuration) {
       type += " (ms, s, m, h)";
+    } else if (s.none_allowed) {
+      type += " or `none`";
     }
     std::string required =
         s.optional ? "no"

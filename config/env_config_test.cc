@@ -173,4 +173,19 @@ TEST(EnvFileTest, ProcessEnvironmentKeepsOnlyPrefixedEntries) {
 }
 
 }  // namespace
+TEST(EnvConfigTest, AUrlThatMayBeNoneAcceptsExactlyNoneOrAUrl) {
+  std::vector<VarSpec> schema = {{.name = "DREICHOR_X",
+                                  .type = VarType::kUrl,
+                                  .meaning = "x",
+                                  .example = "none",
+                                  .none_allowed = true}};
+  EXPECT_TRUE(Validate(schema, {{"DREICHOR_X", "none"}}).ok());
+  EXPECT_TRUE(Validate(schema, {{"DREICHOR_X", "http://127.0.0.1:4318/v1/traces"}}).ok());
+  const Validation v = Validate(schema, {{"DREICHOR_X", "None"}});
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.problems[0].problem, "is neither `none` nor a URL of the form scheme://host/...");
+  schema[0].none_allowed = false;
+  EXPECT_FALSE(Validate(schema, {{"DREICHOR_X", "none"}}).ok());
+}
+
 }  // namespace dreichor::config

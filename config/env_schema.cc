@@ -93,6 +93,12 @@ const std::vector<VarSpec>& RuntimeSchema() {
        .min = 1,
        .max = INT32_MAX,
        .required = {"DREICHOR_AUDIT_BACKEND", "postgres"}},
+      {.name = "DREICHOR_OTLP_TRACES_URL",
+       .type = VarType::kUrl,
+       .meaning = "Where the runtime sends its request spans: an OpenTelemetry collector's "
+                  "OTLP/HTTP traces endpoint (infra/monitoring/otel/collector.yaml), or `none`.",
+       .example = "http://127.0.0.1:4318/v1/traces",
+       .none_allowed = true},
       {.name = "DREICHOR_SNAPSHOT_DIR",
        .type = VarType::kPath,
        .meaning = "Directory of snapshots (the snapshots volume).",

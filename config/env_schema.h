@@ -35,6 +35,8 @@ struct VarSpec {
   int64_t max = INT64_MAX;
   size_t min_length = 0;  // kString: e.g. a token's minimum length
   Requirement required{};
+  // kUrl: the value `none` is accepted too (a feature turned off, said explicitly).
+  bool none_allowed = false;
   // Never required. Only for an instruction an operator gives once after deciding something
   // (e.g. acknowledging a loss), whose absence means "not given", never a default value.
   bool optional = false;

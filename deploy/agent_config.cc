@@ -127,6 +127,12 @@ const std::vector<VarSpec>& AgentSchema() {
                   "(<team domain>/cdn-cgi/access/certs), or file:/path to a JWKS file.",
        .example = "https://example.cloudflareaccess.com/cdn-cgi/access/certs",
        .min_length = 1},
+      {.name = "DREICHOR_AGENT_OTLP_TRACES_URL",
+       .type = VarType::kUrl,
+       .meaning = "Where the agent sends its request spans: an OpenTelemetry collector's "
+                  "OTLP/HTTP traces endpoint (infra/monitoring/otel/collector.yaml), or `none`.",
+       .example = "http://127.0.0.1:4318/v1/traces",
+       .none_allowed = true},
       {.name = "DREICHOR_AGENT_LOG_LEVEL",
        .type = VarType::kEnum,
        .meaning = "Least severe log level written.",
@@ -302,6 +308,8 @@ Result<AgentConfig> LoadAgentConfig(const config::EnvMap& env) {
     a.access_allowed = SplitList(c.String("DREICHOR_AGENT_ACCESS_ALLOWED"));
     a.access_keys = c.String("DREICHOR_AGENT_ACCESS_KEYS");
     a.log_level = c.String("DREICHOR_AGENT_LOG_LEVEL");
+    a.otlp_traces_url = c.String("DREICHOR_AGENT_OTLP_TRACES_URL");
+    if (a.otlp_traces_url == "none") a.otlp_traces_url.clear();
     CheckCoherence(a, &problems);
     if (problems.empty()) return a;
   }
@@ -329,6 +337,7 @@ std::string DescribeConfig(const AgentConfig& c) {
   j["access_audience"] = c.access_audience;
   j["access_allowed"] = c.access_allowed;
   j["access_keys"] = c.access_keys;
+  j["otlp_traces_url"] = c.otlp_traces_url.empty() ? "none" : c.otlp_traces_url;
   return j.dump();
 }
 

@@ -43,6 +43,7 @@ struct AgentConfig {
   std::vector<std::string> access_allowed;  // e-mail addresses or service-token common names
   std::string access_keys;                  // https://.../cdn-cgi/access/certs or file:/path
   std::string log_level;
+  std::string otlp_traces_url;  // empty: no trace export
 
   // Derived paths, all under base_dir.
   std::string container_name() const { return "dreichor-runtime-" + env; }

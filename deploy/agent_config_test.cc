@@ -33,7 +33,8 @@ config::EnvMap DevEnv() {
       {"DREICHOR_AGENT_ACCESS_AUDIENCE", "aud-dev-0123456789"},
       {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com, deploy-bot.access"},
       {"DREICHOR_AGENT_ACCESS_KEYS", "https://example.cloudflareaccess.com/cdn-cgi/access/certs"},
-      {"DREICHOR_AGENT_LOG_LEVEL", "info"}};
+      {"DREICHOR_AGENT_LOG_LEVEL", "info"},
+      {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"}};
 }
 
 std::string Problems(const config::EnvMap& env) {
@@ -62,7 +63,7 @@ TEST(AgentConfigTest, ValidDevConfigurationDerivesPathsAndNames) {
 
 TEST(AgentConfigTest, EveryMissingVariableIsReportedAtOnce) {
   const std::string p = Problems({});
-  EXPECT_NE(p.find("21 configuration problem(s)"), std::string::npos) << p;
+  EXPECT_NE(p.find("22 configuration problem(s)"), std::string::npos) << p;
   EXPECT_NE(p.find("DREICHOR_AGENT_RUNTIME_MEMORY_MIB"), std::string::npos) << "no default";
   EXPECT_NE(p.find("DREICHOR_AGENT_ACCESS_AUDIENCE"), std::string::npos);
   EXPECT_NE(p.find("DREICHOR_AGENT_ENGINE_SOCKET"), std::string::npos);
@@ -212,7 +213,8 @@ class RuntimeEnvTest : public ::testing::Test {
         {"DREICHOR_SHUTDOWN_DEADLINE", "10s"},
         {"DREICHOR_MAX_BODY_BYTES", "65536"},
         {"DREICHOR_MAX_CONNECTIONS", "64"},
-        {"DREICHOR_LOG_LEVEL", "info"}};
+        {"DREICHOR_LOG_LEVEL", "info"},
+        {"DREICHOR_OTLP_TRACES_URL", "none"}};
     for (const auto& [k, v] : changes) {
       if (v.empty())
         vars.erase(k);
@@ -232,7 +234,7 @@ TEST_F(RuntimeEnvTest, ValidFileGivesTheContainerPortAndVariables) {
   auto env = Load({});
   ASSERT_TRUE(env.ok()) << env.status().message();
   EXPECT_EQ(env.value().container_port, 8080);
-  EXPECT_EQ(env.value().variables.size(), 14u);
+  EXPECT_EQ(env.value().variables.size(), 15u);
 }
 
 TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {

@@ -41,6 +41,8 @@ class AgentHandler final : public http::Handler {
   void Handle(http::Request&& request, http::Respond respond) override;
   // Waits for running actions to finish; later requests are answered 503.
   void Drain();
+  // The registry behind GET /metrics.
+  http::MetricsRegistry* metrics_registry() { return metrics_.registry(); }
 
  private:
   // The identity a request's Access token proves; nullopt (with the refusal answered and logged)

@@ -164,6 +164,7 @@ class AgentIntegrationTest : public ::testing::Test {
         {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com,deploy-bot.access"},
         {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + jwks_},
         {"DREICHOR_AGENT_LOG_LEVEL", "info"},
+        {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"},
         {"PATH", "/usr/bin:/bin"}};
     agent->process = std::make_unique<testing::RuntimeProcess>(
         kAgentBinary, vars, host_->dir() + "/agent-" + env + ".log");

@@ -36,6 +36,8 @@ class AgentMetrics {
   void OnBusy(const std::string& action);
   void OnAccessRefused(int http_status);
   std::string Render() const { return registry_.Render(); }
+  // For others' series on the same /metrics (the trace exporter's).
+  http::MetricsRegistry* registry() { return &registry_; }
 
  private:
   http::Counter* Action(const std::string& action, const std::string& outcome);

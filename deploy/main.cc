@@ -20,6 +20,7 @@
 #include "deploy/engine/observed_engine.h"
 #include "deploy/exit_codes.h"
 #include "deploy/history.h"
+#include "http/otlp_trace_exporter.h"
 #include "http/server.h"
 #include "http/traced_handler.h"
 
@@ -79,7 +80,15 @@ int Serve() {
     return kExitHistory;
   }
   AgentHandler handler(config.env, &deployer, &verifier, clock, &log, &observed_engine);
-  http::TracedHandler traced(&handler, RandomSource::System());
+  std::unique_ptr<http::OtlpTraceExporter> exporter;
+  if (!config.otlp_traces_url.empty()) {
+    http::OtlpExporterOptions options;
+    options.url = config.otlp_traces_url;
+    options.service_name = "dreichor-deploy-agent";
+    options.env = config.env;
+    exporter = std::make_unique<http::OtlpTraceExporter>(options, handler.metrics_registry());
+  }
+  http::TracedHandler traced(&handler, RandomSource::System(), exporter.get());
   http::ServerOptions options;
   options.address = config.listen.host;
   options.port = config.listen.port;

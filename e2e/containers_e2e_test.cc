@@ -294,7 +294,8 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
        {"DREICHOR_AGENT_ACCESS_AUDIENCE", kAudience},
        {"DREICHOR_AGENT_ACCESS_ALLOWED", "operator@example.com"},
        {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + host_->dir() + "/jwks.json"},
-       {"DREICHOR_AGENT_LOG_LEVEL", "info"}},
+       {"DREICHOR_AGENT_LOG_LEVEL", "info"},
+       {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"}},
       host_->dir() + "/agent.log");
   const uint16_t agent_port = testing::WaitForAgentPort(agent);
   ASSERT_NE(agent_port, 0) << "the agent did not start";

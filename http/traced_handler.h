@@ -10,7 +10,13 @@
 //   Server::Start(options, &traced);
 #pragma once
 
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "http/server.h"
+#include "util/clock.h"
 #include "util/random.h"
 #include "util/trace_context.h"
 
@@ -18,14 +24,42 @@ namespace dreichor::http {
 
 inline constexpr char kTraceparentHeader[] = "traceparent";
 
+// A request's server span, once its answer is built.
+struct FinishedSpan {
+  TraceContext context;
+  std::optional<std::array<uint8_t, 8>> parent_span_id;  // the caller's span, when continued
+  std::string name;  // "POST /v1/orders", numbers in the path as {n}: "GET /v1/orders/{n}"
+  std::string method;
+  std::string path;  // without the query
+  int status_code = 0;
+  int64_t start_unix_ns = 0;
+  int64_t end_unix_ns = 0;
+};
+
+// Receives finished spans (http/otlp_trace_exporter.h). Export is called on I/O threads: it must
+// be quick and thread-safe.
+class SpanSink {
+ public:
+  virtual ~SpanSink() = default;
+  virtual void Export(FinishedSpan span) = 0;
+};
+
+// "GET /v1/markets/12/depth?levels=5" -> "GET /v1/markets/{n}/depth": a span name of few values.
+std::string SpanName(std::string_view method, std::string_view target);
+
 class TracedHandler final : public Handler {
  public:
-  TracedHandler(Handler* inner, RandomSource* random) : inner_(inner), random_(random) {}
+  // With `sink`, every request's span is handed to it when the answer is built, timed by `clock`.
+  TracedHandler(Handler* inner, RandomSource* random, SpanSink* sink = nullptr,
+                Clock* clock = Clock::Real())
+      : inner_(inner), random_(random), sink_(sink), clock_(clock) {}
   void Handle(Request&& request, Respond respond) override;
 
  private:
   Handler* const inner_;
   RandomSource* const random_;
+  SpanSink* const sink_;
+  Clock* const clock_;
 };
 
 // The trace a request handed on by TracedHandler belongs to (its `traceparent`), if any.

@@ -243,7 +243,8 @@ class DashboardsTest : public ::testing::Test {
          {"DREICHOR_AGENT_ACCESS_AUDIENCE", "dashboards-test-audience"},
          {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com"},
          {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + dir_.Sub("no-jwks.json")},
-         {"DREICHOR_AGENT_LOG_LEVEL", "info"}},
+         {"DREICHOR_AGENT_LOG_LEVEL", "info"},
+         {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"}},
         dir_.Sub("agent.log"));
     const uint16_t port = testing::WaitForAgentPort(agent);
     EXPECT_NE(port, 0) << agent.Text();

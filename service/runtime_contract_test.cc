@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "audit/file_log.h"
+#include "http/reply.h"
+#include "http/server.h"
 #include "service/exit_codes.h"
 #include "service/required_schema.h"
 #include "snapshot/snapshot_store.h"
@@ -701,6 +703,63 @@ TEST_F(RuntimeContractTest, AnswersCarryTheTraceAndLogLinesNameTheComponentAndEn
     EXPECT_EQ(line.value("component", ""), "runtime") << line.dump();
     EXPECT_EQ(line.value("env", ""), "dev") << line.dump();
   }
+}
+
+// With a collector configured, each request's span reaches it over OTLP/HTTP: the caller's trace,
+// the caller's span as the parent, the span the answer names.
+TEST_F(RuntimeContractTest, RequestSpansReachTheConfiguredCollector) {
+  struct Collector final : http::Handler {
+    void Handle(http::Request&& request, http::Respond respond) override {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        bodies.push_back(request.body());
+      }
+      respond(http::JsonReply(200, nlohmann::ordered_json::object()));
+    }
+    std::vector<json> Spans() {
+      std::lock_guard<std::mutex> lock(mu);
+      std::vector<json> out;
+      for (const std::string& b : bodies) {
+        const json body = json::parse(b);
+        for (const json& s : body["resourceSpans"][0]["scopeSpans"][0]["spans"]) out.push_back(s);
+      }
+      return out;
+    }
+    std::mutex mu;
+    std::vector<std::string> bodies;
+  } collector;
+  http::ServerOptions options;
+  options.address = "127.0.0.1";
+  auto server = http::Server::Start(options, &collector);
+  ASSERT_TRUE(server.ok());
+  config::EnvMap env = Env();
+  env["DREICHOR_OTLP_TRACES_URL"] =
+      "http://127.0.0.1:" + std::to_string(server.value()->port()) + "/v1/traces";
+  auto p = Start(env);
+  const uint16_t port = p->WaitForPort(kPatience);
+  ASSERT_TRUE(p->WaitForLine(RuntimeProcess::Phase("ready", "ok"), kPatience)) << p->Text();
+  testing::TestHttpClient c("127.0.0.1", port);
+  const testing::TestResponse r =
+      c.Send("GET", "/v1/markets", "",
+             {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+  ASSERT_EQ(r.status, 200);
+  const std::string span_id = r.headers.at("traceparent").substr(36, 16);
+  json found;
+  for (int i = 0; i < 500 && found.is_null(); ++i) {
+    for (const json& s : collector.Spans()) {
+      if (s["spanId"] == span_id) found = s;
+    }
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_FALSE(found.is_null()) << "the span never reached the collector";
+  EXPECT_EQ(found["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(found["parentSpanId"], "00f067aa0ba902b7");
+  EXPECT_EQ(found["name"], "GET /v1/markets");
+  const std::string metrics = c.Get("/metrics").body;
+  EXPECT_NE(metrics.find("dreichor_trace_spans_exported_total"), std::string::npos);
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(kPatience), kExitOk);
+  server.value()->Stop();
 }
 
 TEST_F(RuntimeContractTest, HealthcheckSubcommandFollowsReadiness) {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "http/otlp_trace_exporter.h"
 #include "http/traced_handler.h"
 #include "migrate/journal.h"
 #include "service/exit_codes.h"
@@ -60,7 +61,16 @@ Status RuntimeService::Bind() {
   options.max_connections = static_cast<size_t>(config_.Integer("DREICHOR_MAX_CONNECTIONS"));
   options.threads = kHttpThreads;
   options.reads_wait_for_earlier_requests = true;
-  traced_ = std::make_unique<http::TracedHandler>(handler_.get(), RandomSource::System());
+  const std::string traces = config_.String("DREICHOR_OTLP_TRACES_URL");
+  if (traces != "none") {
+    http::OtlpExporterOptions exporter;
+    exporter.url = traces;
+    exporter.service_name = "dreichor-runtime";
+    exporter.env = config_.String("DREICHOR_ENV");
+    exporter_ = std::make_unique<http::OtlpTraceExporter>(exporter, &registry_);
+  }
+  traced_ = std::make_unique<http::TracedHandler>(handler_.get(), RandomSource::System(),
+                                                  exporter_.get());
   auto server = http::Server::Start(options, traced_.get());
   if (!server.ok()) return server.status();
   server_ = std::move(server).value();

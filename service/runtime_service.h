@@ -16,6 +16,7 @@
 #include "config/env_config.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "http/traced_handler.h"
 #include "runtime/audit_scrubber.h"
 #include "runtime/health.h"
 #include "runtime/replay.h"
@@ -63,7 +64,8 @@ class RuntimeService {
 
   http::MetricsRegistry registry_;
   std::unique_ptr<api::ApiHandler> handler_;
-  std::unique_ptr<http::Handler> traced_;  // handler_ behind W3C trace context
+  std::unique_ptr<http::SpanSink> exporter_;  // DREICHOR_OTLP_TRACES_URL; null: none
+  std::unique_ptr<http::Handler> traced_;     // handler_ behind W3C trace context
   std::unique_ptr<http::Server> server_;
   std::string address_;
   std::unique_ptr<audit::AuditLog> log_store_;

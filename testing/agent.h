@@ -40,7 +40,7 @@ inline std::string RuntimeEnvText(const TestRuntimeEnv& e) {
          "\nDREICHOR_SNAPSHOT_RETAIN=" + std::to_string(e.snapshot_retain) +
          "\nDREICHOR_ADMIN_TOKEN=" + e.admin_token +
          "\nDREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
-         "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\n";
+         "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\nDREICHOR_OTLP_TRACES_URL=none\n";
 }
 
 // The port from the agent's "ready" log line, or 0 if it did not log one within 20 s.

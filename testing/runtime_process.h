@@ -153,7 +153,8 @@ inline config::EnvMap LocalRuntimeEnv(const std::string& env, const std::string&
           {"DREICHOR_SHUTDOWN_DEADLINE", "20s"},
           {"DREICHOR_MAX_BODY_BYTES", "65536"},
           {"DREICHOR_MAX_CONNECTIONS", "64"},
-          {"DREICHOR_LOG_LEVEL", "info"}};
+          {"DREICHOR_LOG_LEVEL", "info"},
+          {"DREICHOR_OTLP_TRACES_URL", "none"}};
 }
 
 }  // namespace dreichor::testing
