@@ -1,5 +1,6 @@
 #include "cli/copy_commands.h"
 
+#include <optional>
 #include <thread>
 
 #include "audit/log_copy.h"
@@ -24,10 +25,10 @@ int AuditShip(const ShipCommand& c, std::ostream& out, std::ostream& err) {
   }
   Clock* clock = Clock::Real();
   ShipOutcome outcome;
-  auto last_full_check = std::chrono::steady_clock::time_point::min();
+  std::optional<std::chrono::steady_clock::time_point> last_full_check;  // none yet
   for (;;) {
     const auto now = std::chrono::steady_clock::now();
-    const bool verify = c.once || now - last_full_check >= c.verify_every;
+    const bool verify = c.once || !last_full_check || now - *last_full_check >= c.verify_every;
     auto pass =
         audit::ShipOnce(Env::Default(), audit::ShipOptions{c.audit_dir, c.copy_dir, verify}, clock);
     outcome.ok = pass.ok();

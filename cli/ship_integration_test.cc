@@ -114,7 +114,9 @@ TEST_F(ShipIntegrationTest, ARuntimeLostWithItsDiskIsRestoredFromTheCopy) {
   fs::create_directories(dir_.Sub("snapshots"));
 
   std::string restored;
-  ASSERT_EQ(Cli("audit restore --from " + copy() + " --to " + audit(), &restored), 0) << restored;
+  ASSERT_EQ(Cli("audit restore --from " + copy() + " --to " + audit(), &restored), 0)
+      << restored << "\nthe shipper's last run:\n"
+      << shipper->Text();
   EXPECT_NE(restored.find("records 1.." + std::to_string(acknowledged) + ","), std::string::npos)
       << "every acknowledged command is in the copy: " << restored;
   std::string verified;

@@ -142,30 +142,14 @@ class AgentIntegrationTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_TRUE(fs::exists(agent->gate_socket)) << "the " << env << " engine gate did not start";
-    const config::EnvMap vars = {
-        {"DREICHOR_AGENT_ENV", env},
-        {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
-        {"DREICHOR_AGENT_ENGINE_SOCKET", agent->gate_socket},
-        {"DREICHOR_AGENT_IMAGE_REPOSITORY", repository_},
-        {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
-        {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", "none"},
-        {"DREICHOR_AGENT_BASE_DIR", agent->base},
-        {"DREICHOR_AGENT_RUNTIME_ENV_FILE", agent->base + "/runtime.env"},
-        {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:" + std::to_string(agent->runtime_port)},
-        {"DREICHOR_AGENT_RUNTIME_SUBNET", env == "dev" ? kDevSubnet : kProdSubnet},
-        {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "384"},
-        {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "1500"},
-        {"DREICHOR_AGENT_RUNTIME_PIDS", "200"},
-        {"DREICHOR_AGENT_READINESS_DEADLINE", "8s"},
-        {"DREICHOR_AGENT_STOP_TIMEOUT", "15s"},
-        {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "60s"},
-        {"DREICHOR_AGENT_ACCESS_TEAM_DOMAIN", kIssuer},
-        {"DREICHOR_AGENT_ACCESS_AUDIENCE", audience},
-        {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com,deploy-bot.access"},
-        {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + jwks_},
-        {"DREICHOR_AGENT_LOG_LEVEL", "info"},
-        {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"},
-        {"PATH", "/usr/bin:/bin"}};
+    config::EnvMap vars =
+        testing::LocalAgentEnv(env, agent->base, agent->gate_socket, jwks_, audience);
+    vars["DREICHOR_AGENT_IMAGE_REPOSITORY"] = repository_;
+    vars["DREICHOR_AGENT_RUNTIME_PUBLISH"] = "127.0.0.1:" + std::to_string(agent->runtime_port);
+    vars["DREICHOR_AGENT_RUNTIME_SUBNET"] = env == "dev" ? kDevSubnet : kProdSubnet;
+    vars["DREICHOR_AGENT_ACCESS_TEAM_DOMAIN"] = kIssuer;
+    vars["DREICHOR_AGENT_ACCESS_ALLOWED"] = "alice@example.com,deploy-bot.access";
+    vars["PATH"] = "/usr/bin:/bin";
     agent->process = std::make_unique<testing::RuntimeProcess>(
         kAgentBinary, vars, host_->dir() + "/agent-" + env + ".log");
     agent->port = testing::WaitForAgentPort(*agent->process);

@@ -272,31 +272,21 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(fs::exists(gate_socket)) << "the engine gate did not start";
-  testing::RuntimeProcess agent(
-      kAgentBinary,
-      {{"DREICHOR_AGENT_ENV", "dev"},
-       {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
-       {"DREICHOR_AGENT_ENGINE_SOCKET", gate_socket},
-       {"DREICHOR_AGENT_IMAGE_REPOSITORY", repository},
-       {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", migrations},
-       {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", base + "/migrations.env"},
-       {"DREICHOR_AGENT_BASE_DIR", base},
-       {"DREICHOR_AGENT_RUNTIME_ENV_FILE", base + "/runtime.env"},
-       {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:" + std::to_string(runtime_port)},
-       {"DREICHOR_AGENT_RUNTIME_SUBNET", kSubnet},
-       {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "512"},
-       {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "2000"},
-       {"DREICHOR_AGENT_RUNTIME_PIDS", "256"},
-       {"DREICHOR_AGENT_READINESS_DEADLINE", "60s"},
-       {"DREICHOR_AGENT_STOP_TIMEOUT", "20s"},
-       {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "60s"},
-       {"DREICHOR_AGENT_ACCESS_TEAM_DOMAIN", kIssuer},
-       {"DREICHOR_AGENT_ACCESS_AUDIENCE", kAudience},
-       {"DREICHOR_AGENT_ACCESS_ALLOWED", "operator@example.com"},
-       {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + host_->dir() + "/jwks.json"},
-       {"DREICHOR_AGENT_LOG_LEVEL", "info"},
-       {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"}},
-      host_->dir() + "/agent.log");
+  config::EnvMap agent_env =
+      testing::LocalAgentEnv("dev", base, gate_socket, host_->dir() + "/jwks.json", kAudience);
+  agent_env["DREICHOR_AGENT_IMAGE_REPOSITORY"] = repository;
+  agent_env["DREICHOR_AGENT_MIGRATIONS_REPOSITORY"] = migrations;
+  agent_env["DREICHOR_AGENT_MIGRATIONS_ENV_FILE"] = base + "/migrations.env";
+  agent_env["DREICHOR_AGENT_RUNTIME_PUBLISH"] = "127.0.0.1:" + std::to_string(runtime_port);
+  agent_env["DREICHOR_AGENT_RUNTIME_SUBNET"] = kSubnet;
+  agent_env["DREICHOR_AGENT_RUNTIME_MEMORY_MIB"] = "512";
+  agent_env["DREICHOR_AGENT_RUNTIME_CPU_MILLIS"] = "2000";
+  agent_env["DREICHOR_AGENT_RUNTIME_PIDS"] = "256";
+  agent_env["DREICHOR_AGENT_READINESS_DEADLINE"] = "60s";
+  agent_env["DREICHOR_AGENT_STOP_TIMEOUT"] = "20s";
+  agent_env["DREICHOR_AGENT_ACCESS_TEAM_DOMAIN"] = kIssuer;
+  agent_env["DREICHOR_AGENT_ACCESS_ALLOWED"] = "operator@example.com";
+  testing::RuntimeProcess agent(kAgentBinary, agent_env, host_->dir() + "/agent.log");
   const uint16_t agent_port = testing::WaitForAgentPort(agent);
   ASSERT_NE(agent_port, 0) << "the agent did not start";
 

@@ -41,7 +41,8 @@ struct OtlpExporterOptions {
 
 class OtlpTraceExporter final : public SpanSink {
  public:
-  // `metrics` may be null.
+  // `metrics` may be null; its series read this exporter, so it must not be rendered after the
+  // exporter is gone (stop the server first).
   OtlpTraceExporter(OtlpExporterOptions options, MetricsRegistry* metrics);
   // Sends what is still queued (one try), then stops.
   ~OtlpTraceExporter() override;

@@ -221,31 +221,10 @@ class DashboardsTest : public ::testing::Test {
     }
     std::ofstream(base + "/runtime.env") << testing::RuntimeEnvText({});
     HandshakeEngine engine(dir_.Sub("engine.sock"));
-    RuntimeProcess agent(
-        DREICHOR_AGENT_PATH,
-        {{"DREICHOR_AGENT_ENV", "dev"},
-         {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
-         {"DREICHOR_AGENT_ENGINE_SOCKET", dir_.Sub("engine.sock")},
-         {"DREICHOR_AGENT_IMAGE_REPOSITORY", "registry.example/dreichor/runtime"},
-         {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
-         {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", "none"},
-         {"DREICHOR_AGENT_BASE_DIR", base},
-         {"DREICHOR_AGENT_RUNTIME_ENV_FILE", base + "/runtime.env"},
-         {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:18080"},
-         {"DREICHOR_AGENT_RUNTIME_SUBNET", "10.89.1.0/24"},
-         {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "384"},
-         {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "1500"},
-         {"DREICHOR_AGENT_RUNTIME_PIDS", "200"},
-         {"DREICHOR_AGENT_READINESS_DEADLINE", "8s"},
-         {"DREICHOR_AGENT_STOP_TIMEOUT", "15s"},
-         {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "60s"},
-         {"DREICHOR_AGENT_ACCESS_TEAM_DOMAIN", "https://dreichor-test.cloudflareaccess.com"},
-         {"DREICHOR_AGENT_ACCESS_AUDIENCE", "dashboards-test-audience"},
-         {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com"},
-         {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + dir_.Sub("no-jwks.json")},
-         {"DREICHOR_AGENT_LOG_LEVEL", "info"},
-         {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"}},
-        dir_.Sub("agent.log"));
+    RuntimeProcess agent(DREICHOR_AGENT_PATH,
+                         testing::LocalAgentEnv("dev", base, dir_.Sub("engine.sock"),
+                                                dir_.Sub("no-jwks.json"), "dashboards-test"),
+                         dir_.Sub("agent.log"));
     const uint16_t port = testing::WaitForAgentPort(agent);
     EXPECT_NE(port, 0) << agent.Text();
     const std::string metrics = testing::TestHttpClient("127.0.0.1", port).Get("/metrics").body;

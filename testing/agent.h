@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "config/env_config.h"
 #include "deploy/deploy_rules.h"
 #include "testing/runtime_process.h"
 
@@ -41,6 +42,37 @@ inline std::string RuntimeEnvText(const TestRuntimeEnv& e) {
          "\nDREICHOR_ADMIN_TOKEN=" + e.admin_token +
          "\nDREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
          "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\nDREICHOR_OTLP_TRACES_URL=none\n";
+}
+
+// A deploy agent's environment for a test on this machine: `env`'s agent with its base directory
+// and the engine (or gate) socket it talks to, Access checked against the keys in `jwks_file`
+// for the audience `audience`; no migrations step, no trace export. Callers change what their
+// test needs (publish port, subnet, limits, deadlines, who is allowed).
+inline config::EnvMap LocalAgentEnv(const std::string& env, const std::string& base,
+                                    const std::string& engine_socket, const std::string& jwks_file,
+                                    const std::string& audience) {
+  return {{"DREICHOR_AGENT_ENV", env},
+          {"DREICHOR_AGENT_LISTEN", "127.0.0.1:0"},
+          {"DREICHOR_AGENT_ENGINE_SOCKET", engine_socket},
+          {"DREICHOR_AGENT_IMAGE_REPOSITORY", "registry.example/dreichor/runtime"},
+          {"DREICHOR_AGENT_MIGRATIONS_REPOSITORY", "none"},
+          {"DREICHOR_AGENT_MIGRATIONS_ENV_FILE", "none"},
+          {"DREICHOR_AGENT_BASE_DIR", base},
+          {"DREICHOR_AGENT_RUNTIME_ENV_FILE", base + "/runtime.env"},
+          {"DREICHOR_AGENT_RUNTIME_PUBLISH", "127.0.0.1:18080"},
+          {"DREICHOR_AGENT_RUNTIME_SUBNET", "10.89.1.0/24"},
+          {"DREICHOR_AGENT_RUNTIME_MEMORY_MIB", "384"},
+          {"DREICHOR_AGENT_RUNTIME_CPU_MILLIS", "1500"},
+          {"DREICHOR_AGENT_RUNTIME_PIDS", "200"},
+          {"DREICHOR_AGENT_READINESS_DEADLINE", "8s"},
+          {"DREICHOR_AGENT_STOP_TIMEOUT", "15s"},
+          {"DREICHOR_AGENT_MIGRATIONS_DEADLINE", "60s"},
+          {"DREICHOR_AGENT_ACCESS_TEAM_DOMAIN", "https://dreichor-test.cloudflareaccess.com"},
+          {"DREICHOR_AGENT_ACCESS_AUDIENCE", audience},
+          {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com"},
+          {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + jwks_file},
+          {"DREICHOR_AGENT_LOG_LEVEL", "info"},
+          {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"}};
 }
 
 // The port from the agent's "ready" log line, or 0 if it did not log one within 20 s.
