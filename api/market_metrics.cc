@@ -10,13 +10,8 @@ namespace {
 
 constexpr size_t kBookLevels = 1000;
 
-struct SideBook {
-  double levels = 0;
-  double orders = 0;
-  double quantity = 0;
-};
-
-void Sum(const std::vector<engine::DepthLevel>& levels, SideBook* side) {
+template <typename Side>
+void Sum(const std::vector<engine::DepthLevel>& levels, Side* side) {
   side->levels = static_cast<double>(levels.size());
   for (const engine::DepthLevel& level : levels) {
     side->orders += level.order_count;
@@ -24,18 +19,15 @@ void Sum(const std::vector<engine::DepthLevel>& levels, SideBook* side) {
   }
 }
 
-// The book of every market, by market id, read in one pass under the engine's read lock.
-struct MarketBook {
-  engine::MarketInfo info;
-  SideBook bids;
-  SideBook asks;
-};
+}  // namespace
 
-std::vector<MarketBook> ReadBooks(const runtime::HealthState* health) {
-  std::vector<MarketBook> books;
-  const runtime::Sequencer* sequencer = health->sequencer();
-  if (sequencer == nullptr) return books;
-  sequencer->Read([&](const engine::Engine& e) {
+std::vector<MarketMetrics::MarketBook> MarketMetrics::Books() const {
+  const runtime::Sequencer* sequencer = health_->sequencer();
+  if (sequencer == nullptr) return {};
+  std::lock_guard<std::mutex> lock(books_mu_);
+  sequencer->ReadWithPosition([&](const engine::Engine& e, const runtime::Sequencer::Position& at) {
+    if (books_at_ == at.sequence) return 0;
+    books_.clear();
     for (engine::MarketInfo& info : e.ListMarkets()) {
       MarketBook book;
       if (auto depth = e.GetDepth(info.id, kBookLevels)) {
@@ -43,18 +35,18 @@ std::vector<MarketBook> ReadBooks(const runtime::HealthState* health) {
         Sum(depth->asks, &book.asks);
       }
       book.info = std::move(info);
-      books.push_back(std::move(book));
+      books_.push_back(std::move(book));
     }
+    books_at_ = at.sequence;
     return 0;
   });
-  return books;
+  return books_;
 }
 
-// One gauge family of the book: `field` of each side of each market.
-http::SamplesFunction BookSamples(const runtime::HealthState* health, double SideBook::*field) {
-  return [health, field] {
+http::SamplesFunction MarketMetrics::BookSamples(double SideBook::*field) const {
+  return [this, field] {
     std::vector<http::Sample> samples;
-    for (const MarketBook& book : ReadBooks(health)) {
+    for (const MarketBook& book : Books()) {
       const std::string market = std::to_string(book.info.id);
       samples.push_back({{{"market", market}, {"side", "buy"}}, book.bids.*field});
       samples.push_back({{{"market", market}, {"side", "sell"}}, book.asks.*field});
@@ -62,8 +54,6 @@ http::SamplesFunction BookSamples(const runtime::HealthState* health, double Sid
     return samples;
   };
 }
-
-}  // namespace
 
 MarketMetrics::MarketMetrics(http::MetricsRegistry* registry, const runtime::HealthState* health)
     : health_(health) {
@@ -82,23 +72,22 @@ MarketMetrics::MarketMetrics(http::MetricsRegistry* registry, const runtime::Hea
                              "Filled quantity in lots, by market.",
                              [this] { return CountSamples(&MarketCounts::quantity); });
   registry->AddGaugeFamily("dreichor_book_levels", "Price levels on the book (the best 1000).",
-                           BookSamples(health, &SideBook::levels));
+                           BookSamples(&SideBook::levels));
   registry->AddGaugeFamily("dreichor_book_orders", "Resting orders on the best 1000 levels.",
-                           BookSamples(health, &SideBook::orders));
+                           BookSamples(&SideBook::orders));
   registry->AddGaugeFamily("dreichor_book_quantity",
                            "Resting quantity in lots on the best 1000 levels.",
-                           BookSamples(health, &SideBook::quantity));
-  registry->AddGaugeFamily(
-      "dreichor_market_info", "1 per market: its symbol and status.", [health] {
-        std::vector<http::Sample> samples;
-        for (const MarketBook& book : ReadBooks(health)) {
-          samples.push_back({{{"market", std::to_string(book.info.id)},
-                              {"symbol", book.info.symbol},
-                              {"status", std::string(engine::MarketStatusName(book.info.status))}},
-                             1});
-        }
-        return samples;
-      });
+                           BookSamples(&SideBook::quantity));
+  registry->AddGaugeFamily("dreichor_market_info", "1 per market: its symbol and status.", [this] {
+    std::vector<http::Sample> samples;
+    for (const MarketBook& book : Books()) {
+      samples.push_back({{{"market", std::to_string(book.info.id)},
+                          {"symbol", book.info.symbol},
+                          {"status", std::string(engine::MarketStatusName(book.info.status))}},
+                         1});
+    }
+    return samples;
+  });
 }
 
 void MarketMetrics::OnResult(const runtime::CommandResult& result) {

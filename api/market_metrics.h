@@ -18,7 +18,10 @@
 #include <array>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <vector>
 
+#include "engine/engine.h"
 #include "engine/reason.h"
 #include "engine/types.h"
 #include "http/metrics.h"
@@ -40,14 +43,32 @@ class MarketMetrics {
     uint64_t trades = 0;
     uint64_t quantity = 0;
   };
+  struct SideBook {
+    double levels = 0;
+    double orders = 0;
+    double quantity = 0;
+  };
+  struct MarketBook {
+    engine::MarketInfo info;
+    SideBook bids;
+    SideBook asks;
+  };
   // The samples of one per-market counter.
   std::vector<http::Sample> CountSamples(uint64_t MarketCounts::*field) const;
+  // Every market's book. A scrape renders four families from it: it is read from the engine once
+  // per applied sequence, and kept for the next family while the engine has not moved.
+  std::vector<MarketBook> Books() const;
+  // One family of the book: `field` of each side of each market.
+  http::SamplesFunction BookSamples(double SideBook::*field) const;
 
   const runtime::HealthState* health_;
   static constexpr size_t kReasonSlots = 64;
   std::array<http::Counter*, kReasonSlots> rejections_{};  // by reason value
   mutable std::mutex mu_;
   std::map<engine::MarketId, MarketCounts> markets_;  // GUARDED_BY(mu_)
+  mutable std::mutex books_mu_;
+  mutable std::optional<uint64_t> books_at_;  // GUARDED_BY(books_mu_): the applied sequence
+  mutable std::vector<MarketBook> books_;     // GUARDED_BY(books_mu_)
 };
 
 }  // namespace dreichor::api

@@ -177,17 +177,14 @@ class Shipper {
 
   // The active segment `source`: its verified prefix replaces the copy's `<name>.partial`.
   Status Active(const SegmentRef& source, Digest* chain) {
-    auto prefix = ScanSegmentPrefix(env_, source, log_id_, *chain);
+    std::string bytes;
+    auto prefix = ScanSegmentPrefix(env_, source, log_id_, *chain, &bytes);
     if (!prefix.ok()) return prefix.status();
     if (prefix.value().sealed) return Sealed(source, chain);
     if (prefix.value().records == 0) return Status::Ok();
     const std::string name = NameOf(source) + kPartialSuffix;
     auto held = env_->FileSize(Join(o_.copy_dir, name));
     if (!held.ok() || held.value() != prefix.value().bytes) {
-      std::string bytes;
-      if (Status s = env_->ReadRange(source.path, 0, prefix.value().bytes, &bytes); !s.ok()) {
-        return s;
-      }
       if (Status s = WriteAtomically(env_, o_.copy_dir, name, bytes, false); !s.ok()) return s;
       report_.bytes_copied += bytes.size();
     }
@@ -324,14 +321,13 @@ Result<RestoreReport> RestoreLog(Env* env, const std::string& copy_dir,
     next = check.last_sequence + 1;
   }
   std::optional<SegmentRef> active;
-  uint64_t active_bytes = 0;
+  std::string active_bytes;
   for (const SegmentRef& partial : partials.value()) {
     if (partial.first_sequence != next) continue;  // superseded by a sealed copy
-    auto prefix = ScanSegmentPrefix(env, partial, header.value().log_id, chain);
+    auto prefix = ScanSegmentPrefix(env, partial, header.value().log_id, chain, &active_bytes);
     if (!prefix.ok()) return prefix.status();
     if (prefix.value().records == 0) break;
     active = partial;
-    active_bytes = prefix.value().bytes;
     chain = prefix.value().last_chain;
     next = prefix.value().last_sequence + 1;
   }
@@ -348,10 +344,8 @@ Result<RestoreReport> RestoreLog(Env* env, const std::string& copy_dir,
     ++report.segments;
   }
   if (active) {
-    std::string bytes;
-    if (Status s = env->ReadRange(active->path, 0, active_bytes, &bytes); !s.ok()) return s;
-    if (Status s =
-            WriteAtomically(env, audit_dir, SegmentFileName(active->first_sequence), bytes, false);
+    if (Status s = WriteAtomically(env, audit_dir, SegmentFileName(active->first_sequence),
+                                   active_bytes, false);
         !s.ok()) {
       return s;
     }

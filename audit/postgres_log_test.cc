@@ -122,11 +122,10 @@ TEST_F(PostgresLogTest, ABatchRefusedPartWayCommitsNothingAndTheLogStopsAppendin
   ASSERT_TRUE(present.ok());
   EXPECT_EQ(present.value().rows[0][0], "0") << "nothing of the batch was committed";
   EXPECT_FALSE(log_->Append(TestBatch(6, 1)).ok()) << "a failed append is final";
-  EXPECT_TRUE(conn_->Exec("SELECT 1").ok());
 }
 
-// A long range is streamed in one COPY, row by row; a reader abandoned half-way leaves its
-// connection usable (it is drained).
+// A long range is streamed in one COPY, row by row; a reader abandoned half-way closes (its COPY
+// drained) and the log carries on.
 TEST_F(PostgresLogTest, AReaderStreamsLongRangesAndMayStopEarly) {
   for (uint64_t s = 6; s <= 20'000; s += 1000) {
     ASSERT_TRUE(log_->Append(TestBatch(s, std::min<uint64_t>(1000, 20'001 - s))).ok());

@@ -83,7 +83,8 @@ SegmentScrub ScrubSealedSegment(Env* env, const SegmentRef& segment, const Event
 }
 
 Result<SegmentPrefix> ScanSegmentPrefix(Env* env, const SegmentRef& segment, const EventId& log_id,
-                                        const Digest& expected_previous_chain) {
+                                        const Digest& expected_previous_chain,
+                                        std::string* prefix_bytes) {
   std::string bytes;
   if (Status read = env->ReadFile(segment.path, &bytes); !read.ok()) return read;
   SegmentPrefix prefix;
@@ -119,6 +120,10 @@ Result<SegmentPrefix> ScanSegmentPrefix(Env* env, const SegmentRef& segment, con
     prefix.sealed = footer.ok() && footer.value().last_sequence == chain.sequence() &&
                     footer.value().last_chain == chain.chain();
     if (prefix.sealed) prefix.bytes = bytes.size();
+  }
+  if (prefix_bytes != nullptr) {
+    bytes.resize(prefix.bytes);
+    *prefix_bytes = std::move(bytes);
   }
   return prefix;
 }

@@ -57,8 +57,10 @@ struct SegmentPrefix {
 };
 
 // Corruption when the header is complete but is not this log's, or does not continue
-// `expected_previous_chain`; an I/O error when the file cannot be read.
+// `expected_previous_chain`; an I/O error when the file cannot be read. With `prefix_bytes`, the
+// prefix itself is left there (the file is read once).
 Result<SegmentPrefix> ScanSegmentPrefix(Env* env, const SegmentRef& segment, const EventId& log_id,
-                                        const Digest& expected_previous_chain);
+                                        const Digest& expected_previous_chain,
+                                        std::string* prefix_bytes = nullptr);
 
 }  // namespace dreichor::audit

@@ -180,10 +180,7 @@ int ForEachRecord(audit::AuditLog& log, uint64_t from, std::ostream& err, Write 
 int AuditVerifyRecorded(const LogSource& audit_dir, const std::string& snapshot_dir,
                         const std::string& metrics_file, const std::string& env, std::ostream& out,
                         std::ostream& err) {
-  if (!IsMetricsEnvName(env)) {
-    err << "--env: expected 1 to 32 of a-z, 0-9, _ and -, got \"" << env << "\"\n";
-    return kUsage;
-  }
+  if (!CheckMetricsEnvOption(env, err)) return kUsage;
   const auto started = std::chrono::steady_clock::now();
   VerifyOutcome outcome;
   outcome.exit_code = AuditVerify(audit_dir, snapshot_dir, out, err, &outcome.records);

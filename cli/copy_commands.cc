@@ -19,10 +19,7 @@ int ExitCodeOf(const Status& s) {
 }  // namespace
 
 int AuditShip(const ShipCommand& c, std::ostream& out, std::ostream& err) {
-  if (!c.metrics_file.empty() && !IsMetricsEnvName(c.env)) {
-    err << "--env: expected 1 to 32 of a-z, 0-9, _ and -, got \"" << c.env << "\"\n";
-    return kUsage;
-  }
+  if (!c.metrics_file.empty() && !CheckMetricsEnvOption(c.env, err)) return kUsage;
   Clock* clock = Clock::Real();
   ShipOutcome outcome;
   std::optional<std::chrono::steady_clock::time_point> last_full_check;  // none yet

@@ -58,7 +58,20 @@ class ShipIntegrationTest : public ::testing::Test {
   std::unique_ptr<RuntimeProcess> StartShipper() {
     return std::make_unique<RuntimeProcess>(
         DREICHOR_CLI_PATH, config::EnvMap{}, dir_.Sub("ship-" + std::to_string(ships_++) + ".log"),
-        std::vector<std::string>{"audit", "ship", audit(), "--to", copy(), "--interval", "50ms"});
+        std::vector<std::string>{"audit", "ship", audit(), "--to", copy(), "--interval", "50ms",
+                                 "--metrics-file", dir_.Sub("ship.prom"), "--env", "prod"});
+  }
+  // Waits (up to a minute: busy machines) until the shipper reports the copy holding `sequence`.
+  bool WaitForCopyThrough(uint64_t sequence) {
+    const std::string wanted = "dreichor_audit_ship_partial_through_sequence{env=\"prod\"} " +
+                               std::to_string(sequence) + "\n";
+    for (int i = 0; i < 1200; ++i) {
+      std::ifstream in(dir_.Sub("ship.prom"));
+      const std::string text(std::istreambuf_iterator<char>(in), {});
+      if (text.find(wanted) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
   }
   // Deposits until `n` were acknowledged; the last acknowledged sequence.
   static uint64_t Load(uint16_t port, int n) {
@@ -96,8 +109,8 @@ TEST_F(ShipIntegrationTest, ARuntimeLostWithItsDiskIsRestoredFromTheCopy) {
   shipper = StartShipper();
   const uint64_t acknowledged = Load(port, 1500);
   ASSERT_GT(acknowledged, 4000u);
-  // A second of quiet: the shipper's passes (every 50 ms) take the copy to the log's end.
-  std::this_thread::sleep_for(seconds(1));
+  // Quiet: the shipper's passes (every 50 ms) take the copy to the log's end.
+  ASSERT_TRUE(WaitForCopyThrough(acknowledged)) << shipper->Text();
 
   // The disaster: the runtime and both volumes are gone.
   runtime->Signal(SIGKILL);

@@ -16,6 +16,12 @@ bool IsMetricsEnvName(const std::string& env) {
   return true;
 }
 
+bool CheckMetricsEnvOption(const std::string& env, std::ostream& err) {
+  if (IsMetricsEnvName(env)) return true;
+  err << "--env: expected 1 to 32 of a-z, 0-9, _ and -, got \"" << env << "\"\n";
+  return false;
+}
+
 std::string FormatTextfile(const std::string& env, const std::vector<TextfileGauge>& gauges) {
   std::string text;
   for (const TextfileGauge& g : gauges) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ namespace dreichor::cli {
 // True for a name usable as the `env` label: 1..32 of [a-z0-9_-]. Anything else could break out
 // of the label's quotes.
 bool IsMetricsEnvName(const std::string& env);
+// IsMetricsEnvName, and when not, the --env option's problem written to `err`.
+bool CheckMetricsEnvOption(const std::string& env, std::ostream& err);
 
 struct TextfileGauge {
   const char* name;

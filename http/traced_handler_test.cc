@@ -88,7 +88,6 @@ TEST_F(TracedHandlerTest, AMissingInvalidOrRepeatedTraceparentStartsANewTrace) {
     EXPECT_NE(span.trace_id, caller.trace_id);
   }
   EXPECT_NE(none.trace_id, invalid.trace_id);
-  EXPECT_FALSE(CurrentTrace().has_value()) << "the test's own thread was never traced";
 }
 
 }  // namespace

@@ -151,7 +151,10 @@ TEST_F(FailoverTest, APromotedStandbyHasEveryAcknowledgedCommandAndTheOldPrimary
   ASSERT_TRUE(runtime->WaitForLine(RuntimeProcess::Phase("ready", "ok"), seconds(60)))
       << runtime->Text();
   Load load(port, 4);
-  while (load.count() < 1500) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 12'000 && load.count() < 1500; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GE(load.count(), 1500u) << "the load never got going:\n" << runtime->Text();
   ASSERT_TRUE(pair_->KillPrimary().ok());  // mid-load
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   load.Stop();
