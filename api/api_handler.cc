@@ -8,6 +8,7 @@
 #include "api/errors.h"
 #include "command_json/command_json.h"
 #include "http/reply.h"
+#include "stream/stream_endpoint.h"
 #include "util/sha256.h"
 
 namespace dreichor::api {
@@ -87,6 +88,14 @@ ApiHandler::ApiHandler(runtime::HealthState* health, http::MetricsRegistry* metr
   AddReadRoute("/v1/orders/{order_id}", ReadOrder);
   AddReadRoute("/v1/audit/records", ReadAuditRecords);
   AddHealthRoutes();
+  router_.Add(Method::get, stream::kStreamPath,
+              [](const Request&, const http::RouteParams&, Respond respond) {
+                Response r = ErrorReply(http::kUpgradeRequired,
+                                        "the record stream is a WebSocket: send the handshake "
+                                        "(Upgrade: websocket)");
+                r.set(bhttp::field::upgrade, "websocket");
+                respond(std::move(r));
+              });
 }
 
 void ApiHandler::AddCommandRoute(std::string_view path, engine::CommandType type, bool admin) {
@@ -218,6 +227,19 @@ void ApiHandler::HandleCommand(engine::CommandType type, const Request& request,
     }
     (*in_flight)--;
   });
+}
+
+std::optional<Response> ApiHandler::Upgrade(Request& request, boost::beast::tcp_stream& stream) {
+  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  stream::RecordHub* hub = stream_.load();
+  if (path != stream::kStreamPath || hub == nullptr) {
+    return ErrorReply(http::kNotFound, "no WebSocket route " + std::string(path));
+  }
+  if (health_->sequencer() == nullptr || health_->shutting_down()) {
+    return ErrorReply(NotServing(*health_));
+  }
+  return stream::UpgradeToStream(hub, request, stream);
 }
 
 }  // namespace dreichor::api

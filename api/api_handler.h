@@ -6,6 +6,7 @@
 //   observer  GET /v1/markets[/{id}[/depth|/trades]], /v1/accounts/{id}/balances,
 //             /v1/accounts/{id}/orders, /v1/orders/{id}, /v1/audit/records, /v1/state
 //   health    GET /health/live, /health/ready, /health/startup;  GET /metrics
+//   stream    GET /v1/stream?from=S (WebSocket; docs/record-stream.md)
 //
 // Commands are submitted to the sequencer and answered only once durable and applied. Reads go
 // through the sequencer's shared lock. Before the API opens (startup) and after shutdown began,
@@ -25,6 +26,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "runtime/health.h"
+#include "stream/record_hub.h"
 
 namespace dreichor::api {
 
@@ -39,6 +41,11 @@ class ApiHandler final : public http::Handler {
   ApiHandler(runtime::HealthState* health, http::MetricsRegistry* metrics, ApiOptions options);
 
   void Handle(http::Request&& request, http::Respond respond) override;
+  // GET /v1/stream (the record stream), once ServeStream was called and while serving.
+  std::optional<http::Response> Upgrade(http::Request& request,
+                                        boost::beast::tcp_stream& stream) override;
+  // Opens /v1/stream on `hub` (which must outlive the handler's serving).
+  void ServeStream(stream::RecordHub* hub) { stream_.store(hub); }
 
   // Commands handed to the sequencer and not yet answered.
   int64_t commands_in_flight() const { return in_flight_.load(); }
@@ -64,6 +71,7 @@ class ApiHandler final : public http::Handler {
   ApiOptions options_;
   http::Router router_;
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<stream::RecordHub*> stream_{nullptr};
   std::array<CommandMetrics, engine::kCommandTypeCount> by_type_{};
   MarketMetrics market_metrics_;
   http::Histogram* latency_ = nullptr;

@@ -87,9 +87,9 @@ Response UnknownMarket(engine::MarketId market) {
 
 }  // namespace
 
-Response ReadState(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+Response ReadState(const runtime::StateView& seq, audit::AuditLog*, const http::RouteParams& p) {
   if (!p.query().empty()) return NoParameters(p);
-  return seq.ReadWithPosition([](const engine::Engine& e, const runtime::Sequencer::Position& at) {
+  return seq.ReadWithPosition([](const engine::Engine& e, const runtime::StateView::Position& at) {
     ordered_json j;
     j["last_sequence"] = at.sequence;
     j["chain_hash"] = ToHex(at.chain);
@@ -100,7 +100,7 @@ Response ReadState(const runtime::Sequencer& seq, audit::AuditLog*, const http::
   });
 }
 
-Response ReadMarkets(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+Response ReadMarkets(const runtime::StateView& seq, audit::AuditLog*, const http::RouteParams& p) {
   if (!p.query().empty()) return NoParameters(p);
   return seq.Read([](const engine::Engine& e) {
     ordered_json list = ordered_json::array();
@@ -109,7 +109,7 @@ Response ReadMarkets(const runtime::Sequencer& seq, audit::AuditLog*, const http
   });
 }
 
-Response ReadMarket(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+Response ReadMarket(const runtime::StateView& seq, audit::AuditLog*, const http::RouteParams& p) {
   Response error;
   const auto id = PathId(p, "market", UINT32_MAX, &error);
   if (!id) return error;
@@ -118,7 +118,7 @@ Response ReadMarket(const runtime::Sequencer& seq, audit::AuditLog*, const http:
   return m ? JsonReply(200, MarketJson(*m)) : UnknownMarket(market);
 }
 
-Response ReadDepth(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+Response ReadDepth(const runtime::StateView& seq, audit::AuditLog*, const http::RouteParams& p) {
   Response error;
   const auto id = PathId(p, "market", UINT32_MAX, &error);
   if (!id) return error;
@@ -130,7 +130,7 @@ Response ReadDepth(const runtime::Sequencer& seq, audit::AuditLog*, const http::
   return d ? JsonReply(200, DepthJson(*d)) : UnknownMarket(market);
 }
 
-Response ReadTrades(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+Response ReadTrades(const runtime::StateView& seq, audit::AuditLog*, const http::RouteParams& p) {
   Response error;
   const auto id = PathId(p, "market", UINT32_MAX, &error);
   if (!id) return error;
@@ -142,7 +142,7 @@ Response ReadTrades(const runtime::Sequencer& seq, audit::AuditLog*, const http:
   return t ? JsonReply(200, TradesJson(market, *t)) : UnknownMarket(market);
 }
 
-Response ReadBalances(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+Response ReadBalances(const runtime::StateView& seq, audit::AuditLog*, const http::RouteParams& p) {
   Response error;
   const auto account = PathId(p, "account", UINT64_MAX, &error);
   if (!account) return error;
@@ -152,7 +152,7 @@ Response ReadBalances(const runtime::Sequencer& seq, audit::AuditLog*, const htt
   return JsonReply(200, BalancesJson(*account, *b));
 }
 
-Response ReadAccountOrders(const runtime::Sequencer& seq, audit::AuditLog*,
+Response ReadAccountOrders(const runtime::StateView& seq, audit::AuditLog*,
                            const http::RouteParams& p) {
   Response error;
   const auto account = PathId(p, "account", UINT64_MAX, &error);
@@ -167,7 +167,7 @@ Response ReadAccountOrders(const runtime::Sequencer& seq, audit::AuditLog*,
   return JsonReply(200, ordered_json{{"account", *account}, {"orders", std::move(list)}});
 }
 
-Response ReadOrder(const runtime::Sequencer& seq, audit::AuditLog*, const http::RouteParams& p) {
+Response ReadOrder(const runtime::StateView& seq, audit::AuditLog*, const http::RouteParams& p) {
   Response error;
   const auto id = PathId(p, "order_id", UINT64_MAX, &error);
   if (!id) return error;
@@ -182,7 +182,7 @@ Response ReadOrder(const runtime::Sequencer& seq, audit::AuditLog*, const http::
   return JsonReply(200, OrderJson(*o));
 }
 
-Response ReadAuditRecords(const runtime::Sequencer&, audit::AuditLog* log,
+Response ReadAuditRecords(const runtime::StateView&, audit::AuditLog* log,
                           const http::RouteParams& p) {
   Query query(p.query(), {"from", "limit"});
   const uint64_t from = query.Get("from", 1, 1, UINT64_MAX);

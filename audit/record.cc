@@ -76,4 +76,18 @@ std::string EventIdToString(const EventId& id) {
          hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
+std::optional<EventId> ParseEventId(std::string_view text) {
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
+      text[23] != '-') {
+    return std::nullopt;
+  }
+  std::string hex;
+  for (const char c : text) {
+    if (c != '-') hex.push_back(c);
+  }
+  EventId id{};
+  if (!FromHex(hex, id.data(), id.size())) return std::nullopt;
+  return id;
+}
+
 }  // namespace dreichor::audit

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,5 +60,7 @@ ParseResult ParseRecord(std::string_view bytes, Record* record, size_t* consumed
 
 // "uuidv7 like" canonical text: 8-4-4-4-12 lower-case hex.
 std::string EventIdToString(const EventId& id);
+// The reverse of EventIdToString; nullopt for anything else.
+std::optional<EventId> ParseEventId(std::string_view text);
 
 }  // namespace dreichor::audit

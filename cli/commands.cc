@@ -7,7 +7,7 @@
 #include "audit/file_log.h"
 #include "audit/postgres_log.h"
 #include "audit/verify.h"
-#include "cli/cloudevents.h"
+#include "stream/cloudevents.h"
 #include "cli/describe.h"
 #include "cli/textfile_metrics.h"
 #include "config/env_config.h"
@@ -217,10 +217,10 @@ int AuditExport(const LogSource& audit_dir, uint64_t from, uint64_t until, std::
   int code = kOk;
   auto log = OpenLog(audit_dir, out, err, &code);
   if (!log) return code;
-  const std::string source = AuditSourceUri(log->Describe());
+  const std::string source = stream::AuditSourceUri(log->Describe());
   return ForEachRecord(*log, from, err, [&](const audit::Record& r) {
     if (r.sequence > until) return false;
-    out << CloudEventLine(r, source) << "\n";
+    out << stream::CloudEventLine(r, source) << "\n";
     return true;
   });
 }

@@ -44,7 +44,7 @@ int AuditVerifyRecorded(const LogSource& audit_dir, const std::string& snapshot_
                         const std::string& metrics_file, const std::string& env, std::ostream& out,
                         std::ostream& err);
 int AuditTail(const LogSource& audit_dir, uint64_t count, std::ostream& out, std::ostream& err);
-// Writes records from..until (inclusive) as CloudEvents JSON lines (cli/cloudevents.h).
+// Writes records from..until (inclusive) as CloudEvents JSON lines (stream/cloudevents.h).
 int AuditExport(const LogSource& audit_dir, uint64_t from, uint64_t until, std::ostream& out,
                 std::ostream& err);
 // Rebuilds the state up to a sequence number or a time (ns since the epoch) and prints its hash.

@@ -27,6 +27,7 @@ inline constexpr ErrorCode kMalformedHttp{400, "malformed_http"};
 inline constexpr ErrorCode kNotFound{404, "not_found"};
 inline constexpr ErrorCode kMethodNotAllowed{405, "method_not_allowed"};
 inline constexpr ErrorCode kBodyTooLarge{413, "body_too_large"};
+inline constexpr ErrorCode kUpgradeRequired{426, "upgrade_required"};
 inline constexpr ErrorCode kHeadersTooLarge{431, "headers_too_large"};
 inline constexpr ErrorCode kTooManyConnections{503, "too_many_connections"};
 inline constexpr ErrorCode kInternal{500, "internal"};

@@ -37,6 +37,9 @@ class JsonWriter {
     Quoted(s);
   }
 
+  // A value already encoded as JSON by this program (not checked).
+  void RawValue(std::string_view json) { Raw(json); }
+
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }
 

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <deque>
 #include <optional>
 #include <thread>
@@ -20,6 +21,10 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+
+std::optional<Response> Handler::Upgrade(Request& request, beast::tcp_stream&) {
+  return ErrorReply(kNotFound, "no WebSocket route " + std::string(request.target()));
+}
 
 void Respond::operator()(Response response) const {
   auto shared = std::make_shared<Response>(std::move(response));
@@ -136,6 +141,14 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     Request request = parser_->release();
+    if (beast::websocket::is_upgrade(request) && slots_.empty() && !deferred_) {
+      auto refused = server_->handler->Upgrade(request, stream_);
+      if (!refused) {  // the handler owns the connection now
+        closing_ = true;
+        return;
+      }
+      return Finish(std::move(*refused));
+    }
     const uint64_t id = next_id_++;
     const bool earlier_unanswered = !slots_.empty() && !slots_.back().response;
     slots_.push_back(Slot{id, std::nullopt});

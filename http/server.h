@@ -14,10 +14,12 @@
 #pragma once
 
 #include <atomic>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "util/status.h"
@@ -44,6 +46,11 @@ class Handler {
   virtual ~Handler() = default;
   // Called on an I/O thread; must call `respond` exactly once, on any thread.
   virtual void Handle(Request&& request, Respond respond) = 0;
+  // A WebSocket handshake (RFC 6455) read on a connection with nothing else in flight, on an
+  // I/O thread. The handler either takes the connection — moves `stream` out (see
+  // http/websocket.h) and returns nullopt — or returns the answer to write instead (unknown
+  // route, bad parameters, not serving). Default: 404, no WebSocket routes.
+  virtual std::optional<Response> Upgrade(Request& request, boost::beast::tcp_stream& stream);
 };
 
 struct ServerOptions {

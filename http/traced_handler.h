@@ -54,6 +54,10 @@ class TracedHandler final : public Handler {
                 Clock* clock = Clock::Real())
       : inner_(inner), random_(random), sink_(sink), clock_(clock) {}
   void Handle(Request&& request, Respond respond) override;
+  // Handed on untraced: a stream is not one request.
+  std::optional<Response> Upgrade(Request& request, boost::beast::tcp_stream& stream) override {
+    return inner_->Upgrade(request, stream);
+  }
 
  private:
   Handler* const inner_;

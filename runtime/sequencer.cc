@@ -158,6 +158,9 @@ void Sequencer::Process(std::vector<Pending>& batch) {
   stats_.last_batch_size = batch.size();
   if (options_.observer != nullptr) options_.observer->OnBatchDurable(batch.size(), append_ns);
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
+  if (options_.committed != nullptr) {
+    options_.committed->OnCommitted(std::move(records), std::move(results));
+  }
   MaybeSnapshot(before, after);
 }
 

@@ -37,6 +37,7 @@
 #include "audit/audit_log.h"
 #include "audit/event_id.h"
 #include "engine/engine.h"
+#include "runtime/state_view.h"
 #include "snapshot/snapshot_store.h"
 #include "util/clock.h"
 
@@ -67,12 +68,23 @@ class SequencerObserver {
   virtual void OnLogFailed(const Status& why) = 0;
 };
 
+// Receives every batch that became durable and was applied, with its records and results, in
+// sequence order (the record stream, stream/record_hub.h). Called on the sequencer's thread after
+// the batch's commands were answered: it must hand the batch over and return, never block.
+class CommitListener {
+ public:
+  virtual ~CommitListener() = default;
+  virtual void OnCommitted(std::vector<audit::PendingRecord> records,
+                           std::vector<CommandResult> results) = 0;
+};
+
 struct SequencerOptions {
   size_t max_batch = 4096;
   uint64_t snapshot_every = 0;  // 0: no snapshots
   snapshot::SnapshotStore* snapshots = nullptr;
   RandomSource* random = RandomSource::System();  // for event ids
   SequencerObserver* observer = nullptr;
+  CommitListener* committed = nullptr;
 };
 
 struct SequencerStats {
@@ -84,13 +96,13 @@ struct SequencerStats {
   std::atomic<uint64_t> snapshots_failed{0};
 };
 
-class Sequencer {
+class Sequencer final : public StateView {
  public:
   // Continues the log: `engine` must hold the state after the log's last record (replay),
   // and `last_timestamp_ns` is that record's timestamp.
   Sequencer(Clock* clock, audit::AuditLog* log, std::unique_ptr<engine::Engine> engine,
             int64_t last_timestamp_ns, SequencerOptions options);
-  ~Sequencer();
+  ~Sequencer() override;
   Sequencer(const Sequencer&) = delete;
   Sequencer& operator=(const Sequencer&) = delete;
 
@@ -100,23 +112,12 @@ class Sequencer {
   // simulator), whose batches must not depend on thread timing.
   void SubmitTogether(std::vector<std::pair<engine::Command, CommandCallback>> commands);
 
-  // Runs f(const Engine&) under a shared lock: never concurrently with a batch being applied.
-  template <typename F>
-  auto Read(F&& f) const {
+  // Reads (StateView) run under a shared lock: never concurrently with a batch being applied,
+  // and the position is the last record applied, consistent with what the engine shows.
+  void Visit(
+      const std::function<void(const engine::Engine&, const Position&)>& f) const override {
     std::shared_lock<std::shared_mutex> lock(engine_mu_);
-    return f(static_cast<const engine::Engine&>(*engine_));
-  }
-
-  // The last record the engine has applied, consistent with what Read shows.
-  struct Position {
-    uint64_t sequence = 0;
-    audit::Digest chain{};
-  };
-  // Runs f(const Engine&, const Position&) under the shared lock.
-  template <typename F>
-  auto ReadWithPosition(F&& f) const {
-    std::shared_lock<std::shared_mutex> lock(engine_mu_);
-    return f(static_cast<const engine::Engine&>(*engine_), applied_);
+    f(static_cast<const engine::Engine&>(*engine_), applied_);
   }
 
   // Refuses new commands, completes the queued ones, waits for a snapshot in progress, stops.

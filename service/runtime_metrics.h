@@ -26,10 +26,17 @@
 #include "runtime/audit_scrubber.h"
 #include "runtime/health.h"
 #include "runtime/sequencer.h"
+#include "stream/record_hub.h"
 #include "util/clock.h"
 #include "util/json_log.h"
 
 namespace dreichor::service {
+
+// The record stream's figures (docs/record-stream.md): dreichor_stream_subscribers{state},
+// dreichor_stream_subscribers_total, dreichor_stream_dropped_slow_total,
+// dreichor_stream_messages_total, dreichor_stream_heartbeats_total. `stats` must outlive
+// `registry`'s scrapes.
+void AddStreamMetrics(http::MetricsRegistry* registry, const stream::RecordHubStats& stats);
 
 class RuntimeMetrics final : public runtime::SequencerObserver, public runtime::ScrubObserver {
  public:

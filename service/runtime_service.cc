@@ -7,6 +7,7 @@
 #include "migrate/journal.h"
 #include "service/exit_codes.h"
 #include "service/required_schema.h"
+#include "stream/cloudevents.h"
 #include "util/sha256.h"
 
 namespace dreichor::service {
@@ -147,9 +148,17 @@ Result<PhaseReport> RuntimeService::Listen() {
   options.snapshot_every = static_cast<uint64_t>(config_.Integer("DREICHOR_SNAPSHOT_EVERY"));
   options.snapshots = snapshots_.get();
   options.observer = metrics_.get();
+  stream_ = std::make_unique<stream::RecordHub>(
+      log_store_.get(), snapshots_.get(), replayed_.last_sequence, replayed_.last_chain,
+      stream::AuditSourceUri(log_store_->Describe()), dreichor::Clock::Real(), log_,
+      stream::RecordHubOptions{});
+  options.committed = stream_.get();
   sequencer_ = std::make_unique<runtime::Sequencer>(dreichor::Clock::Real(), log_store_.get(),
                                                     std::move(replayed_.engine),
                                                     replayed_.last_timestamp_ns, options);
+  stream_->Start(sequencer_.get());
+  AddStreamMetrics(&registry_, stream_->stats());
+  handler_->ServeStream(stream_.get());
   health_->Publish(sequencer_.get(), log_store_.get());
   return PhaseReport{{{"address", address_}}, ""};
 }
@@ -188,6 +197,7 @@ int RuntimeService::ServeUntilStopped() {
   log_->Info("shutdown", {{"step", "begin"}, {"signal", signal}});
   if (scrubber_) scrubber_->Stop();
   sequencer_->Stop();  // answers everything already queued; refuses the rest
+  stream_->Stop();     // sends what was committed, then closes the subscribers
   log_->Info("shutdown", {{"step", "commands finished"},
                           {"last_sequence", sequencer_->last_sequence()},
                           {"in_flight", handler_->commands_in_flight()}});

@@ -25,6 +25,7 @@
 #include "service/runtime_metrics.h"
 #include "service/signal_watcher.h"
 #include "snapshot/snapshot_store.h"
+#include "stream/record_hub.h"
 #include "util/env.h"
 #include "util/json_log.h"
 
@@ -75,6 +76,7 @@ class RuntimeService {
   runtime::VerifiedSnapshot start_;
   runtime::ReplayResult replayed_;
   std::unique_ptr<RuntimeMetrics> metrics_;
+  std::unique_ptr<stream::RecordHub> stream_;  // fed by sequencer_: destroyed after it
   std::unique_ptr<runtime::Sequencer> sequencer_;
   std::unique_ptr<runtime::AuditScrubber> scrubber_;
 };

@@ -42,5 +42,8 @@ class Sha256 {
 // Lower-case hexadecimal, two characters per byte.
 std::string ToHex(const uint8_t* data, size_t size);
 inline std::string ToHex(const Sha256::Digest& d) { return ToHex(d.data(), d.size()); }
+// The reverse of ToHex for exactly `size` bytes: false unless `hex` is 2 * size lower-case hex
+// digits.
+bool FromHex(std::string_view hex, uint8_t* out, size_t size);
 
 }  // namespace dreichor

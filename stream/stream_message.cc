@@ -1,0 +1,159 @@
+#include "stream/stream_message.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/command_codec.h"
+#include "http/json_writer.h"
+#include "util/base64.h"
+#include "util/json_cursor.h"
+#include "util/json_log.h"
+#include "util/parse_number.h"
+#include "util/sha256.h"
+
+namespace dreichor::stream {
+
+namespace {
+
+constexpr std::string_view kCommandTypePrefix = "com.dreichor.command.";
+
+bool ParseDigest(const std::string& hex, audit::Digest* out) {
+  return FromHex(hex, out->data(), out->size());
+}
+
+Status ParseHeartbeat(JsonCursor& event, JsonProblems& problems, StreamItem* item) {
+  JsonCursor data = event["data"];
+  Heartbeat& h = item->heartbeat;
+  h.last_sequence = static_cast<uint64_t>(data["last_sequence"].Int(0, INT64_MAX));
+  h.time_ns = data["time_ns"].Int(0, INT64_MAX);
+  const std::string chain = data["chain_hash"].String();
+  const std::string state = data["state_hash"].String();
+  if (!problems.ok()) return Status::InvalidArgument(problems.first());
+  if (!ParseDigest(chain, &h.chain)) {
+    return Status::InvalidArgument("data.chain_hash: expected 64 lower-case hex digits");
+  }
+  if (!ParseDigest(state, &h.state_hash)) {
+    return Status::InvalidArgument("data.state_hash: expected 64 lower-case hex digits");
+  }
+  item->is_heartbeat = true;
+  return Status::Ok();
+}
+
+Status ParseRecord(JsonCursor& event, JsonProblems& problems, std::string_view type,
+                   StreamItem* item) {
+  audit::Record& r = item->record;
+  const std::string id = event["id"].String();
+  const std::string sequence = event["sequence"].String();
+  JsonCursor data = event["data"];
+  r.timestamp_ns = data["timestamp_ns"].Int(0, INT64_MAX);
+  const std::string chain = data["chain_hash"].String();
+  const std::string payload = data["payload_base64"].String();
+  JsonCursor outcome = data["outcome"];
+  item->accepted = outcome["accepted"].Bool();
+  if (!item->accepted) item->reason_code = outcome["reason"]["code"].String();
+  item->order_id = static_cast<uint64_t>(outcome["order_id"].Int(0, INT64_MAX, Presence::kOptional));
+  if (!problems.ok()) return Status::InvalidArgument(problems.first());
+  const auto seq = sequence.size() == 20 ? ParseDecimal(sequence) : std::nullopt;
+  if (!seq || *seq == 0) {
+    return Status::InvalidArgument("sequence: expected 20 decimal digits, not " + sequence);
+  }
+  r.sequence = *seq;
+  const auto event_id = audit::ParseEventId(id);
+  if (!event_id) return Status::InvalidArgument("id: not an event id: " + id);
+  r.event_id = *event_id;
+  if (!ParseDigest(chain, &r.chain)) {
+    return Status::InvalidArgument("data.chain_hash: expected 64 lower-case hex digits");
+  }
+  auto bytes = Base64Decode(payload);
+  if (!bytes) return Status::InvalidArgument("data.payload_base64: not base64");
+  r.payload = std::move(*bytes);
+  auto command = engine::DecodeCommand(r.payload);
+  if (!command.ok()) {
+    return Status::InvalidArgument("data.payload_base64: " + command.status().message());
+  }
+  item->command = std::move(command.value());
+  const auto command_type = engine::TypeOf(item->command);
+  r.type = static_cast<uint16_t>(command_type);
+  if (type.substr(kCommandTypePrefix.size()) != engine::CommandTypeName(command_type)) {
+    return Status::InvalidArgument("type " + std::string(type) + " does not match the payload, a " +
+                                   std::string(engine::CommandTypeName(command_type)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string HeartbeatJson(const Heartbeat& heartbeat, const std::string& source) {
+  http::JsonWriter w;
+  w.BeginObject();
+  w.Key("specversion");
+  w.String("1.0");
+  w.Key("id");
+  w.String("heartbeat-" + std::to_string(heartbeat.last_sequence) + "-" +
+           std::to_string(heartbeat.time_ns));
+  w.Key("source");
+  w.String(source);
+  w.Key("type");
+  w.String(kHeartbeatType);
+  w.Key("time");
+  w.String(FormatUtc(heartbeat.time_ns, 9));
+  w.Key("datacontenttype");
+  w.String("application/json");
+  w.Key("data");
+  w.BeginObject();
+  w.Key("last_sequence");
+  w.Uint(heartbeat.last_sequence);
+  w.Key("chain_hash");
+  w.String(ToHex(heartbeat.chain));
+  w.Key("state_hash");
+  w.String(ToHex(heartbeat.state_hash));
+  w.Key("time_ns");
+  w.Int(heartbeat.time_ns);
+  w.EndObject();
+  w.EndObject();
+  return w.Take();
+}
+
+Result<std::vector<StreamItem>> ParseStreamBatch(std::string_view text) {
+  const auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Status::InvalidArgument("not JSON");
+  if (!doc.is_array()) return Status::InvalidArgument("not a CloudEvents batch (a JSON array)");
+  std::vector<StreamItem> items(doc.size());
+  for (size_t i = 0; i < doc.size(); ++i) {
+    JsonProblems problems;
+    JsonCursor event(doc[i], &problems);
+    const std::string type = event["type"].String();
+    const std::string spec = event["specversion"].String();
+    Status parsed;
+    if (!problems.ok()) {
+      parsed = Status::InvalidArgument(problems.first());
+    } else if (spec != "1.0") {
+      parsed = Status::InvalidArgument("specversion: expected 1.0, not " + spec);
+    } else if (type == kHeartbeatType) {
+      parsed = ParseHeartbeat(event, problems, &items[i]);
+    } else if (type.rfind(kCommandTypePrefix, 0) == 0) {
+      parsed = ParseRecord(event, problems, type, &items[i]);
+    } else {
+      parsed = Status::InvalidArgument("type: unknown event type " + type);
+    }
+    if (!parsed.ok()) {
+      return Status::InvalidArgument("event " + std::to_string(i) + ": " + parsed.message());
+    }
+  }
+  return items;
+}
+
+std::string JoinBatch(const std::vector<const std::string*>& events) {
+  size_t size = 2 + events.size();
+  for (const std::string* e : events) size += e->size();
+  std::string out;
+  out.reserve(size);
+  out.push_back('[');
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append(*events[i]);
+  }
+  out.push_back(']');
+  return out;
+}
+
+}  // namespace dreichor::stream

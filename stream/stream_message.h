@@ -1,0 +1,57 @@
+// The record stream's messages (docs/record-stream.md). Every WebSocket message is one CloudEvents
+// JSON batch: an array of events, in sequence order, each either a committed record
+// (stream/cloudevents.h, CommittedEventJson) or a heartbeat:
+//
+//   {"specversion":"1.0","id":"heartbeat-42","source":"<source>",
+//    "type":"com.dreichor.stream.heartbeat","time":"2026-12-05T18:00:01.000000000Z",
+//    "datacontenttype":"application/json",
+//    "data":{"last_sequence":42,"chain_hash":"<hex>","state_hash":"<hex>","time_ns":...}}
+//
+// A heartbeat follows the record at `last_sequence` directly: the state hash is the engine's
+// after that record, so a subscriber that applied the same records compares it with its own.
+// ParseStreamBatch is what a subscriber (a follower) reads: the record as the log stores it, so
+// the subscriber recomputes the chain, and the outcome, to compare with its own.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/record.h"
+#include "engine/command.h"
+#include "engine/event.h"
+#include "util/status.h"
+
+namespace dreichor::stream {
+
+inline constexpr std::string_view kHeartbeatType = "com.dreichor.stream.heartbeat";
+
+struct Heartbeat {
+  uint64_t last_sequence = 0;
+  audit::Digest chain{};
+  audit::Digest state_hash{};
+  int64_t time_ns = 0;  // the leader's wall clock when the heartbeat was made
+};
+
+std::string HeartbeatJson(const Heartbeat& heartbeat, const std::string& source);
+
+// One event of a batch, parsed.
+struct StreamItem {
+  bool is_heartbeat = false;
+  Heartbeat heartbeat;       // when is_heartbeat
+  audit::Record record;      // otherwise: the record, with the leader's chain hash
+  engine::Command command;   // decoded from record.payload
+  bool accepted = false;     // the leader's outcome
+  std::string reason_code;   // "" when accepted
+  uint64_t order_id = 0;
+};
+
+// Parses one message: kInvalidArgument naming the event and field when anything is missing,
+// malformed or inconsistent (a payload that does not decode, a type that does not match it).
+Result<std::vector<StreamItem>> ParseStreamBatch(std::string_view text);
+
+// Joins encoded events into one batch message: "[" e1 "," e2 ... "]".
+std::string JoinBatch(const std::vector<const std::string*>& events);
+
+}  // namespace dreichor::stream
