@@ -3,6 +3,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -42,21 +43,31 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(
     std::chrono::milliseconds timeout) {
   auto impl = std::make_unique<Impl>();
   beast::error_code ec;
-  const auto address = net::ip::make_address(host, ec);
-  if (ec) return Status::InvalidArgument("not an IP address: " + host);
-  const tcp::endpoint endpoint(address, port);
   bool done = false;
+  const std::string where = host + ":" + std::to_string(port);
+  // A literal address is used as is; a name is resolved (every address it has is tried).
+  tcp::resolver resolver(impl->io);
+  tcp::resolver::results_type endpoints;
+  resolver.async_resolve(host, std::to_string(port),
+                         [&](beast::error_code e, tcp::resolver::results_type results) {
+                           ec = e;
+                           endpoints = std::move(results);
+                           done = true;
+                         });
+  if (!impl->RunUntil(done, timeout)) return Status::IoError("resolve " + where + ": timeout");
+  if (ec) return Status::IoError("resolve " + where + ": " + ec.message());
+  done = false;
   auto& tcp_stream = beast::get_lowest_layer(impl->ws);
-  tcp_stream.async_connect(endpoint, [&](beast::error_code e) {
+  tcp_stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) {
     ec = e;
     done = true;
   });
-  const std::string where = host + ":" + std::to_string(port);
   if (!impl->RunUntil(done, timeout)) return Status::IoError("connect to " + where + ": timeout");
   if (ec) return Status::IoError("connect to " + where + ": " + ec.message());
   done = false;
   websocket::response_type response;
-  const std::string host_header = address.is_v6() ? "[" + host + "]:" + std::to_string(port) : where;
+  const std::string host_header =
+      host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port) : where;
   impl->ws.async_handshake(response, host_header, target, [&](beast::error_code e) {
     ec = e;
     done = true;
@@ -112,6 +123,14 @@ void WebSocketClient::Close(std::chrono::milliseconds timeout) {
   bool done = false;
   c.ws.async_close(websocket::close_code::normal, [&](beast::error_code) { done = true; });
   c.RunUntil(done, timeout);
+}
+
+void WebSocketClient::Cancel() {
+  Impl* c = impl_.get();
+  net::post(c->io, [c] {
+    beast::error_code ignored;
+    beast::get_lowest_layer(c->ws).socket().close(ignored);
+  });
 }
 
 uint16_t WebSocketClient::close_code() const { return impl_->ws.reason().code; }

@@ -21,6 +21,7 @@ namespace dreichor::http {
 
 class WebSocketClient {
  public:
+  // `host` is an IP literal (IPv6 without brackets) or a name to resolve.
   static Result<std::unique_ptr<WebSocketClient>> Connect(const std::string& host, uint16_t port,
                                                           const std::string& target,
                                                           std::chrono::milliseconds timeout);
@@ -34,6 +35,8 @@ class WebSocketClient {
   Status Send(const std::string& text, std::chrono::milliseconds timeout);
   // Sends a close frame and waits (bounded) for the peer's.
   void Close(std::chrono::milliseconds timeout);
+  // Ends a Read or Send in progress (or the next one) with an error, from any thread.
+  void Cancel();
   // The close code the peer sent (0 when none yet).
   uint16_t close_code() const;
 

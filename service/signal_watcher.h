@@ -34,6 +34,15 @@ class SignalWatcher {
   void SetServing() { serving_ = true; }
   // Blocks until the first signal; returns its name ("SIGTERM" or "SIGINT").
   std::string WaitForStop();
+  // Wakes WaitForStop with `reason`, as a first signal would (without the deadline): the
+  // process decided to stop by itself (a follower that diverged).
+  void StopFromWithin(const std::string& reason) {
+    {
+      std::lock_guard<std::mutex> guard(mu_);
+      if (first_signal_.empty()) first_signal_ = reason;
+    }
+    cv_.notify_all();
+  }
   // Shutdown finished: the deadline no longer applies.
   void Done() { done_ = true; }
 

@@ -254,7 +254,9 @@ Status RecordHub::Subscribe(std::shared_ptr<Connection> connection, uint64_t fro
                                       ") is reached; retry later");
   }
   const uint64_t next = processed_ + 1;
+  const StreamStart start{from == 0 ? next : from, log_->genesis()};
   if (from == 0 || from == next) {
+    connection->Send(Share("[" + StartJson(start, clock_->NowUnixNanos(), source_) + "]"));
     live_.push_back(std::move(connection));
     stats_.live = static_cast<int64_t>(live_.size());
     stats_.subscribed++;
@@ -268,6 +270,7 @@ Status RecordHub::Subscribe(std::shared_ptr<Connection> connection, uint64_t fro
     return Status::FailedPrecondition(std::to_string(options_.max_catching_up) +
                                       " subscribers are catching up already; retry later");
   }
+  connection->Send(Share("[" + StartJson(start, clock_->NowUnixNanos(), source_) + "]"));
   catch_up_threads_++;
   stats_.catching_up++;
   stats_.subscribed++;

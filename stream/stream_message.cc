@@ -34,7 +34,19 @@ Status ParseHeartbeat(JsonCursor& event, JsonProblems& problems, StreamItem* ite
   if (!ParseDigest(state, &h.state_hash)) {
     return Status::InvalidArgument("data.state_hash: expected 64 lower-case hex digits");
   }
-  item->is_heartbeat = true;
+  item->kind = StreamItem::Kind::kHeartbeat;
+  return Status::Ok();
+}
+
+Status ParseStart(JsonCursor& event, JsonProblems& problems, StreamItem* item) {
+  JsonCursor data = event["data"];
+  item->start.from = static_cast<uint64_t>(data["from"].Int(1, INT64_MAX));
+  const std::string genesis = data["genesis_hash"].String();
+  if (!problems.ok()) return Status::InvalidArgument(problems.first());
+  if (!ParseDigest(genesis, &item->start.genesis)) {
+    return Status::InvalidArgument("data.genesis_hash: expected 64 lower-case hex digits");
+  }
+  item->kind = StreamItem::Kind::kStart;
   return Status::Ok();
 }
 
@@ -113,6 +125,32 @@ std::string HeartbeatJson(const Heartbeat& heartbeat, const std::string& source)
   return w.Take();
 }
 
+std::string StartJson(const StreamStart& start, int64_t time_ns, const std::string& source) {
+  http::JsonWriter w;
+  w.BeginObject();
+  w.Key("specversion");
+  w.String("1.0");
+  w.Key("id");
+  w.String("start-" + std::to_string(start.from) + "-" + std::to_string(time_ns));
+  w.Key("source");
+  w.String(source);
+  w.Key("type");
+  w.String(kStartType);
+  w.Key("time");
+  w.String(FormatUtc(time_ns, 9));
+  w.Key("datacontenttype");
+  w.String("application/json");
+  w.Key("data");
+  w.BeginObject();
+  w.Key("from");
+  w.Uint(start.from);
+  w.Key("genesis_hash");
+  w.String(ToHex(start.genesis));
+  w.EndObject();
+  w.EndObject();
+  return w.Take();
+}
+
 Result<std::vector<StreamItem>> ParseStreamBatch(std::string_view text) {
   const auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::InvalidArgument("not JSON");
@@ -128,6 +166,8 @@ Result<std::vector<StreamItem>> ParseStreamBatch(std::string_view text) {
       parsed = Status::InvalidArgument(problems.first());
     } else if (spec != "1.0") {
       parsed = Status::InvalidArgument("specversion: expected 1.0, not " + spec);
+    } else if (type == kStartType) {
+      parsed = ParseStart(event, problems, &items[i]);
     } else if (type == kHeartbeatType) {
       parsed = ParseHeartbeat(event, problems, &items[i]);
     } else if (type.rfind(kCommandTypePrefix, 0) == 0) {

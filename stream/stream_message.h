@@ -7,6 +7,13 @@
 //    "datacontenttype":"application/json",
 //    "data":{"last_sequence":42,"chain_hash":"<hex>","state_hash":"<hex>","time_ns":...}}
 //
+// The first event of every subscription says where it starts and the log's genesis hash (the
+// chain hash "before" record 1), so that a subscriber from the beginning can check record 1 too:
+//
+//   {"specversion":"1.0","id":"start-1-<time_ns>","source":"<source>",
+//    "type":"com.dreichor.stream.start","time":"...","datacontenttype":"application/json",
+//    "data":{"from":1,"genesis_hash":"<hex>"}}
+//
 // A heartbeat follows the record at `last_sequence` directly: the state hash is the engine's
 // after that record, so a subscriber that applied the same records compares it with its own.
 // ParseStreamBatch is what a subscriber (a follower) reads: the record as the log stores it, so
@@ -26,6 +33,7 @@
 namespace dreichor::stream {
 
 inline constexpr std::string_view kHeartbeatType = "com.dreichor.stream.heartbeat";
+inline constexpr std::string_view kStartType = "com.dreichor.stream.start";
 
 struct Heartbeat {
   uint64_t last_sequence = 0;
@@ -36,11 +44,20 @@ struct Heartbeat {
 
 std::string HeartbeatJson(const Heartbeat& heartbeat, const std::string& source);
 
+struct StreamStart {
+  uint64_t from = 0;  // the first sequence this subscription sends
+  audit::Digest genesis{};
+};
+
+std::string StartJson(const StreamStart& start, int64_t time_ns, const std::string& source);
+
 // One event of a batch, parsed.
 struct StreamItem {
-  bool is_heartbeat = false;
-  Heartbeat heartbeat;       // when is_heartbeat
-  audit::Record record;      // otherwise: the record, with the leader's chain hash
+  enum class Kind { kRecord, kHeartbeat, kStart };
+  Kind kind = Kind::kRecord;
+  StreamStart start;         // kStart
+  Heartbeat heartbeat;       // kHeartbeat
+  audit::Record record;      // kRecord: the record, with the leader's chain hash
   engine::Command command;   // decoded from record.payload
   bool accepted = false;     // the leader's outcome
   std::string reason_code;   // "" when accepted

@@ -47,7 +47,7 @@ TEST(StreamMessageTest, CommittedRecordsRoundTripToTheStoredRecord) {
   bool some_rejected = false;
   for (size_t i = 0; i < records.size(); ++i) {
     const StreamItem& item = items.value()[i];
-    ASSERT_FALSE(item.is_heartbeat);
+    ASSERT_EQ(item.kind, StreamItem::Kind::kRecord);
     EXPECT_EQ(item.record.sequence, records[i].sequence);
     EXPECT_EQ(item.record.timestamp_ns, records[i].timestamp_ns);
     EXPECT_EQ(item.record.event_id, records[i].event_id);
@@ -93,11 +93,21 @@ TEST(StreamMessageTest, HeartbeatRoundTrips) {
   ASSERT_TRUE(items.ok()) << items.status().ToString();
   ASSERT_EQ(items.value().size(), 1u);
   const StreamItem& item = items.value()[0];
-  ASSERT_TRUE(item.is_heartbeat);
+  ASSERT_EQ(item.kind, StreamItem::Kind::kHeartbeat);
   EXPECT_EQ(item.heartbeat.last_sequence, 42u);
   EXPECT_EQ(item.heartbeat.chain, h.chain);
   EXPECT_EQ(item.heartbeat.state_hash, h.state_hash);
   EXPECT_EQ(item.heartbeat.time_ns, h.time_ns);
+}
+
+TEST(StreamMessageTest, StartRoundTrips) {
+  StreamStart start{17, {}};
+  start.genesis[5] = 0x5a;
+  auto items = ParseStreamBatch("[" + StartJson(start, 1'765'000'000'000'000'000, "urn:x") + "]");
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  ASSERT_EQ(items.value()[0].kind, StreamItem::Kind::kStart);
+  EXPECT_EQ(items.value()[0].start.from, 17u);
+  EXPECT_EQ(items.value()[0].start.genesis, start.genesis);
 }
 
 // Each hostile batch is refused with a message naming what is wrong.
