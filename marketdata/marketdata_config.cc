@@ -48,6 +48,13 @@ const std::vector<VarSpec>& MarketDataSchema() {
        .example = "4096",
        .min = 1,
        .max = 1'000'000},
+      {.name = "DREICHOR_SUBSCRIBER_QUEUE_BYTES",
+       .type = VarType::kInteger,
+       .meaning = "Unsent bytes a market-data WebSocket client may fall behind by before it is "
+                  "closed as too slow (4008); the other clients are unaffected.",
+       .example = "16777216",
+       .min = 65536,
+       .max = 1 << 30},
       {.name = "DREICHOR_LOG_LEVEL",
        .type = VarType::kEnum,
        .meaning = "The lowest level logged.",
@@ -96,6 +103,7 @@ Result<MarketDataConfig> LoadMarketDataConfig(const config::EnvMap& env) {
     m.max_lag = std::chrono::milliseconds(c.DurationMs("DREICHOR_MAX_LAG"));
     m.max_connections = static_cast<size_t>(c.Integer("DREICHOR_MAX_CONNECTIONS"));
     m.log_level = c.String("DREICHOR_LOG_LEVEL");
+    m.subscriber_queue_bytes = static_cast<size_t>(c.Integer("DREICHOR_SUBSCRIBER_QUEUE_BYTES"));
     const auto leader = LeaderAddress(c.String("DREICHOR_LEADER_URL"));
     if (!leader) {
       problems.push_back(

@@ -27,6 +27,7 @@ struct MarketDataConfig {
   uint64_t snapshot_every = 0;  // records between snapshots; 0: none
   std::chrono::milliseconds max_lag{0};
   size_t max_connections = 0;
+  size_t subscriber_queue_bytes = 0;
   std::string log_level;
 };
 

@@ -13,6 +13,7 @@ config::EnvMap Good() {
           {"DREICHOR_SNAPSHOT_EVERY", "1000"},
           {"DREICHOR_MAX_LAG", "5s"},
           {"DREICHOR_MAX_CONNECTIONS", "100"},
+          {"DREICHOR_SUBSCRIBER_QUEUE_BYTES", "1048576"},
           {"DREICHOR_LOG_LEVEL", "info"}};
 }
 

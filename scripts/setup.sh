@@ -10,7 +10,8 @@
 # docker-registry for the deploy agent's integration test, which runs a real container engine
 # and a real registry on loopback, and mmdebstrap for the end-to-end run's Debian base image;
 # yamllint, shellcheck and docker-compose for scripts/lint.sh; clang with its libFuzzer runtime for
-# the fuzz targets (scripts/fuzz.sh).
+# the fuzz targets (scripts/fuzz.sh); Node.js with the `ws` package for the independent market-data
+# client of the follower's tests.
 set -euo pipefail
 
 build_packages=(
@@ -23,7 +24,7 @@ test_packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   prometheus prometheus-alertmanager prometheus-node-exporter python3-yaml curl postgresql
   podman runc netavark aardvark-dns iptables nftables catatonit docker-registry
-  yamllint shellcheck docker-compose mmdebstrap
+  yamllint shellcheck docker-compose mmdebstrap nodejs node-ws
 )
 
 case "${1:-}" in

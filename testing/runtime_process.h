@@ -157,4 +157,19 @@ inline config::EnvMap LocalRuntimeEnv(const std::string& env, const std::string&
           {"DREICHOR_OTLP_TRACES_URL", "none"}};
 }
 
+// The environment of a market-data follower run as a local process by a test: following the
+// runtime at `leader` (host:port), listening on `listen`, its snapshots under `dir`.
+inline config::EnvMap LocalMarketDataEnv(const std::string& env, const std::string& listen,
+                                         const std::string& leader, const std::string& dir) {
+  return {{"DREICHOR_ENV", env},
+          {"DREICHOR_LISTEN", listen},
+          {"DREICHOR_LEADER_URL", "http://" + leader},
+          {"DREICHOR_SNAPSHOT_DIR", dir + "/snapshots"},
+          {"DREICHOR_SNAPSHOT_EVERY", "1000"},
+          {"DREICHOR_MAX_LAG", "5s"},
+          {"DREICHOR_MAX_CONNECTIONS", "2048"},
+          {"DREICHOR_SUBSCRIBER_QUEUE_BYTES", "16777216"},
+          {"DREICHOR_LOG_LEVEL", "info"}};
+}
+
 }  // namespace dreichor::testing
