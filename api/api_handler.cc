@@ -26,6 +26,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// A record-stream subscriber may fall 32 MiB behind (about 30,000 records) before it is closed as
+// too slow; at the default 64 subscribers that bounds the stream's memory at 2 GiB.
+const http::WebSocketOptions kStreamConnection{.max_queued_bytes = 32 << 20};
+
 ApiError NotServing(const runtime::HealthState& health) {
   if (health.shutting_down()) {
     return ApiError::Of(kShuttingDown, "the runtime is shutting down; no new commands");
@@ -239,7 +243,7 @@ std::optional<Response> ApiHandler::Upgrade(Request& request, boost::beast::tcp_
   if (health_->sequencer() == nullptr || health_->shutting_down()) {
     return ErrorReply(NotServing(*health_));
   }
-  return stream::UpgradeToStream(hub, request, stream);
+  return stream::UpgradeToStream(hub, request, stream, kStreamConnection);
 }
 
 }  // namespace dreichor::api

@@ -187,70 +187,82 @@ void WriteEventFields(const Event& ev, JsonWriter* w) {
   w->EndObject();
 }
 
-void RefJson(const OrderRef& r, ordered_json* j) {
-  if (r.order_id != 0) (*j)["order_id"] = r.order_id;
-  if (r.client_order_id != 0) (*j)["client_order_id"] = r.client_order_id;
+// Each command's fields, in the order the API documents them, handed to `out(key, value)`: one
+// list for both JSON forms (a document, and text written directly).
+template <typename Out>
+void RefFields(const OrderRef& r, Out& out) {
+  if (r.order_id != 0) out("order_id", r.order_id);
+  if (r.client_order_id != 0) out("client_order_id", r.client_order_id);
 }
 
-void Fields(const PlaceOrder& c, ordered_json* j) {
-  (*j)["account"] = c.account;
-  (*j)["market"] = c.market;
-  if (c.client_order_id != 0) (*j)["client_order_id"] = c.client_order_id;
-  (*j)["side"] = SideName(c.side);
-  (*j)["kind"] = OrderKindName(c.kind);
-  (*j)["price"] = c.price;
-  (*j)["quantity"] = c.quantity;
-  if (c.quote_budget != 0) (*j)["quote_budget"] = c.quote_budget;
+template <typename Out>
+void Fields(const PlaceOrder& c, Out& out) {
+  out("account", c.account);
+  out("market", c.market);
+  if (c.client_order_id != 0) out("client_order_id", c.client_order_id);
+  out("side", SideName(c.side));
+  out("kind", OrderKindName(c.kind));
+  out("price", c.price);
+  out("quantity", c.quantity);
+  if (c.quote_budget != 0) out("quote_budget", c.quote_budget);
 }
-void Fields(const CancelOrder& c, ordered_json* j) {
-  (*j)["account"] = c.account;
-  RefJson(c.order, j);
+template <typename Out>
+void Fields(const CancelOrder& c, Out& out) {
+  out("account", c.account);
+  RefFields(c.order, out);
 }
-void Fields(const CancelAll& c, ordered_json* j) {
-  (*j)["account"] = c.account;
-  if (c.market != 0) (*j)["market"] = c.market;
+template <typename Out>
+void Fields(const CancelAll& c, Out& out) {
+  out("account", c.account);
+  if (c.market != 0) out("market", c.market);
 }
-void Fields(const AmendOrder& c, ordered_json* j) {
-  (*j)["account"] = c.account;
-  RefJson(c.order, j);
-  (*j)["price"] = c.new_price;
-  (*j)["quantity"] = c.new_quantity;
+template <typename Out>
+void Fields(const AmendOrder& c, Out& out) {
+  out("account", c.account);
+  RefFields(c.order, out);
+  out("price", c.new_price);
+  out("quantity", c.new_quantity);
 }
-void Fields(const CreateMarket& c, ordered_json* j) {
-  (*j)["market"] = c.market;
-  (*j)["symbol"] = c.symbol;
-  (*j)["base_asset"] = c.base_asset;
-  (*j)["quote_asset"] = c.quote_asset;
-  (*j)["tick_size"] = c.tick_size;
-  (*j)["lot_size"] = c.lot_size;
-  (*j)["min_quantity"] = c.min_quantity;
-  (*j)["max_quantity"] = c.max_quantity;
-  (*j)["maker_fee_bps"] = c.maker_fee_bps;
-  (*j)["taker_fee_bps"] = c.taker_fee_bps;
+template <typename Out>
+void Fields(const CreateMarket& c, Out& out) {
+  out("market", c.market);
+  out("symbol", c.symbol);
+  out("base_asset", c.base_asset);
+  out("quote_asset", c.quote_asset);
+  out("tick_size", c.tick_size);
+  out("lot_size", c.lot_size);
+  out("min_quantity", c.min_quantity);
+  out("max_quantity", c.max_quantity);
+  out("maker_fee_bps", c.maker_fee_bps);
+  out("taker_fee_bps", c.taker_fee_bps);
 }
-void Fields(const SetMarketStatus& c, ordered_json* j) {
-  (*j)["market"] = c.market;
-  (*j)["status"] = MarketStatusName(c.status);
+template <typename Out>
+void Fields(const SetMarketStatus& c, Out& out) {
+  out("market", c.market);
+  out("status", MarketStatusName(c.status));
 }
-void Fields(const Deposit& c, ordered_json* j) {
-  (*j)["account"] = c.account;
-  (*j)["asset"] = c.asset;
-  (*j)["amount"] = c.amount;
+template <typename Out>
+void Fields(const Deposit& c, Out& out) {
+  out("account", c.account);
+  out("asset", c.asset);
+  out("amount", c.amount);
 }
-void Fields(const Withdraw& c, ordered_json* j) {
-  (*j)["account"] = c.account;
-  (*j)["asset"] = c.asset;
-  (*j)["amount"] = c.amount;
+template <typename Out>
+void Fields(const Withdraw& c, Out& out) {
+  out("account", c.account);
+  out("asset", c.asset);
+  out("amount", c.amount);
 }
-void Fields(const SetRiskLimits& c, ordered_json* j) {
-  (*j)["account"] = c.account;
-  (*j)["max_order_quantity"] = c.max_order_quantity;
-  (*j)["max_order_notional"] = c.max_order_notional;
-  (*j)["max_open_orders"] = c.max_open_orders;
-  (*j)["price_band_bps"] = c.price_band_bps;
-  (*j)["rate_capacity"] = c.rate_capacity;
-  (*j)["rate_per_second"] = c.rate_per_second;
-  (*j)["stp_mode"] = StpModeName(c.stp_mode);
+template <typename Out>
+void Fields(const SetRiskLimits& c, Out& out) {
+  out("account", c.account);
+  out("max_order_quantity", c.max_order_quantity);
+  out("max_order_notional", c.max_order_notional);
+  out("max_open_orders", c.max_open_orders);
+  out("price_band_bps", c.price_band_bps);
+  out("rate_capacity", c.rate_capacity);
+  out("rate_per_second", c.rate_per_second);
+  out("stp_mode", StpModeName(c.stp_mode));
 }
 
 }  // namespace
@@ -258,8 +270,27 @@ void Fields(const SetRiskLimits& c, ordered_json* j) {
 ordered_json ToJson(const Command& command) {
   ordered_json j;
   j["command"] = CommandTypeName(TypeOf(command));
-  std::visit([&j](const auto& c) { Fields(c, &j); }, command);
+  auto out = [&j](const char* key, const auto& value) { j[key] = value; };
+  std::visit([&out](const auto& c) { Fields(c, out); }, command);
   return j;
+}
+
+void WriteCommandFields(const Command& command, JsonWriter* w) {
+  w->Key("command");
+  w->String(CommandTypeName(TypeOf(command)));
+  auto out = [w](const char* key, const auto& value) {
+    using V = std::decay_t<decltype(value)>;
+    w->Key(key);
+    if constexpr (std::is_same_v<V, std::string> || std::is_same_v<V, std::string_view> ||
+                  std::is_same_v<V, const char*>) {
+      w->String(value);
+    } else if constexpr (std::is_signed_v<V>) {
+      w->Int(value);
+    } else {
+      w->Uint(value);
+    }
+  };
+  std::visit([&out](const auto& c) { Fields(c, out); }, command);
 }
 
 void WriteEvent(const Event& event, JsonWriter* w) { WriteEventFields(event, w); }

@@ -31,6 +31,10 @@ std::optional<http::ApiError> Parse(engine::CommandType type, std::string_view b
 // Parse(TypeOf(c), ToJson(c) without "command") gives back c.
 nlohmann::ordered_json ToJson(const engine::Command& command);
 
+// The same fields as ToJson ("command" first), written into the object `w` has open: for the
+// record stream, where one document per record would cost more than the rest of its encoding.
+void WriteCommandFields(const engine::Command& command, http::JsonWriter* w);
+
 // One engine event as a JSON object: {"type":"trade","market":1,...} (docs/api.md, "Events").
 void WriteEvent(const engine::Event& event, http::JsonWriter* w);
 

@@ -58,6 +58,16 @@ TEST(CommandJsonTest, EveryCommandTypeRoundTrips) {
   }
 }
 
+TEST(CommandJsonTest, WrittenFieldsAreTheDocumentsFieldsInTheSameOrder) {
+  for (const Command& c : OneOfEach()) {
+    http::JsonWriter w;
+    w.BeginObject();
+    WriteCommandFields(c, &w);
+    w.EndObject();
+    EXPECT_EQ(w.Take(), ToJson(c).dump()) << CommandTypeName(TypeOf(c));
+  }
+}
+
 TEST(CommandJsonTest, BadBodiesNameTheField) {
   Command c;
   auto e = Parse(CommandType::kPlaceOrder, R"({"account":1,"market":1,"side":"buy",

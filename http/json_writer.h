@@ -37,9 +37,6 @@ class JsonWriter {
     Quoted(s);
   }
 
-  // A value already encoded as JSON by this program (not checked).
-  void RawValue(std::string_view json) { Raw(json); }
-
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }
 
@@ -74,22 +71,26 @@ class JsonWriter {
     if (!first_.back()) out_.push_back(',');
     first_.back() = false;
   }
+  // Appends runs of characters that need no escape in one piece.
   void Quoted(std::string_view s) {
     out_.push_back('"');
-    for (char c : s) {
-      const auto u = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
+    size_t run = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const auto u = static_cast<unsigned char>(s[i]);
+      if (u >= 0x20 && s[i] != '"' && s[i] != '\\') continue;
+      out_.append(s.data() + run, i - run);
+      run = i + 1;
+      if (u >= 0x20) {
         out_.push_back('\\');
-        out_.push_back(c);
-      } else if (u < 0x20) {
+        out_.push_back(s[i]);
+      } else {
         static const char kHex[] = "0123456789abcdef";
         out_.append("\\u00");
         out_.push_back(kHex[u >> 4]);
         out_.push_back(kHex[u & 15]);
-      } else {
-        out_.push_back(c);
       }
     }
+    out_.append(s.data() + run, s.size() - run);
     out_.push_back('"');
   }
 

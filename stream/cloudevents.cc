@@ -89,11 +89,7 @@ std::string CommittedEventJson(const audit::Record& record, const engine::Outcom
   w.String(SequenceText(record.sequence));
   w.Key("data");
   w.BeginObject();
-  const nlohmann::ordered_json fields = command_json::ToJson(command.value());
-  for (const auto& [key, value] : fields.items()) {
-    w.Key(key);
-    w.RawValue(JsonText(value));
-  }
+  command_json::WriteCommandFields(command.value(), &w);
   w.Key("chain_hash");
   w.String(ToHex(record.chain));
   w.Key("timestamp_ns");
