@@ -35,6 +35,7 @@ inline constexpr const http::ErrorCode* kRuntimeApiErrors[] = {
     &http::kBodyTooLarge,
     &http::kHeadersTooLarge,
     &kUnsupportedMediaType,
+    &http::kUpgradeRequired,
     &http::kInternal,
     &kAuditReadFailed,
     &kStarting,

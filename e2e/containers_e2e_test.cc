@@ -51,6 +51,7 @@ constexpr char kCliBinary[] = DREICHOR_BINARY_DIR "/cli/dreichor";
 constexpr char kGateBinary[] = DREICHOR_BINARY_DIR "/deploy/dreichor-engine-gate";
 constexpr char kRuntimeImage[] = "localhost/dreichor/runtime:e2e";
 constexpr char kMigrationsImage[] = "localhost/dreichor/migrations:e2e";
+constexpr char kMarketDataImage[] = "localhost/dreichor/marketdata:e2e";
 constexpr uid_t kRuntimeUid = 10001;  // the runtime image's user (Dockerfile.runtime)
 // dev's container network; no other test uses it (system tests run one at a time).
 constexpr char kSubnet[] = "10.231.3.0/24";
@@ -116,7 +117,8 @@ class ContainersEndToEnd : public ::testing::Test {
     fs::create_directories(context_ + "/infra/db");
     fs::copy(std::string(DREICHOR_SOURCE_DIR) + "/infra/db/migrations",
              context_ + "/infra/db/migrations", fs::copy_options::recursive);
-    for (const char* dockerfile : {"Dockerfile.runtime", "Dockerfile.migrations"}) {
+    for (const char* dockerfile :
+         {"Dockerfile.runtime", "Dockerfile.migrations", "Dockerfile.marketdata"}) {
       std::ifstream in(std::string(DREICHOR_SOURCE_DIR) + "/infra/docker/" + dockerfile);
       const std::string text((std::istreambuf_iterator<char>(in)), {});
       const size_t run_stage = text.rfind("\nFROM ");
@@ -177,6 +179,8 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
   BuildImage("Dockerfile.runtime", kRuntimeImage);
   if (HasFatalFailure()) return;
   BuildImage("Dockerfile.migrations", kMigrationsImage);
+  if (HasFatalFailure()) return;
+  BuildImage("Dockerfile.marketdata", kMarketDataImage);
   if (HasFatalFailure()) return;
 
   {
@@ -359,6 +363,40 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
               std::vector<std::string>{std::to_string(acknowledged.size())})
         << "every acknowledged command is a row of the environment's audit log";
   }
+  // Two market-data followers on the environment's network, each following the runtime by its
+  // container name and serving on a loopback port of their own.
+  std::vector<uint16_t> follower_ports;
+  for (int i = 1; i <= 2; ++i) {
+    follower_ports.push_back(FreeLoopbackPort());
+    Podman({"run", "--detach", "--name", "dreichor-marketdata-dev-" + std::to_string(i),
+            "--network", "dreichor-dev", "--read-only", "--publish",
+            "127.0.0.1:" + std::to_string(follower_ports.back()) + ":8090",
+            "-e", "DREICHOR_ENV=dev", "-e", "DREICHOR_LISTEN=0.0.0.0:8090",
+            "-e", "DREICHOR_LEADER_URL=http://dreichor-runtime-dev:8080",
+            "-e", "DREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/marketdata",
+            "-e", "DREICHOR_SNAPSHOT_EVERY=4", "-e", "DREICHOR_MAX_LAG=5s",
+            "-e", "DREICHOR_MAX_CONNECTIONS=256", "-e", "DREICHOR_SUBSCRIBER_QUEUE_BYTES=1048576",
+            "-e", "DREICHOR_LOG_LEVEL=info", kMarketDataImage});
+  }
+  // Both followers answer /v1/state exactly as the leader: same sequence, chain and state hash.
+  const auto followers_agree = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    const std::string leader = runtime_call("/v1/state").body;
+    for (const uint16_t port : follower_ports) {
+      std::string seen;
+      for (int i = 0; i < 1200 && seen != leader; ++i) {  // up to a minute to catch up
+        if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        TestHttpClient follower("127.0.0.1", port, 5'000);
+        const TestResponse r = follower.Get("/v1/state");
+        if (r.status == 200) seen = r.body;
+      }
+      EXPECT_EQ(seen, leader) << "follower on port " << port << ":\n"
+                              << Podman({"logs", "--tail", "20",
+                                         "dreichor-marketdata-dev-" +
+                                             std::to_string(port == follower_ports[0] ? 1 : 2)});
+    }
+  };
+  followers_agree("two followers after trading");
   const json before = state();
   const auto check_state = [&](const std::string& when) {
     SCOPED_TRACE(when);
@@ -395,6 +433,9 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(running_tag(), "sha-0e2e0001");
     check_state("after the rollback");
+    followers_agree("the followers, through a crash, a release and a rollback of their leader");
+    const std::string logs = Podman({"logs", "dreichor-marketdata-dev-1"});
+    EXPECT_EQ(logs.find("diverged"), std::string::npos) << logs;
   }
   {
     SCOPED_TRACE("a graceful stop: SIGTERM, exit 0, the stopped line");

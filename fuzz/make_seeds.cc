@@ -18,6 +18,8 @@
 #include "engine/command_codec.h"
 #include "fuzz/fixtures.h"
 #include "snapshot/snapshot_store.h"
+#include "stream/cloudevents.h"
+#include "stream/stream_message.h"
 #include "testing/commands.h"
 #include "util/mem_env.h"
 
@@ -249,6 +251,26 @@ void TraceSeeds(Corpus& c) {
   c.Add("traceparent", "uppercase", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01");
 }
 
+// A subscription's first message (start, records 1-3 with their outcomes, a heartbeat), and a
+// heartbeat alone.
+void StreamSeeds(Corpus& c) {
+  engine::Engine engine;
+  audit::Digest chain{};
+  std::string batch = "[" + stream::StartJson({1, chain}, 1'700'000'000'000'000'000, "urn:x");
+  for (uint64_t n = 1; n <= 3; ++n) {
+    const audit::PendingRecord p = runtime::RecordForSequence(n);
+    audit::Record r{p.sequence, p.timestamp_ns, p.event_id, p.type, audit::ChainHash(chain, p),
+                    p.payload};
+    chain = r.chain;
+    const engine::Outcome o = engine.Apply(runtime::CommandForSequence(n), r.timestamp_ns);
+    batch += "," + stream::CommittedEventJson(r, o, engine.events(), "urn:x");
+  }
+  const stream::Heartbeat heartbeat{3, chain, engine.StateHash(), 1'700'000'000'000'000'000};
+  c.Add("stream_batch", "start-records-heartbeat",
+        batch + "," + stream::HeartbeatJson(heartbeat, "urn:x") + "]");
+  c.Add("stream_batch", "heartbeat", "[" + stream::HeartbeatJson(heartbeat, "urn:x") + "]");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -266,5 +288,6 @@ int main(int argc, char** argv) {
   EngineGateSeeds(corpus);
   HttpSeeds(corpus);
   TraceSeeds(corpus);
+  StreamSeeds(corpus);
   return 0;
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 namespace dreichor::marketdata {
 namespace {
 
@@ -52,6 +54,13 @@ TEST(MarketDataConfigTest, TheLeaderIsAnAddressWithAPort) {
     env["DREICHOR_LEADER_URL"] = good;
     EXPECT_TRUE(LoadMarketDataConfig(env).ok()) << good;
   }
+}
+
+TEST(MarketDataConfigTest, TheSchemaDocumentIsCurrent) {
+  std::ifstream in(std::string(DREICHOR_SOURCE_DIR) + "/infra/env/MARKETDATA_ENV_SCHEMA.md");
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, config::RenderSchemaDocument(MarketDataSchema(), MarketDataSchemaHeading()))
+      << "regenerate: dreichor-marketdata env-schema > infra/env/MARKETDATA_ENV_SCHEMA.md";
 }
 
 }  // namespace
