@@ -5,11 +5,12 @@
 //   dreichor-stream-load --address 127.0.0.1:8090 --path /v1/market-data --subscribers 1000
 //       --subscribe '{"op":"subscribe","channel":"depth","market":1}' --duration 10
 //
-// Each subscriber connects, optionally sends one text message, then reads until the end. Every
-// depth update's prev_market_seq is checked against the subscriber's last market_seq (a mismatch
-// is a gap: a message lost or dropped); record-stream messages are counted by their events. At
-// the end it prints one JSON line: messages (or records) in total and per second, gaps, and the
-// subscribers that were closed or failed before the end.
+// Each subscriber connects, optionally sends one text message, then reads until the end. Frames
+// are JSON arrays (record-stream events, or market-data messages) and are counted by what they
+// hold ("events"). Every depth update's prev_market_seq is checked against the subscriber's last
+// market_seq (a mismatch is a gap: a message lost or dropped). At the end it prints one JSON
+// line: frames and events in total and per second, gaps, and the subscribers that were closed or
+// failed before the end (with the first reason).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -39,6 +40,7 @@ struct Totals {
   uint64_t ended_early = 0;  // closed or failed before the end
   uint64_t subscribed = 0;
   bool counting = false;     // after the warm-up
+  std::string first_failure;
 };
 
 // The unsigned number after `"key":` in `text`, or -1.
@@ -71,15 +73,15 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   void Start(const tcp::endpoint& endpoint) {
     beast::get_lowest_layer(ws_).async_connect(
         endpoint, [self = shared_from_this()](beast::error_code ec) {
-          if (ec) return self->Fail();
+          if (ec) return self->Fail("connect: " + ec.message());
           self->ws_.read_message_max(64 << 20);
           self->ws_.async_handshake(self->host_, self->path_, [self](beast::error_code e) {
-            if (e) return self->Fail();
+            if (e) return self->Fail("handshake: " + e.message());
             if (self->subscribe_.empty()) return self->Subscribed();
             self->ws_.text(true);
             self->ws_.async_write(net::buffer(self->subscribe_),
                                   [self](beast::error_code w, size_t) {
-                                    if (w) return self->Fail();
+                                    if (w) return self->Fail("subscribe: " + w.message());
                                     self->Subscribed();
                                   });
           });
@@ -96,29 +98,46 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
     totals_->subscribed++;
     Read();
   }
-  void Fail() {
-    if (!*stopping_) totals_->ended_early++;
+  void Fail(const std::string& why) {
+    if (*stopping_) return;
+    totals_->ended_early++;
+    if (totals_->first_failure.empty()) totals_->first_failure = why;
   }
   void Read() {
     buffer_.clear();
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->Fail();
+      if (ec) return self->Fail("read: " + ec.message());
       self->Tally(beast::buffers_to_string(self->buffer_.cdata()));
       self->Read();
     });
   }
+  // A record-stream frame is an array of CloudEvents; a market-data frame an array of messages,
+  // each starting {"channel": (or {"type": for answers to the client).
   void Tally(const std::string& text) {
     const std::string_view t(text);
-    if (t.find("\"channel\":\"depth\"") != std::string_view::npos) {
-      const int64_t seq = NumberAfter(t, "\"market_seq\":");
-      const int64_t prev = NumberAfter(t, "\"prev_market_seq\":");
-      if (prev >= 0 && last_seq_ >= 0 && prev != last_seq_) totals_->gaps++;
-      if (seq >= 0) last_seq_ = seq;
+    const bool stream = t.find("\"specversion\"") != std::string_view::npos;
+    size_t messages = 0;
+    if (stream) {
+      messages = Occurrences(t, "\"specversion\"");
+    } else {
+      const std::string_view start = "{\"channel\":\"";
+      for (size_t at = t.find(start); at != std::string_view::npos;) {
+        const size_t next = t.find(start, at + start.size());
+        const std::string_view one = t.substr(at, next == std::string_view::npos ? t.npos : next - at);
+        ++messages;
+        if (one.substr(start.size(), 6) == "depth\"") {
+          const int64_t seq = NumberAfter(one, "\"market_seq\":");
+          const int64_t prev = NumberAfter(one, "\"prev_market_seq\":");
+          if (prev >= 0 && last_seq_ >= 0 && prev != last_seq_) totals_->gaps++;
+          if (seq >= 0) last_seq_ = seq;
+        }
+        at = next;
+      }
     }
     if (!totals_->counting) return;
     totals_->messages++;
     totals_->bytes += text.size();
-    totals_->events += t.front() == '[' ? Occurrences(t, "\"specversion\"") : 1;
+    totals_->events += messages;
   }
 
   websocket::stream<beast::tcp_stream> ws_;
@@ -177,12 +196,12 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(Clock::now() - counted_from).count();
   printf("{\"subscribers\":%d,\"subscribed\":%llu,\"seconds\":%.2f,\"messages\":%llu,"
          "\"events\":%llu,\"events_per_s\":%.0f,\"messages_per_s\":%.0f,\"mib_per_s\":%.1f,"
-         "\"gaps\":%llu,\"ended_early\":%llu}\n",
+         "\"gaps\":%llu,\"ended_early\":%llu,\"first_failure\":\"%s\"}\n",
          subscribers, static_cast<unsigned long long>(totals.subscribed), seconds,
          static_cast<unsigned long long>(totals.messages),
          static_cast<unsigned long long>(totals.events), totals.events / duration,
          totals.messages / duration, totals.bytes / duration / (1 << 20),
          static_cast<unsigned long long>(totals.gaps),
-         static_cast<unsigned long long>(totals.ended_early));
+         static_cast<unsigned long long>(totals.ended_early), totals.first_failure.c_str());
   return totals.gaps == 0 && totals.ended_early == 0 ? 0 : 1;
 }

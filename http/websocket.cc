@@ -76,8 +76,31 @@ void Read(const std::shared_ptr<WebSocketConnection>& self, WebSocketConnection:
   });
 }
 
+// Takes the next frame off the queue: the front message, or with json_array_batches every queued
+// message that fits, as one JSON array. The caller holds c->mu; the queue is not empty.
+std::shared_ptr<const std::string> TakeFrameLocked(WebSocketConnection::Impl* c) {
+  if (!c->options.json_array_batches) {
+    auto frame = std::move(c->queue.front());
+    c->queue.pop_front();
+    c->queued -= frame->size();
+    return frame;
+  }
+  auto joined = std::make_shared<std::string>();
+  joined->push_back('[');
+  size_t count = 0;
+  while (!c->queue.empty() &&
+         (count == 0 || joined->size() + c->queue.front()->size() + 2 <= c->options.max_batch_bytes)) {
+    if (count++ > 0) joined->push_back(',');
+    joined->append(*c->queue.front());
+    c->queued -= c->queue.front()->size();
+    c->queue.pop_front();
+  }
+  joined->push_back(']');
+  return joined;
+}
+
 void WriteNext(const std::shared_ptr<WebSocketConnection>& self, WebSocketConnection::Impl* c) {
-  std::shared_ptr<const std::string> next;
+  std::shared_ptr<const std::string> frame;
   {
     std::lock_guard<std::mutex> lock(c->mu);
     if (c->queue.empty()) {
@@ -89,18 +112,11 @@ void WriteNext(const std::shared_ptr<WebSocketConnection>& self, WebSocketConnec
       c->ws.async_close(reason, [self, c](beast::error_code) { End(self, c); });
       return;
     }
-    next = c->queue.front();
+    frame = TakeFrameLocked(c);
   }
   c->ws.text(true);
-  // `next` rides along: the queue may be dropped (too slow) while the write is in flight.
-  c->ws.async_write(net::buffer(*next), [self, c, next](beast::error_code ec, size_t) {
-    {
-      std::lock_guard<std::mutex> lock(c->mu);
-      if (!c->queue.empty() && c->queue.front() == next) {
-        c->queued -= next->size();
-        c->queue.pop_front();
-      }
-    }
+  // `frame` rides along: it is off the queue, and the write reads it until it completes.
+  c->ws.async_write(net::buffer(*frame), [self, c, frame](beast::error_code ec, size_t) {
     if (ec) return End(self, c);
     WriteNext(self, c);
   });

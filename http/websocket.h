@@ -1,7 +1,8 @@
 // WebSocketConnection: one server-side WebSocket (RFC 6455) connection, taken over from the HTTP
 // server (Server::Handler::Upgrade) with the handshake request.
 //
-// Text messages are sent from any thread through a bounded queue: a message that would take the
+// Text messages are sent from any thread through a bounded queue (optionally joined into JSON
+// arrays, one per frame, see WebSocketOptions): a message that would take the
 // queue past `max_queued_bytes` is not queued, and the connection is closed with
 // kCloseTooSlow and a reason, so a peer that does not read never holds the sender back or grows
 // its memory. Messages from the peer are bounded by `max_message_bytes` (a larger one closes
@@ -36,6 +37,10 @@ inline constexpr uint16_t kCloseVerifyFailed = 4009;   // reserved for a stream 
 
 struct WebSocketOptions {
   size_t max_queued_bytes = 16 << 20;  // unsent outgoing bytes before the peer counts as too slow
+  // Every frame sent is a JSON array of the messages (each a JSON value) queued when it is
+  // written, up to about max_batch_bytes: under load one write carries many messages.
+  bool json_array_batches = false;
+  size_t max_batch_bytes = 256 << 10;
   size_t max_message_bytes = 16 << 10;  // largest incoming message
   std::chrono::seconds idle_timeout{30};
   std::chrono::seconds handshake_timeout{10};

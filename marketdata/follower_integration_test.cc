@@ -325,13 +325,19 @@ TEST_F(FollowerIntegrationTest, AMarketDataClientThatDoesNotReadIsDroppedAndTheO
         fast_error = m.status();
         return;
       }
-      const json j = json::parse(m.value());
-      if (!j.contains("market_seq")) continue;
-      if (j["type"] == "update" && j["prev_market_seq"].get<uint64_t>() != fast_seq.load()) {
-        fast_error = Status::DataLoss("a gap at market_seq " + std::to_string(fast_seq.load()));
+      const json frame = json::parse(m.value());
+      if (!frame.is_array()) {
+        fast_error = Status::InvalidArgument("a frame that is not an array: " + m.value());
         return;
       }
-      fast_seq = j["market_seq"].get<uint64_t>();
+      for (const json& j : frame) {
+        if (!j.contains("market_seq")) continue;
+        if (j["type"] == "update" && j["prev_market_seq"].get<uint64_t>() != fast_seq.load()) {
+          fast_error = Status::DataLoss("a gap at market_seq " + std::to_string(fast_seq.load()));
+          return;
+        }
+        fast_seq = j["market_seq"].get<uint64_t>();
+      }
     }
   });
   // The slow one reads nothing until it has been dropped, then drains what it was sent.

@@ -148,7 +148,8 @@ int RunMarketData(const config::EnvMap& env) {
   MarketDataHandler handler(
       &follower, feed.get(), &registry,
       [&] { return NotReadyReason(follower, link, clock, config.max_lag); },
-      http::WebSocketOptions{.max_queued_bytes = config.subscriber_queue_bytes});
+      http::WebSocketOptions{.max_queued_bytes = config.subscriber_queue_bytes,
+                             .json_array_batches = true});
   http::ServerOptions server_options;
   server_options.address = config.listen.host;
   server_options.port = config.listen.port;

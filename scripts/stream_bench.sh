@@ -2,7 +2,7 @@
 # Record stream and follower benchmarks (docs/benchmarks.md, "Streams and followers"): starts a
 # Release dreichor-runtime and a dreichor-marketdata follower in a temporary directory and measures
 #   1. the leader's order throughput (closed loop, pipelined) with 0 and with 4 record-stream
-#      subscribers, alternating, three pairs;
+#      subscribers, alternating, three pairs; then its latency at a fixed rate below the maximum;
 #   2. the follower's apply delay (leader's stamp to applied) at a fixed 50,000 orders/s;
 #   3. one follower fanning depth updates out to 1,000 market-data WebSocket subscribers.
 #   scripts/stream_bench.sh [seconds per run, default 10]
@@ -77,6 +77,19 @@ ready() {
     >/dev/null 2>&1; do sleep 0.1; done
 }
 
+echo "== 1b. the same at a fixed 30,000 orders/s (below the maximum): latency with 0 vs 4 =="
+p99_of() { sed 's/.*"p99":\([0-9.]*\).*/\1/'; }
+for pair in 1 2 3; do
+  zero="$(load --connections 64 --pipeline 8 --rate 30000 | p99_of)"
+  ./build/release/bench/dreichor-stream-load --address "$leader" --path /v1/stream \
+    --subscribers 4 --warmup 1 --duration "$((seconds + 1))" >"$work/subscribers.json" &
+  sub=$!
+  sleep 1
+  four="$(load --connections 64 --pipeline 8 --rate 30000 | p99_of)"
+  wait "$sub" || true
+  echo "pair $pair: p99 with 0 subscribers ${zero} ms, with 4 subscribers ${four} ms"
+done
+
 echo "== 2. follower apply delay at fixed rates (20,000 and the goal's 50,000 orders/s) =="
 env -i PATH="$PATH" DREICHOR_ENV=dev DREICHOR_LISTEN=127.0.0.1:0 \
   DREICHOR_LEADER_URL="http://$leader" DREICHOR_SNAPSHOT_DIR="$work/follower" \
@@ -119,7 +132,7 @@ grep -E '^dreichor_marketdata_(lag_records|diverged|subscriptions_total) ' "$wor
 done
 
 echo "== 3. one follower fanning depth out to 1,000 market-data subscribers =="
-for rate in 250 500; do
+for rate in 250 500 1000; do
   ready
   ./build/release/bench/dreichor-stream-load --address "$follower" --path /v1/market-data \
     --subscribers 1000 --subscribe '{"op":"subscribe","channel":"depth","market":1}' \

@@ -48,7 +48,12 @@ ws.on('open', () => ws.send(JSON.stringify({ op: 'subscribe', channel: 'depth', 
 ws.on('error', (e) => fail('websocket error: ' + e.message));
 ws.on('close', (code, reason) => fail(`closed: ${code} ${reason}`));
 ws.on('message', (data) => {
-  const m = JSON.parse(data.toString());
+  const frame = JSON.parse(data.toString());
+  if (!Array.isArray(frame)) fail('a frame that is not an array');
+  for (const m of frame) handle(m);
+});
+
+function handle(m) {
   if (m.type === 'error') fail('error: ' + m.message);
   if (m.channel !== 'depth') return;
   if (m.type === 'snapshot') {
@@ -69,7 +74,7 @@ ws.on('message', (data) => {
     updates++;
   }
   maybeDone();
-});
+}
 process.stdin.on('data', (d) => {
   target = Number(d.toString().trim());
   maybeDone();
