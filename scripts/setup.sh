@@ -17,7 +17,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake ninja-build pkg-config
   libssl-dev libzstd-dev libcli11-dev libboost-dev nlohmann-json3-dev libpq-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libsimdjson-dev
 )
 test_packages=(
   git clang-format clang libclang-rt-14-dev
