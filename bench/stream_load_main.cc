@@ -11,12 +11,12 @@
 // market_seq (a mismatch is a gap: a message lost or dropped). At the end it prints one JSON
 // line: frames and events in total and per second, gaps, and the subscribers that were closed or
 // failed before the end (with the first reason).
+#include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -39,7 +39,7 @@ struct Totals {
   uint64_t gaps = 0;
   uint64_t ended_early = 0;  // closed or failed before the end
   uint64_t subscribed = 0;
-  bool counting = false;     // after the warm-up
+  bool counting = false;  // after the warm-up
   std::string first_failure;
 };
 
@@ -67,25 +67,28 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
  public:
   Subscriber(net::io_context& io, Totals* totals, std::string host, std::string path,
              std::string subscribe, bool* stopping)
-      : ws_(io), totals_(totals), host_(std::move(host)), path_(std::move(path)),
-        subscribe_(std::move(subscribe)), stopping_(stopping) {}
+      : ws_(io),
+        totals_(totals),
+        host_(std::move(host)),
+        path_(std::move(path)),
+        subscribe_(std::move(subscribe)),
+        stopping_(stopping) {}
 
   void Start(const tcp::endpoint& endpoint) {
-    beast::get_lowest_layer(ws_).async_connect(
-        endpoint, [self = shared_from_this()](beast::error_code ec) {
-          if (ec) return self->Fail("connect: " + ec.message());
-          self->ws_.read_message_max(64 << 20);
-          self->ws_.async_handshake(self->host_, self->path_, [self](beast::error_code e) {
-            if (e) return self->Fail("handshake: " + e.message());
-            if (self->subscribe_.empty()) return self->Subscribed();
-            self->ws_.text(true);
-            self->ws_.async_write(net::buffer(self->subscribe_),
-                                  [self](beast::error_code w, size_t) {
-                                    if (w) return self->Fail("subscribe: " + w.message());
-                                    self->Subscribed();
-                                  });
-          });
+    beast::get_lowest_layer(ws_).async_connect(endpoint, [self = shared_from_this()](
+                                                             beast::error_code ec) {
+      if (ec) return self->Fail("connect: " + ec.message());
+      self->ws_.read_message_max(64 << 20);
+      self->ws_.async_handshake(self->host_, self->path_, [self](beast::error_code e) {
+        if (e) return self->Fail("handshake: " + e.message());
+        if (self->subscribe_.empty()) return self->Subscribed();
+        self->ws_.text(true);
+        self->ws_.async_write(net::buffer(self->subscribe_), [self](beast::error_code w, size_t) {
+          if (w) return self->Fail("subscribe: " + w.message());
+          self->Subscribed();
         });
+      });
+    });
   }
 
   void Close() {
@@ -123,7 +126,8 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
       const std::string_view start = "{\"channel\":\"";
       for (size_t at = t.find(start); at != std::string_view::npos;) {
         const size_t next = t.find(start, at + start.size());
-        const std::string_view one = t.substr(at, next == std::string_view::npos ? t.npos : next - at);
+        const std::string_view one =
+            t.substr(at, next == std::string_view::npos ? t.npos : next - at);
         ++messages;
         if (one.substr(start.size(), 6) == "depth\"") {
           const int64_t seq = NumberAfter(one, "\"market_seq\":");
@@ -179,13 +183,13 @@ int main(int argc, char** argv) {
   using Clock = std::chrono::steady_clock;
   net::steady_timer timer(io);
   Clock::time_point counted_from;
-  timer.expires_after(std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(warmup)));
+  timer.expires_after(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup)));
   timer.async_wait([&](beast::error_code) {
     totals.counting = true;
     counted_from = Clock::now();
-    timer.expires_after(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(duration)));
+    timer.expires_after(
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration)));
     timer.async_wait([&](beast::error_code) {
       totals.counting = false;
       stopping = true;
@@ -194,14 +198,15 @@ int main(int argc, char** argv) {
   });
   io.run();
   const double seconds = std::chrono::duration<double>(Clock::now() - counted_from).count();
-  printf("{\"subscribers\":%d,\"subscribed\":%llu,\"seconds\":%.2f,\"messages\":%llu,"
-         "\"events\":%llu,\"events_per_s\":%.0f,\"messages_per_s\":%.0f,\"mib_per_s\":%.1f,"
-         "\"gaps\":%llu,\"ended_early\":%llu,\"first_failure\":\"%s\"}\n",
-         subscribers, static_cast<unsigned long long>(totals.subscribed), seconds,
-         static_cast<unsigned long long>(totals.messages),
-         static_cast<unsigned long long>(totals.events), totals.events / duration,
-         totals.messages / duration, totals.bytes / duration / (1 << 20),
-         static_cast<unsigned long long>(totals.gaps),
-         static_cast<unsigned long long>(totals.ended_early), totals.first_failure.c_str());
+  printf(
+      "{\"subscribers\":%d,\"subscribed\":%llu,\"seconds\":%.2f,\"messages\":%llu,"
+      "\"events\":%llu,\"events_per_s\":%.0f,\"messages_per_s\":%.0f,\"mib_per_s\":%.1f,"
+      "\"gaps\":%llu,\"ended_early\":%llu,\"first_failure\":\"%s\"}\n",
+      subscribers, static_cast<unsigned long long>(totals.subscribed), seconds,
+      static_cast<unsigned long long>(totals.messages),
+      static_cast<unsigned long long>(totals.events), totals.events / duration,
+      totals.messages / duration, totals.bytes / duration / (1 << 20),
+      static_cast<unsigned long long>(totals.gaps),
+      static_cast<unsigned long long>(totals.ended_early), totals.first_failure.c_str());
   return totals.gaps == 0 && totals.ended_early == 0 ? 0 : 1;
 }

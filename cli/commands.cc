@@ -7,12 +7,12 @@
 #include "audit/file_log.h"
 #include "audit/postgres_log.h"
 #include "audit/verify.h"
-#include "stream/cloudevents.h"
 #include "cli/describe.h"
 #include "cli/textfile_metrics.h"
 #include "config/env_config.h"
 #include "engine/command_codec.h"
 #include "runtime/replay.h"
+#include "stream/cloudevents.h"
 
 namespace dreichor::cli {
 

@@ -368,15 +368,34 @@ TEST_F(ContainersEndToEnd, DeployTradeCrashRestartReleaseRollbackAndStop) {
   std::vector<uint16_t> follower_ports;
   for (int i = 1; i <= 2; ++i) {
     follower_ports.push_back(FreeLoopbackPort());
-    Podman({"run", "--detach", "--name", "dreichor-marketdata-dev-" + std::to_string(i),
-            "--network", "dreichor-dev", "--read-only", "--publish",
+    Podman({"run",
+            "--detach",
+            "--name",
+            "dreichor-marketdata-dev-" + std::to_string(i),
+            "--network",
+            "dreichor-dev",
+            "--read-only",
+            "--publish",
             "127.0.0.1:" + std::to_string(follower_ports.back()) + ":8090",
-            "-e", "DREICHOR_ENV=dev", "-e", "DREICHOR_LISTEN=0.0.0.0:8090",
-            "-e", "DREICHOR_LEADER_URL=http://dreichor-runtime-dev:8080",
-            "-e", "DREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/marketdata",
-            "-e", "DREICHOR_SNAPSHOT_EVERY=4", "-e", "DREICHOR_MAX_LAG=5s",
-            "-e", "DREICHOR_MAX_CONNECTIONS=256", "-e", "DREICHOR_SUBSCRIBER_QUEUE_BYTES=1048576",
-            "-e", "DREICHOR_LOG_LEVEL=info", kMarketDataImage});
+            "-e",
+            "DREICHOR_ENV=dev",
+            "-e",
+            "DREICHOR_LISTEN=0.0.0.0:8090",
+            "-e",
+            "DREICHOR_LEADER_URL=http://dreichor-runtime-dev:8080",
+            "-e",
+            "DREICHOR_SNAPSHOT_DIR=/var/lib/dreichor/marketdata",
+            "-e",
+            "DREICHOR_SNAPSHOT_EVERY=4",
+            "-e",
+            "DREICHOR_MAX_LAG=5s",
+            "-e",
+            "DREICHOR_MAX_CONNECTIONS=256",
+            "-e",
+            "DREICHOR_SUBSCRIBER_QUEUE_BYTES=1048576",
+            "-e",
+            "DREICHOR_LOG_LEVEL=info",
+            kMarketDataImage});
   }
   // Both followers answer /v1/state exactly as the leader: same sequence, chain and state hash.
   const auto followers_agree = [&](const std::string& when) {

@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case StreamItem::Kind::kHeartbeat: {
-        auto again = stream::ParseStreamBatch("[" + stream::HeartbeatJson(item.heartbeat, "s") + "]");
+        auto again =
+            stream::ParseStreamBatch("[" + stream::HeartbeatJson(item.heartbeat, "s") + "]");
         if (!again.ok() || again.value().size() != 1) std::abort();
         const stream::Heartbeat& h = again.value()[0].heartbeat;
         if (h.last_sequence != item.heartbeat.last_sequence || h.chain != item.heartbeat.chain ||

@@ -25,11 +25,11 @@ struct WebSocketConnection::Impl {
   mutable std::mutex mu;
   std::deque<std::shared_ptr<const std::string>> queue;  // GUARDED_BY(mu)
   size_t queued = 0;                                     // GUARDED_BY(mu): bytes in `queue`
-  bool open = false;     // GUARDED_BY(mu): the handshake is done
-  bool writing = false;  // GUARDED_BY(mu): the write loop runs
-  bool closing = false;  // GUARDED_BY(mu): nothing more is queued
-  bool ended = false;    // strand only: on_closed has run
-  websocket::close_reason reason;  // GUARDED_BY(mu)
+  bool open = false;                                     // GUARDED_BY(mu): the handshake is done
+  bool writing = false;                                  // GUARDED_BY(mu): the write loop runs
+  bool closing = false;                                  // GUARDED_BY(mu): nothing more is queued
+  bool ended = false;                                    // strand only: on_closed has run
+  websocket::close_reason reason;                        // GUARDED_BY(mu)
 };
 
 namespace {
@@ -88,8 +88,8 @@ std::shared_ptr<const std::string> TakeFrameLocked(WebSocketConnection::Impl* c)
   auto joined = std::make_shared<std::string>();
   joined->push_back('[');
   size_t count = 0;
-  while (!c->queue.empty() &&
-         (count == 0 || joined->size() + c->queue.front()->size() + 2 <= c->options.max_batch_bytes)) {
+  while (!c->queue.empty() && (count == 0 || joined->size() + c->queue.front()->size() + 2 <=
+                                                 c->options.max_batch_bytes)) {
     if (count++ > 0) joined->push_back(',');
     joined->append(*c->queue.front());
     c->queued -= c->queue.front()->size();
@@ -189,9 +189,9 @@ WebSocketConnection::Sent WebSocketConnection::Send(std::shared_ptr<const std::s
     c->closing = true;
     c->queue.clear();
     c->queued = 0;
-    c->reason = CloseReason(kCloseTooSlow, "too slow: more than " +
-                                               std::to_string(c->options.max_queued_bytes) +
-                                               " bytes unsent");
+    c->reason = CloseReason(
+        kCloseTooSlow,
+        "too slow: more than " + std::to_string(c->options.max_queued_bytes) + " bytes unsent");
     KickLocked(shared_from_this(), c);
     return Sent::kTooSlow;
   }

@@ -72,7 +72,8 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(
     ec = e;
     done = true;
   });
-  if (!impl->RunUntil(done, timeout)) return Status::IoError("handshake with " + where + ": timeout");
+  if (!impl->RunUntil(done, timeout))
+    return Status::IoError("handshake with " + where + ": timeout");
   if (ec) {
     std::string detail = ec.message();
     if (response.result_int() != 0 && response.result_int() != 101) {
@@ -96,8 +97,8 @@ Result<std::string> WebSocketClient::Read(std::chrono::milliseconds timeout) {
   if (!c.RunUntil(done, timeout)) return Status::IoError("no message within the timeout");
   if (ec == websocket::error::closed) {
     const auto& reason = c.ws.reason();
-    return Status::FailedPrecondition("closed by the server: " + std::to_string(reason.code) +
-                                      " " + std::string(reason.reason.data(), reason.reason.size()));
+    return Status::FailedPrecondition("closed by the server: " + std::to_string(reason.code) + " " +
+                                      std::string(reason.reason.data(), reason.reason.size()));
   }
   if (ec) return Status::IoError("read: " + ec.message());
   return beast::buffers_to_string(c.buffer.cdata());

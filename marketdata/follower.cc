@@ -22,9 +22,9 @@ Result<FollowerStart> LoadFollowerStart(const snapshot::SnapshotStore& store,
     auto engine = engine::Engine::Deserialize(loaded.value().state);
     if (meta.sequence != file.sequence || meta.sequence == 0 || !engine.ok() ||
         engine.value()->StateHash() != meta.state_hash) {
-      warnings->push_back(file.name + ": " +
-                          (engine.ok() ? "its state does not match its header"
-                                       : engine.status().message()));
+      warnings->push_back(
+          file.name + ": " +
+          (engine.ok() ? "its state does not match its header" : engine.status().message()));
       continue;
     }
     start.engine = std::move(engine).value();
@@ -44,8 +44,7 @@ Follower::Follower(FollowerStart start, OnApplied on_applied)
       applied_(start.position.sequence),
       leader_sequence_(start.position.sequence) {}
 
-void Follower::Visit(
-    const std::function<void(const engine::Engine&, const Position&)>& f) const {
+void Follower::Visit(const std::function<void(const engine::Engine&, const Position&)>& f) const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   f(*engine_, position_);
 }
@@ -105,12 +104,12 @@ Status Follower::CheckHeartbeat(const stream::Heartbeat& heartbeat) {
     state = e.StateHash();
   });
   if (chain != heartbeat.chain) {
-    return Diverged(at, "the leader's chain hash is " + ToHex(heartbeat.chain) + ", ours " +
-                            ToHex(chain));
+    return Diverged(
+        at, "the leader's chain hash is " + ToHex(heartbeat.chain) + ", ours " + ToHex(chain));
   }
   if (state != heartbeat.state_hash) {
-    return Diverged(at, "the leader's state hash is " + ToHex(heartbeat.state_hash) + ", ours " +
-                            ToHex(state));
+    return Diverged(
+        at, "the leader's state hash is " + ToHex(heartbeat.state_hash) + ", ours " + ToHex(state));
   }
   heartbeats_verified_++;
   return Status::Ok();
@@ -141,15 +140,15 @@ Status Follower::ApplyRecord(const StreamItem& item) {
   applied_.store(r.sequence);
   leader_sequence_.store(std::max(leader_sequence_.load(), r.sequence));
   last_record_time_ns_.store(r.timestamp_ns);
-  const std::string reason = outcome.accepted ? "" : std::string(engine::ReasonCode(outcome.reason));
+  const std::string reason =
+      outcome.accepted ? "" : std::string(engine::ReasonCode(outcome.reason));
   if (outcome.accepted != item.accepted || reason != item.reason_code ||
       outcome.order_id != item.order_id) {
-    return Diverged(r.sequence, "the leader's outcome was " +
-                                    (item.accepted ? std::string("accepted")
-                                                   : "rejected (" + item.reason_code + ")") +
-                                    ", ours " +
-                                    (outcome.accepted ? std::string("accepted")
-                                                      : "rejected (" + reason + ")"));
+    return Diverged(
+        r.sequence,
+        "the leader's outcome was " +
+            (item.accepted ? std::string("accepted") : "rejected (" + item.reason_code + ")") +
+            ", ours " + (outcome.accepted ? std::string("accepted") : "rejected (" + reason + ")"));
   }
   if (on_applied_) on_applied_(item, *engine_, engine_->events());
   return Status::Ok();

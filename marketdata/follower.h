@@ -79,7 +79,7 @@ class Follower final : public runtime::StateView {
   std::unique_ptr<engine::Engine> engine_;
   mutable std::mutex apply_mu_;  // held by ApplyRecord throughout, and by VisitBetweenRecords
   mutable std::shared_mutex mu_;
-  Position position_;          // GUARDED_BY(mu_)
+  Position position_;           // GUARDED_BY(mu_)
   bool genesis_known_ = false;  // apply thread only: position_.chain is the real chain
   OnApplied on_applied_;
   std::atomic<uint64_t> applied_{0};

@@ -92,8 +92,7 @@ class FollowerIntegrationTest : public ::testing::Test {
                                                 config::EnvMap overrides = {},
                                                 std::string leader = "") {
     if (leader.empty()) leader = "127.0.0.1:" + std::to_string(leader_port_);
-    config::EnvMap env =
-        testing::LocalMarketDataEnv("dev", "127.0.0.1:0", leader, dir_.Sub(name));
+    config::EnvMap env = testing::LocalMarketDataEnv("dev", "127.0.0.1:0", leader, dir_.Sub(name));
     for (auto& [k, v] : overrides) env[k] = v;
     return std::make_unique<RuntimeProcess>(DREICHOR_MARKETDATA_PATH, env,
                                             dir_.Sub(name + ".log." + std::to_string(++runs_)));
@@ -206,8 +205,8 @@ TEST_F(FollowerIntegrationTest, AFollowerKilledMidStreamResumesFromItsSnapshotWi
   auto restarted = StartFollower("k");
   port = FollowerPort(*restarted);
   ASSERT_NE(port, 0) << restarted->Text();
-  auto snapshot = restarted->WaitForLine(
-      [](const json& j) { return j.value("msg", "") == "snapshot"; }, 20s);
+  auto snapshot =
+      restarted->WaitForLine([](const json& j) { return j.value("msg", "") == "snapshot"; }, 20s);
   ASSERT_TRUE(snapshot);
   EXPECT_TRUE((*snapshot)["from_snapshot"].get<bool>()) << restarted->Text();
   EXPECT_GE((*snapshot)["sequence"].get<uint64_t>(), 1000u);
@@ -227,7 +226,8 @@ TEST_F(FollowerIntegrationTest, AFollowerKilledMidStreamResumesFromItsSnapshotWi
 // A relay between the leader and a follower that changes one bit of one record's command.
 class TamperingRelay final : public http::Handler {
  public:
-  TamperingRelay(uint16_t leader_port, uint64_t tampered) : leader_port_(leader_port), tampered_(tampered) {}
+  TamperingRelay(uint16_t leader_port, uint64_t tampered)
+      : leader_port_(leader_port), tampered_(tampered) {}
   ~TamperingRelay() override { Stop(); }
   // Before the server is destroyed: its connections must not outlive it.
   void Stop() {
@@ -285,8 +285,8 @@ TEST_F(FollowerIntegrationTest, ARecordTamperedInTheStreamIsDetectedAndTheFollow
   auto f = StartFollower("t", {}, "127.0.0.1:" + std::to_string(server.value()->port()));
   EXPECT_EQ(f->Wait(30s), kExitDiverged) << f->Text();
   EXPECT_TRUE(relay.tampered_sent());
-  auto stopped = f->WaitForLine(
-      [](const json& j) { return j.value("msg", "") == "follower stopped"; }, 1s);
+  auto stopped =
+      f->WaitForLine([](const json& j) { return j.value("msg", "") == "follower stopped"; }, 1s);
   ASSERT_TRUE(stopped) << f->Text();
   const std::string error = (*stopped)["error"];
   EXPECT_NE(error.find("diverged from the leader at sequence 321"), std::string::npos) << error;
@@ -344,8 +344,9 @@ TEST_F(FollowerIntegrationTest, AMarketDataClientThatDoesNotReadIsDroppedAndTheO
   Status slow_ended;
   auto drainer = std::async(std::launch::async, [&] {
     const auto deadline = std::chrono::steady_clock::now() + 120s;
-    while (TestHttpClient("127.0.0.1", port).Get("/metrics").body.find(
-               "dreichor_marketdata_dropped_slow_total 1") == std::string::npos) {
+    while (TestHttpClient("127.0.0.1", port)
+               .Get("/metrics")
+               .body.find("dreichor_marketdata_dropped_slow_total 1") == std::string::npos) {
       if (std::chrono::steady_clock::now() > deadline) return;
       std::this_thread::sleep_for(20ms);
     }
@@ -367,8 +368,8 @@ TEST_F(FollowerIntegrationTest, AMarketDataClientThatDoesNotReadIsDroppedAndTheO
   EXPECT_EQ(fast_seq.load(), target);
   fast->Cancel();
   reader.get();
-  EXPECT_EQ(fast_error.code(), StatusCode::kIoError) << "ended by the cancel, not by the server: "
-                                                     << fast_error.ToString();
+  EXPECT_EQ(fast_error.code(), StatusCode::kIoError)
+      << "ended by the cancel, not by the server: " << fast_error.ToString();
   drainer.get();
   EXPECT_NE(slow_ended.message().find("4008"), std::string::npos) << slow_ended.ToString();
   EXPECT_NE(slow_ended.message().find("too slow"), std::string::npos) << slow_ended.ToString();

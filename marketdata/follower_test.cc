@@ -18,7 +18,10 @@ using stream::StreamItem;
 // The leader: an engine and a chain, producing stream items as the runtime's hub does.
 class Leader {
  public:
-  Leader() { genesis_[0] = 0x42; chain_ = genesis_; }
+  Leader() {
+    genesis_[0] = 0x42;
+    chain_ = genesis_;
+  }
   StreamItem Start(uint64_t from) const {
     StreamItem item;
     item.kind = StreamItem::Kind::kStart;
@@ -62,8 +65,10 @@ FollowerStart Empty() {
 TEST(FollowerTest, AppliesTheLeadersRecordsAndMatchesItsHeartbeats) {
   Leader leader;
   std::vector<uint64_t> seen;
-  Follower f(Empty(), [&](const StreamItem& item, const engine::Engine&,
-                          const std::vector<engine::Event>&) { seen.push_back(item.record.sequence); });
+  Follower f(Empty(),
+             [&](const StreamItem& item, const engine::Engine&, const std::vector<engine::Event>&) {
+               seen.push_back(item.record.sequence);
+             });
   ASSERT_TRUE(f.Apply(leader.Start(1)).ok());
   for (int i = 0; i < 500; ++i) {
     ASSERT_TRUE(f.Apply(leader.Next()).ok()) << i;

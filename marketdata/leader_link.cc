@@ -43,8 +43,8 @@ void LeaderLink::Run() {
     const Status ended = Follow();
     connected_ = false;
     if (ended.code() == StatusCode::kDataLoss) {
-      log_->Error("follower stopped", {{"error", ended.message()},
-                                       {"applied_sequence", follower_->applied()}});
+      log_->Error("follower stopped",
+                  {{"error", ended.message()}, {"applied_sequence", follower_->applied()}});
       if (on_fatal_) on_fatal_(ended);
       return;
     }

@@ -22,21 +22,12 @@ using namespace dreichor;
 
 int Healthcheck(int timeout_ms) {
   const char* listen = getenv("DREICHOR_LISTEN");
-  auto hp = listen == nullptr ? std::nullopt : config::ParseHostPort(listen);
-  if (!hp || hp->port == 0) {
-    std::cerr << "healthcheck: DREICHOR_LISTEN is not host:port with a non-zero port\n";
+  if (listen == nullptr) {
+    std::cerr << "healthcheck: DREICHOR_LISTEN is not set\n";
     return 1;
   }
-  const std::string host = hp->host == "0.0.0.0" ? "127.0.0.1" : hp->host == "::" ? "::1" : hp->host;
-  const service::ProbeResult r =
-      service::ProbeHttp(host, hp->port, "/health/ready", std::chrono::milliseconds(timeout_ms));
-  if (r.http_status == 200) {
-    std::cout << "ready\n";
-    return 0;
-  }
-  std::cerr << "not ready: " << (r.http_status == 0 ? r.error : std::to_string(r.http_status))
-            << "\n";
-  return 1;
+  return service::HealthcheckCommand(listen, std::chrono::milliseconds(timeout_ms), std::cout,
+                                     std::cerr);
 }
 
 }  // namespace

@@ -129,8 +129,7 @@ std::string DepthUpdate(engine::MarketId market, uint64_t sequence, const Touche
   return w.Take();
 }
 
-std::string Trades(engine::MarketId market, uint64_t sequence, int64_t time_ns,
-                   const Touched& t) {
+std::string Trades(engine::MarketId market, uint64_t sequence, int64_t time_ns, const Touched& t) {
   JsonWriter w;
   Head(w, Channel::kTrades, "trades", market, sequence);
   w.Key("trades");
@@ -287,8 +286,8 @@ void MarketFeed::OnMessage(const ConnectionPtr& connection, std::string_view tex
   if (!problems.ok()) return Reply(connection, Notice("error", problems.first()));
   const auto channel = ParseChannel(channel_name);
   if (!channel) {
-    return Reply(connection, Notice("error", "channel: one of depth, trades, ticker; not " +
-                                                 channel_name));
+    return Reply(connection,
+                 Notice("error", "channel: one of depth, trades, ticker; not " + channel_name));
   }
   const auto id = static_cast<engine::MarketId>(market);
   if (op == "subscribe") return Subscribe(connection, *channel, id);

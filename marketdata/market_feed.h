@@ -77,10 +77,10 @@ class MarketFeed {
   MarketFeedStats stats_;
 
   std::mutex mu_;
-  std::map<Key, std::vector<ConnectionPtr>> subscribers_;      // GUARDED_BY(mu_)
+  std::map<Key, std::vector<ConnectionPtr>> subscribers_;              // GUARDED_BY(mu_)
   std::map<http::WebSocketConnection*, std::set<Key>> by_connection_;  // GUARDED_BY(mu_)
-  std::map<http::WebSocketConnection*, ConnectionPtr> connections_;   // GUARDED_BY(mu_)
-  bool closed_ = false;                                               // GUARDED_BY(mu_)
+  std::map<http::WebSocketConnection*, ConnectionPtr> connections_;    // GUARDED_BY(mu_)
+  bool closed_ = false;                                                // GUARDED_BY(mu_)
 };
 
 }  // namespace dreichor::marketdata

@@ -19,19 +19,6 @@ namespace {
 constexpr size_t kHttpThreads = 2;
 constexpr std::chrono::seconds kDrain{2};
 
-// Proves `dir` is writable by creating, syncing and removing a probe file.
-Status CheckWritable(Env* env, const std::string& dir) {
-  if (Status s = env->CreateDirs(dir); !s.ok()) return s;
-  const std::string probe = dir + "/.write-probe";
-  auto file = env->NewWritableFile(probe);
-  if (!file.ok()) return file.status();
-  Status s = file.value()->Append("probe");
-  if (s.ok()) s = file.value()->Sync();
-  if (s.ok()) s = file.value()->Close();
-  Status removed = env->RemoveFile(probe);
-  return s.ok() ? removed : s;
-}
-
 // Figures for dashboards and alerts (docs/market-data.md, "Metrics").
 void AddMetrics(http::MetricsRegistry* r, const Follower& follower, const LeaderLink& link,
                 const MarketFeed& feed, Clock* clock) {
@@ -39,10 +26,8 @@ void AddMetrics(http::MetricsRegistry* r, const Follower& follower, const Leader
                       "The last record this follower applied.",
                       [&] { return static_cast<double>(follower.applied()); });
   r->AddGaugeFunction("dreichor_marketdata_lag_records",
-                      "Records the leader has shown and this follower has not applied yet.",
-                      [&] {
-                        return static_cast<double>(follower.leader_sequence() -
-                                                   follower.applied());
+                      "Records the leader has shown and this follower has not applied yet.", [&] {
+                        return static_cast<double>(follower.leader_sequence() - follower.applied());
                       });
   r->AddGaugeFunction(
       "dreichor_marketdata_lag_seconds",
@@ -64,8 +49,7 @@ void AddMetrics(http::MetricsRegistry* r, const Follower& follower, const Leader
   r->AddCounterFunction("dreichor_marketdata_heartbeats_verified_total",
                         "Leader heartbeats whose chain and state hash this follower matched.",
                         [&] { return static_cast<double>(follower.heartbeats_verified()); });
-  r->AddGaugeFunction("dreichor_marketdata_subscribers",
-                      "Open market-data WebSocket connections.",
+  r->AddGaugeFunction("dreichor_marketdata_subscribers", "Open market-data WebSocket connections.",
                       [&] { return static_cast<double>(feed.stats().connections.load()); });
   r->AddCounterFunction("dreichor_marketdata_dropped_slow_total",
                         "Market-data WebSocket clients closed because they fell behind.",
@@ -103,15 +87,16 @@ int RunMarketData(const config::EnvMap& env) {
   service::SignalWatcher signals(&log);
   log.Info("starting", {{"pid", getpid()}});
   if (!loaded.ok()) {
-    log.Error("configuration", {{"error", loaded.status().message()},
-                                {"exit_code", kExitConfiguration}});
+    log.Error("configuration",
+              {{"error", loaded.status().message()}, {"exit_code", kExitConfiguration}});
     return kExitConfiguration;
   }
   const MarketDataConfig& config = loaded.value();
 
-  if (Status w = CheckWritable(Env::Default(), config.snapshot_dir); !w.ok()) {
-    log.Error("snapshots", {{"dir", config.snapshot_dir}, {"error", w.ToString()},
-                            {"exit_code", kExitSnapshots}});
+  if (Status w = CheckWritableDir(Env::Default(), config.snapshot_dir); !w.ok()) {
+    log.Error(
+        "snapshots",
+        {{"dir", config.snapshot_dir}, {"error", w.ToString()}, {"exit_code", kExitSnapshots}});
     return kExitSnapshots;
   }
   snapshot::SnapshotStore snapshots(Env::Default(), config.snapshot_dir, {});
@@ -127,13 +112,12 @@ int RunMarketData(const config::EnvMap& env) {
 
   http::MetricsRegistry registry;
   std::unique_ptr<MarketFeed> feed;
-  Follower follower(std::move(start).value(),
-                    [&feed](const stream::StreamItem& item, const engine::Engine& e,
-                            const std::vector<engine::Event>& events) {
-                      feed->OnApplied(item, e, events);
-                    });
-  feed = std::make_unique<MarketFeed>(
-      &follower, MarketFeedOptions{.max_connections = config.max_connections});
+  Follower follower(
+      std::move(start).value(),
+      [&feed](const stream::StreamItem& item, const engine::Engine& e,
+              const std::vector<engine::Event>& events) { feed->OnApplied(item, e, events); });
+  feed = std::make_unique<MarketFeed>(&follower,
+                                      MarketFeedOptions{.max_connections = config.max_connections});
   LeaderLinkOptions link_options;
   link_options.leader = config.leader;
   link_options.snapshots = &snapshots;
@@ -160,8 +144,9 @@ int RunMarketData(const config::EnvMap& env) {
     log.Error("listen", {{"error", server.status().ToString()}, {"exit_code", kExitListen}});
     return kExitListen;
   }
-  log.Info("listening", {{"address", server.value()->address()},
-                         {"leader", config.leader.host + ":" + std::to_string(config.leader.port)}});
+  log.Info("listening",
+           {{"address", server.value()->address()},
+            {"leader", config.leader.host + ":" + std::to_string(config.leader.port)}});
 
   std::mutex fatal_mu;
   Status fatal;
@@ -188,7 +173,8 @@ int RunMarketData(const config::EnvMap& env) {
     }
   }
   if (code == kExitOk && config.snapshot_every > 0) {
-    if (Status s = link.SnapshotNow(); !s.ok()) log.Warn("final snapshot", {{"error", s.ToString()}});
+    if (Status s = link.SnapshotNow(); !s.ok())
+      log.Warn("final snapshot", {{"error", s.ToString()}});
   }
   log.Info("stopped", {{"exit_code", code}, {"applied_sequence", follower.applied()}});
   feed.reset();

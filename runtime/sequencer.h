@@ -114,8 +114,7 @@ class Sequencer final : public StateView {
 
   // Reads (StateView) run under a shared lock: never concurrently with a batch being applied,
   // and the position is the last record applied, consistent with what the engine shows.
-  void Visit(
-      const std::function<void(const engine::Engine&, const Position&)>& f) const override {
+  void Visit(const std::function<void(const engine::Engine&, const Position&)>& f) const override {
     std::shared_lock<std::shared_mutex> lock(engine_mu_);
     f(static_cast<const engine::Engine&>(*engine_), applied_);
   }

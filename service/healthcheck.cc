@@ -1,5 +1,9 @@
 #include "service/healthcheck.h"
 
+#include <ostream>
+
+#include "config/env_config.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -75,6 +79,26 @@ ProbeResult ProbeHttp(const std::string& host, uint16_t port, const std::string&
   // "HTTP/1.1 200 OK"
   if (answer.size() < 12 || answer.compare(0, 5, "HTTP/") != 0) return {0, "not an HTTP answer"};
   return {std::atoi(answer.c_str() + 9), ""};
+}
+
+int HealthcheckCommand(const std::string& address, std::chrono::milliseconds timeout,
+                       std::ostream& out, std::ostream& err) {
+  auto hp = config::ParseHostPort(address);
+  if (!hp || hp->port == 0) {
+    err << "healthcheck: not host:port with a non-zero port: " << address << "\n";
+    return 1;
+  }
+  const ProbeResult r = ProbeHttp(hp->host, hp->port, "/health/ready", timeout);
+  if (r.http_status == 200) {
+    out << "ready\n";
+    return 0;
+  }
+  if (r.http_status == 0) {
+    err << "not ready: " << r.error << "\n";
+  } else {
+    err << "not ready: /health/ready answered " << r.http_status << "\n";
+  }
+  return 1;
 }
 
 }  // namespace dreichor::service

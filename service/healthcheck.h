@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <iosfwd>
 #include <string>
 
 namespace dreichor::service {
@@ -16,5 +17,11 @@ struct ProbeResult {
 // One GET `path` to host:port with an overall timeout. Plain HTTP/1.1, Connection: close.
 ProbeResult ProbeHttp(const std::string& host, uint16_t port, const std::string& path,
                       std::chrono::milliseconds timeout);
+
+// The whole subcommand: probes /health/ready at `address` (host:port, a wildcard host probed on
+// loopback), writes "ready" to `out` or why not to `err`, and returns the exit code: 0 when
+// ready, 1 otherwise.
+int HealthcheckCommand(const std::string& address, std::chrono::milliseconds timeout,
+                       std::ostream& out, std::ostream& err);
 
 }  // namespace dreichor::service

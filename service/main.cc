@@ -29,23 +29,8 @@ int Healthcheck(const std::string& address_flag, int timeout_ms) {
     }
     address = listen;
   }
-  auto hp = config::ParseHostPort(address);
-  if (!hp || hp->port == 0) {
-    std::cerr << "healthcheck: not host:port with a non-zero port: " << address << "\n";
-    return 1;
-  }
-  const service::ProbeResult r = service::ProbeHttp(hp->host, hp->port, "/health/ready",
-                                                    std::chrono::milliseconds(timeout_ms));
-  if (r.http_status == 200) {
-    std::cout << "ready\n";
-    return 0;
-  }
-  if (r.http_status == 0) {
-    std::cerr << "not ready: " << r.error << "\n";
-  } else {
-    std::cerr << "not ready: /health/ready answered " << r.http_status << "\n";
-  }
-  return 1;
+  return service::HealthcheckCommand(address, std::chrono::milliseconds(timeout_ms), std::cout,
+                                     std::cerr);
 }
 
 }  // namespace

@@ -111,26 +111,24 @@ void RuntimeMetrics::OnLogFailed(const Status& why) {
 }
 
 void AddStreamMetrics(http::MetricsRegistry* registry, const stream::RecordHubStats& stats) {
-  const std::string subscribers = "Record stream subscribers now, live or catching up from the log.";
-  registry->AddGaugeFunction(
-      "dreichor_stream_subscribers", subscribers,
-      [&stats] { return static_cast<double>(stats.live.load()); }, {{"state", "live"}});
-  registry->AddGaugeFunction(
-      "dreichor_stream_subscribers", subscribers,
-      [&stats] { return static_cast<double>(stats.catching_up.load()); },
-      {{"state", "catching_up"}});
+  const std::string subscribers =
+      "Record stream subscribers now, live or catching up from the log.";
+  registry->AddGaugeFunction("dreichor_stream_subscribers", subscribers,
+                             [&stats] { return static_cast<double>(stats.live.load()); },
+                             {{"state", "live"}});
+  registry->AddGaugeFunction("dreichor_stream_subscribers", subscribers,
+                             [&stats] { return static_cast<double>(stats.catching_up.load()); },
+                             {{"state", "catching_up"}});
   registry->AddCounterFunction("dreichor_stream_subscribers_total",
                                "Record stream subscribers accepted.",
                                [&stats] { return static_cast<double>(stats.subscribed.load()); });
-  registry->AddCounterFunction(
-      "dreichor_stream_dropped_slow_total",
-      "Record stream subscribers closed because they fell too far behind.",
-      [&stats] { return static_cast<double>(stats.dropped_slow.load()); });
+  registry->AddCounterFunction("dreichor_stream_dropped_slow_total",
+                               "Record stream subscribers closed because they fell too far behind.",
+                               [&stats] { return static_cast<double>(stats.dropped_slow.load()); });
   registry->AddCounterFunction("dreichor_stream_messages_total",
                                "Record stream messages (batches) sent to the live subscribers.",
                                [&stats] { return static_cast<double>(stats.messages.load()); });
-  registry->AddCounterFunction("dreichor_stream_heartbeats_total",
-                               "Record stream heartbeats sent.",
+  registry->AddCounterFunction("dreichor_stream_heartbeats_total", "Record stream heartbeats sent.",
                                [&stats] { return static_cast<double>(stats.heartbeats.load()); });
 }
 

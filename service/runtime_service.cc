@@ -19,19 +19,6 @@ using runtime::Phase;
 
 constexpr size_t kHttpThreads = 2;
 
-// Proves `dir` is writable by creating, syncing and removing a probe file.
-Status CheckWritable(Env* env, const std::string& dir) {
-  if (Status s = env->CreateDirs(dir); !s.ok()) return s;
-  const std::string probe = dir + "/.write-probe";
-  auto file = env->NewWritableFile(probe);
-  if (!file.ok()) return file.status();
-  Status s = file.value()->Append("probe");
-  if (s.ok()) s = file.value()->Sync();
-  if (s.ok()) s = file.value()->Close();
-  Status removed = env->RemoveFile(probe);
-  return s.ok() ? removed : s;
-}
-
 // The required migrations missing from `schema`'s journal, as "0001_audit_events, ..."; empty
 // when none is missing.
 Result<std::string> MissingMigrations(PgConnection& conn, const std::string& schema) {
@@ -111,7 +98,7 @@ Result<PhaseReport> RuntimeService::Persistence() {
     facts["last_sequence"] = log_store_->last_sequence();
   }
   const std::string snapshot_dir = config_.String("DREICHOR_SNAPSHOT_DIR");
-  if (Status w = CheckWritable(env_, snapshot_dir); !w.ok()) {
+  if (Status w = CheckWritableDir(env_, snapshot_dir); !w.ok()) {
     return Status::IoError("snapshot directory " + snapshot_dir +
                            " is not writable: " + w.message());
   }

@@ -42,7 +42,10 @@ class CatchUpReader {
  private:
   CatchUpReader(audit::AuditLog& log, std::unique_ptr<engine::Engine> engine, uint64_t next,
                 const audit::Digest& chain, std::string source)
-      : log_(log), engine_(std::move(engine)), next_(next), chain_(chain),
+      : log_(log),
+        engine_(std::move(engine)),
+        next_(next),
+        chain_(chain),
         source_(std::move(source)) {}
 
   audit::AuditLog& log_;

@@ -33,8 +33,7 @@ std::string CloudEventLine(const audit::Record& record, const std::string& sourc
 
 // A record the runtime applied, with its outcome and events.
 std::string CommittedEventJson(const audit::Record& record, const engine::Outcome& outcome,
-                               const std::vector<engine::Event>& events,
-                               const std::string& source);
+                               const std::vector<engine::Event>& events, const std::string& source);
 
 // The `source` of a log's events: "urn:dreichor:audit:" + the log's description
 // ("file:/var/lib/dreichor/audit-events"), with every byte outside RFC 3986's unreserved

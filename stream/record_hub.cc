@@ -263,8 +263,8 @@ Status RecordHub::Subscribe(std::shared_ptr<Connection> connection, uint64_t fro
     return Status::Ok();
   }
   if (from > std::max(next, log_->last_sequence() + 1)) {
-    return Status::InvalidArgument("from " + std::to_string(from) +
-                                   " is beyond the next record, " + std::to_string(next));
+    return Status::InvalidArgument("from " + std::to_string(from) + " is beyond the next record, " +
+                                   std::to_string(next));
   }
   if (catch_up_threads_ >= options_.max_catching_up) {
     return Status::FailedPrecondition(std::to_string(options_.max_catching_up) +

@@ -51,11 +51,11 @@ struct RecordHubOptions {
 };
 
 struct RecordHubStats {
-  std::atomic<uint64_t> subscribed{0};   // every subscriber accepted
+  std::atomic<uint64_t> subscribed{0};    // every subscriber accepted
   std::atomic<uint64_t> dropped_slow{0};  // closed because they fell behind
   std::atomic<uint64_t> messages{0};      // batches sent (to all subscribers)
   std::atomic<uint64_t> heartbeats{0};
-  std::atomic<int64_t> live{0};           // subscribers now
+  std::atomic<int64_t> live{0};  // subscribers now
   std::atomic<int64_t> catching_up{0};
 };
 
@@ -125,10 +125,10 @@ class RecordHub final : public runtime::CommitListener {
 
   std::mutex input_mu_;
   std::condition_variable input_cv_;
-  std::deque<Committed> input_;  // GUARDED_BY(input_mu_)
-  size_t input_records_ = 0;     // GUARDED_BY(input_mu_)
+  std::deque<Committed> input_;   // GUARDED_BY(input_mu_)
+  size_t input_records_ = 0;      // GUARDED_BY(input_mu_)
   uint64_t dropped_through_ = 0;  // GUARDED_BY(input_mu_): a backlog dropped up to here
-  bool stopping_ = false;        // GUARDED_BY(input_mu_)
+  bool stopping_ = false;         // GUARDED_BY(input_mu_)
 
   // The hub thread's own: the chain of the last record encoded; a heartbeat waiting for its
   // record; when the next is due.
@@ -137,7 +137,7 @@ class RecordHub final : public runtime::CommitListener {
   std::chrono::steady_clock::time_point next_heartbeat_{};
 
   mutable std::mutex live_mu_;
-  uint64_t processed_ = 0;  // GUARDED_BY(live_mu_)
+  uint64_t processed_ = 0;                                        // GUARDED_BY(live_mu_)
   std::vector<std::shared_ptr<http::WebSocketConnection>> live_;  // GUARDED_BY(live_mu_)
   size_t catch_up_threads_ = 0;  // GUARDED_BY(live_mu_): running, detached
   std::condition_variable catch_up_done_;

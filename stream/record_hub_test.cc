@@ -71,9 +71,8 @@ class RecordHubTest : public ::testing::Test {
     options.committed = hub_.get();
     options.snapshot_every = snapshot_every;
     options.snapshots = snapshots_.get();
-    sequencer_ = std::make_unique<runtime::Sequencer>(Clock::Real(), log_.get(),
-                                                      std::make_unique<engine::Engine>(), 0,
-                                                      options);
+    sequencer_ = std::make_unique<runtime::Sequencer>(
+        Clock::Real(), log_.get(), std::make_unique<engine::Engine>(), 0, options);
     hub_->Start(sequencer_.get());
     handler_ = std::make_unique<StreamOnly>(hub_.get(), ws);
     auto server = http::Server::Start(http::ServerOptions{.address = "127.0.0.1"}, handler_.get());
@@ -94,11 +93,12 @@ class RecordHubTest : public ::testing::Test {
       for (uint64_t k = n; k <= std::min(last, n + 499); ++k) {
         auto p = std::make_shared<std::promise<void>>();
         done.push_back(p->get_future());
-        group.emplace_back(runtime::CommandForSequence(k), [this, p](const runtime::CommandResult& r) {
-          std::lock_guard<std::mutex> lock(mu_);
-          answers_[r.sequence] = r;
-          p->set_value();
-        });
+        group.emplace_back(runtime::CommandForSequence(k),
+                           [this, p](const runtime::CommandResult& r) {
+                             std::lock_guard<std::mutex> lock(mu_);
+                             answers_[r.sequence] = r;
+                             p->set_value();
+                           });
       }
       sequencer_->SubmitTogether(std::move(group));
       for (auto& f : done) f.wait();

@@ -41,16 +41,16 @@ std::optional<http::Response> UpgradeToStream(RecordHub* hub, http::Request& req
   if (!from) return http::ErrorReply(http::ApiError::BadField("from", error));
   const uint64_t next = hub->next_sequence();
   if (*from > next) {
-    return http::ErrorReply(http::ApiError::BadField(
-        "from", "sequence " + std::to_string(*from) + " is beyond the next record, " +
-                    std::to_string(next)));
+    return http::ErrorReply(http::ApiError::BadField("from", "sequence " + std::to_string(*from) +
+                                                                 " is beyond the next record, " +
+                                                                 std::to_string(next)));
   }
   auto connection = http::WebSocketConnection::Create(std::move(stream), options);
   connection->Start(std::move(request), nullptr, nullptr);
   if (Status s = hub->Subscribe(connection, *from); !s.ok()) {
-    connection->Close(s.code() == StatusCode::kInvalidArgument ? http::kClosePolicy
-                                                               : kCloseTryAgainLater,
-                      s.message());
+    connection->Close(
+        s.code() == StatusCode::kInvalidArgument ? http::kClosePolicy : kCloseTryAgainLater,
+        s.message());
   }
   return std::nullopt;
 }

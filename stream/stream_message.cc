@@ -64,8 +64,7 @@ class Cursor {
   }
 
  private:
-  Cursor(std::string path, JsonProblems* problems)
-      : path_(std::move(path)), problems_(problems) {}
+  Cursor(std::string path, JsonProblems* problems) : path_(std::move(path)), problems_(problems) {}
   // Present and not null; else records a problem when required.
   bool Usable(Presence presence) const {
     if (present_ && !value_.is_null()) return true;
@@ -114,8 +113,7 @@ Status ParseStart(Cursor& event, JsonProblems& problems, StreamItem* item) {
   return Status::Ok();
 }
 
-Status ParseRecord(Cursor& event, JsonProblems& problems, std::string_view type,
-                   StreamItem* item) {
+Status ParseRecord(Cursor& event, JsonProblems& problems, std::string_view type, StreamItem* item) {
   audit::Record& r = item->record;
   const std::string id = event["id"].String();
   const std::string sequence = event["sequence"].String();
@@ -126,7 +124,8 @@ Status ParseRecord(Cursor& event, JsonProblems& problems, std::string_view type,
   Cursor outcome = data["outcome"];
   item->accepted = outcome["accepted"].Bool();
   if (!item->accepted) item->reason_code = outcome["reason"]["code"].String();
-  item->order_id = static_cast<uint64_t>(outcome["order_id"].Int(0, INT64_MAX, Presence::kOptional));
+  item->order_id =
+      static_cast<uint64_t>(outcome["order_id"].Int(0, INT64_MAX, Presence::kOptional));
   if (!problems.ok()) return Status::InvalidArgument(problems.first());
   const auto seq = sequence.size() == 20 ? ParseDecimal(sequence) : std::nullopt;
   if (!seq || *seq == 0) {

@@ -55,12 +55,12 @@ std::string StartJson(const StreamStart& start, int64_t time_ns, const std::stri
 struct StreamItem {
   enum class Kind { kRecord, kHeartbeat, kStart };
   Kind kind = Kind::kRecord;
-  StreamStart start;         // kStart
-  Heartbeat heartbeat;       // kHeartbeat
-  audit::Record record;      // kRecord: the record, with the leader's chain hash
-  engine::Command command;   // decoded from record.payload
-  bool accepted = false;     // the leader's outcome
-  std::string reason_code;   // "" when accepted
+  StreamStart start;        // kStart
+  Heartbeat heartbeat;      // kHeartbeat
+  audit::Record record;     // kRecord: the record, with the leader's chain hash
+  engine::Command command;  // decoded from record.payload
+  bool accepted = false;    // the leader's outcome
+  std::string reason_code;  // "" when accepted
   uint64_t order_id = 0;
 };
 

@@ -6,9 +6,13 @@ namespace dreichor {
 namespace {
 
 TEST(Base64Test, Rfc4648Vectors) {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(Base64Encode(plain), encoded);
     EXPECT_EQ(Base64Decode(encoded), std::optional<std::string>(plain)) << encoded;
@@ -22,11 +26,11 @@ TEST(Base64Test, BinaryRoundTrips) {
 }
 
 TEST(Base64Test, RefusesWhatIsNotCanonical) {
-  EXPECT_FALSE(Base64Decode("Zg="));        // length not a multiple of 4
-  EXPECT_FALSE(Base64Decode("Zg=\n"));      // whitespace
-  EXPECT_FALSE(Base64Decode("Z=g="));       // padding inside
-  EXPECT_FALSE(Base64Decode("Zh=="));       // non-zero bits in the padding
-  EXPECT_FALSE(Base64Decode("Zm9v-_=="));   // the URL alphabet
+  EXPECT_FALSE(Base64Decode("Zg="));       // length not a multiple of 4
+  EXPECT_FALSE(Base64Decode("Zg=\n"));     // whitespace
+  EXPECT_FALSE(Base64Decode("Z=g="));      // padding inside
+  EXPECT_FALSE(Base64Decode("Zh=="));      // non-zero bits in the padding
+  EXPECT_FALSE(Base64Decode("Zm9v-_=="));  // the URL alphabet
 }
 
 }  // namespace

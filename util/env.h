@@ -81,4 +81,8 @@ class Env {
   virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
 };
 
+// Proves `dir` (created if missing) writable by creating, syncing and removing a probe file: what
+// a service checks at startup about the directories it must write.
+Status CheckWritableDir(Env* env, const std::string& dir);
+
 }  // namespace dreichor

@@ -257,4 +257,16 @@ Env* Env::Default() {
   return &env;
 }
 
+Status CheckWritableDir(Env* env, const std::string& dir) {
+  if (Status s = env->CreateDirs(dir); !s.ok()) return s;
+  const std::string probe = dir + "/.write-probe";
+  auto file = env->NewWritableFile(probe);
+  if (!file.ok()) return file.status();
+  Status s = file.value()->Append("probe");
+  if (s.ok()) s = file.value()->Sync();
+  if (s.ok()) s = file.value()->Close();
+  Status removed = env->RemoveFile(probe);
+  return s.ok() ? removed : s;
+}
+
 }  // namespace dreichor
