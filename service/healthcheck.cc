@@ -1,9 +1,5 @@
 #include "service/healthcheck.h"
 
-#include <ostream>
-
-#include "config/env_config.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,7 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ostream>
 
+#include "config/env_config.h"
 #include "util/socket_address.h"
 
 namespace dreichor::service {
