@@ -1,4 +1,4 @@
-// Fuzz target: a record-stream message (stream/stream_message.h), which a follower reads from the
+// Fuzz target: a record-stream message (stream/stream_parse.h), which a follower reads from the
 // network and must never trust blindly.
 //
 // Promises checked: any input is parsed or refused, never a crash; an accepted record's type is
@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "engine/command_codec.h"
-#include "stream/stream_message.h"
+#include "stream/stream_parse.h"
 
 using namespace dreichor;
 using stream::StreamItem;

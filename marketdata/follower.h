@@ -26,7 +26,7 @@
 #include "engine/engine.h"
 #include "runtime/state_view.h"
 #include "snapshot/snapshot_store.h"
-#include "stream/stream_message.h"
+#include "stream/stream_parse.h"
 
 namespace dreichor::marketdata {
 

@@ -1,6 +1,6 @@
 #include "marketdata/leader_link.h"
 
-#include "stream/stream_message.h"
+#include "stream/stream_parse.h"
 
 namespace dreichor::marketdata {
 

@@ -38,6 +38,11 @@ Result<std::string> MissingMigrations(PgConnection& conn, const std::string& sch
 
 }  // namespace
 
+RuntimeService::~RuntimeService() {
+  if (server_) server_->Stop();
+  if (stream_) stream_->Stop();
+}
+
 Status RuntimeService::Bind() {
   handler_ = std::make_unique<api::ApiHandler>(
       health_, &registry_, api::ApiOptions{config_.String("DREICHOR_ADMIN_TOKEN")});

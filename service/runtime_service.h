@@ -36,6 +36,9 @@ class RuntimeService {
   RuntimeService(const config::Config& config, Env* env, JsonLog* log, runtime::HealthState* health,
                  SignalWatcher* signals)
       : config_(config), env_(env), log_(log), health_(health), signals_(signals) {}
+  // Stops the server from accepting (no upgrade may reach the stream's hub once it is gone) and
+  // the hub (its connections must not outlive the server), whatever phase the service reached.
+  ~RuntimeService();
 
   // Binds the listen address so that /health/* can report the phases that follow; everything
   // else answers 503 until Listen opens the API.

@@ -15,7 +15,7 @@
 #include "http/server.h"
 #include "http/websocket_client.h"
 #include "stream/stream_endpoint.h"
-#include "stream/stream_message.h"
+#include "stream/stream_parse.h"
 #include "testing/commands.h"
 #include "testing/temp_dir.h"
 #include "util/json_log.h"

@@ -16,8 +16,7 @@
 //
 // A heartbeat follows the record at `last_sequence` directly: the state hash is the engine's
 // after that record, so a subscriber that applied the same records compares it with its own.
-// ParseStreamBatch is what a subscriber (a follower) reads: the record as the log stores it, so
-// the subscriber recomputes the chain, and the outcome, to compare with its own.
+// Reading them back is stream/stream_parse.h (a subscriber's side).
 #pragma once
 
 #include <cstdint>
@@ -50,23 +49,6 @@ struct StreamStart {
 };
 
 std::string StartJson(const StreamStart& start, int64_t time_ns, const std::string& source);
-
-// One event of a batch, parsed.
-struct StreamItem {
-  enum class Kind { kRecord, kHeartbeat, kStart };
-  Kind kind = Kind::kRecord;
-  StreamStart start;        // kStart
-  Heartbeat heartbeat;      // kHeartbeat
-  audit::Record record;     // kRecord: the record, with the leader's chain hash
-  engine::Command command;  // decoded from record.payload
-  bool accepted = false;    // the leader's outcome
-  std::string reason_code;  // "" when accepted
-  uint64_t order_id = 0;
-};
-
-// Parses one message: kInvalidArgument naming the event and field when anything is missing,
-// malformed or inconsistent (a payload that does not decode, a type that does not match it).
-Result<std::vector<StreamItem>> ParseStreamBatch(std::string_view text);
 
 // Joins encoded events into one batch message: "[" e1 "," e2 ... "]".
 std::string JoinBatch(const std::vector<const std::string*>& events);

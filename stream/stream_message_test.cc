@@ -1,13 +1,12 @@
 // The stream's event format: a committed record round-trips to exactly the stored record, keeps
 // the export's mapping, and hostile batches are refused with the field named.
-#include "stream/stream_message.h"
-
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/engine.h"
 #include "stream/cloudevents.h"
+#include "stream/stream_parse.h"
 #include "testing/commands.h"
 
 namespace dreichor::stream {
