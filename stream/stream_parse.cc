@@ -17,30 +17,29 @@ constexpr std::string_view kCommandTypePrefix = "com.dreichor.command.";
 // A field of a parsed batch (simdjson's DOM: a follower reads tens of thousands of records a
 // second, and parsing them was most of its work), read like util/json_cursor.h: a missing field
 // or a wrong type records a problem naming the field's path, and reading goes on with an empty
-// value. Presence::kOptional also accepts null.
+// value. Presence::kOptional also accepts null. A cursor refers to the one it was taken from (for
+// the path, built only for a problem): keep that one alive, named. Strings are views into the
+// parsed document, valid until the next ParseStreamBatch on this thread.
 class Cursor {
  public:
   Cursor(simdjson::dom::element value, JsonProblems* problems)
       : value_(value), present_(true), problems_(problems) {}
 
   Cursor operator[](std::string_view key) const {
-    const std::string path = path_.empty() ? std::string(key) : path_ + "." + std::string(key);
-    if (!present_) return Cursor(path, problems_);
+    Cursor c(this, key, problems_);
     simdjson::dom::object object;
+    if (!present_) return c;
     if (value_.get_object().get(object) != simdjson::SUCCESS) {
-      if (!value_.is_null()) problems_->Add(path_ + ": expected an object");
-      return Cursor(path, problems_);
+      if (!value_.is_null()) problems_->Add(Path() + ": expected an object");
+      return c;
     }
-    simdjson::dom::element member;
-    if (object.at_key(key).get(member) != simdjson::SUCCESS) return Cursor(path, problems_);
-    Cursor c(member, problems_);
-    c.path_ = path;
+    c.present_ = object.at_key(key).get(c.value_) == simdjson::SUCCESS;
     return c;
   }
-  std::string String(Presence presence = Presence::kRequired) const {
+  std::string_view String(Presence presence = Presence::kRequired) const {
     std::string_view v;
     if (Usable(presence) && value_.get_string().get(v) != simdjson::SUCCESS) Wrong("a string");
-    return std::string(v);
+    return v;
   }
   int64_t Int(int64_t min, int64_t max, Presence presence = Presence::kRequired) const {
     int64_t v = 0;
@@ -50,7 +49,7 @@ class Cursor {
       return 0;
     }
     if (v < min || v > max) {
-      problems_->Add(path_ + ": " + std::to_string(v) + " is out of range");
+      problems_->Add(Path() + ": " + std::to_string(v) + " is out of range");
       return 0;
     }
     return v;
@@ -62,22 +61,29 @@ class Cursor {
   }
 
  private:
-  Cursor(std::string path, JsonProblems* problems) : path_(std::move(path)), problems_(problems) {}
+  Cursor(const Cursor* parent, std::string_view key, JsonProblems* problems)
+      : parent_(parent), key_(key), problems_(problems) {}
+  std::string Path() const {
+    if (parent_ == nullptr) return "";
+    const std::string above = parent_->Path();
+    return above.empty() ? std::string(key_) : above + "." + std::string(key_);
+  }
   // Present and not null; else records a problem when required.
   bool Usable(Presence presence) const {
     if (present_ && !value_.is_null()) return true;
-    if (presence == Presence::kRequired) problems_->Add(path_ + ": missing");
+    if (presence == Presence::kRequired) problems_->Add(Path() + ": missing");
     return false;
   }
-  void Wrong(const char* kind) const { problems_->Add(path_ + ": expected " + kind); }
+  void Wrong(const char* kind) const { problems_->Add(Path() + ": expected " + kind); }
 
   simdjson::dom::element value_;
   bool present_ = false;
-  std::string path_;
+  const Cursor* parent_ = nullptr;
+  std::string_view key_;
   JsonProblems* problems_;
 };
 
-bool ParseDigest(const std::string& hex, audit::Digest* out) {
+bool ParseDigest(std::string_view hex, audit::Digest* out) {
   return FromHex(hex, out->data(), out->size());
 }
 
@@ -86,8 +92,8 @@ Status ParseHeartbeat(Cursor& event, JsonProblems& problems, StreamItem* item) {
   Heartbeat& h = item->heartbeat;
   h.last_sequence = static_cast<uint64_t>(data["last_sequence"].Int(0, INT64_MAX));
   h.time_ns = data["time_ns"].Int(0, INT64_MAX);
-  const std::string chain = data["chain_hash"].String();
-  const std::string state = data["state_hash"].String();
+  const std::string_view chain = data["chain_hash"].String();
+  const std::string_view state = data["state_hash"].String();
   if (!problems.ok()) return Status::InvalidArgument(problems.first());
   if (!ParseDigest(chain, &h.chain)) {
     return Status::InvalidArgument("data.chain_hash: expected 64 lower-case hex digits");
@@ -102,7 +108,7 @@ Status ParseHeartbeat(Cursor& event, JsonProblems& problems, StreamItem* item) {
 Status ParseStart(Cursor& event, JsonProblems& problems, StreamItem* item) {
   Cursor data = event["data"];
   item->start.from = static_cast<uint64_t>(data["from"].Int(1, INT64_MAX));
-  const std::string genesis = data["genesis_hash"].String();
+  const std::string_view genesis = data["genesis_hash"].String();
   if (!problems.ok()) return Status::InvalidArgument(problems.first());
   if (!ParseDigest(genesis, &item->start.genesis)) {
     return Status::InvalidArgument("data.genesis_hash: expected 64 lower-case hex digits");
@@ -113,25 +119,25 @@ Status ParseStart(Cursor& event, JsonProblems& problems, StreamItem* item) {
 
 Status ParseRecord(Cursor& event, JsonProblems& problems, std::string_view type, StreamItem* item) {
   audit::Record& r = item->record;
-  const std::string id = event["id"].String();
-  const std::string sequence = event["sequence"].String();
+  const std::string_view id = event["id"].String();
+  const std::string_view sequence = event["sequence"].String();
   Cursor data = event["data"];
   r.timestamp_ns = data["timestamp_ns"].Int(0, INT64_MAX);
-  const std::string chain = data["chain_hash"].String();
-  const std::string payload = data["payload_base64"].String();
+  const std::string_view chain = data["chain_hash"].String();
+  const std::string_view payload = data["payload_base64"].String();
   Cursor outcome = data["outcome"];
   item->accepted = outcome["accepted"].Bool();
-  if (!item->accepted) item->reason_code = outcome["reason"]["code"].String();
+  if (!item->accepted) item->reason_code = std::string(outcome["reason"]["code"].String());
   item->order_id =
       static_cast<uint64_t>(outcome["order_id"].Int(0, INT64_MAX, Presence::kOptional));
   if (!problems.ok()) return Status::InvalidArgument(problems.first());
   const auto seq = sequence.size() == 20 ? ParseDecimal(sequence) : std::nullopt;
   if (!seq || *seq == 0) {
-    return Status::InvalidArgument("sequence: expected 20 decimal digits, not " + sequence);
+    return Status::InvalidArgument("sequence: expected 20 decimal digits, not " + std::string(sequence));
   }
   r.sequence = *seq;
   const auto event_id = audit::ParseEventId(id);
-  if (!event_id) return Status::InvalidArgument("id: not an event id: " + id);
+  if (!event_id) return Status::InvalidArgument("id: not an event id: " + std::string(id));
   r.event_id = *event_id;
   if (!ParseDigest(chain, &r.chain)) {
     return Status::InvalidArgument("data.chain_hash: expected 64 lower-case hex digits");
@@ -170,13 +176,13 @@ Result<std::vector<StreamItem>> ParseStreamBatch(std::string_view text) {
   for (simdjson::dom::element e : events) {
     JsonProblems problems;
     Cursor event(e, &problems);
-    const std::string type = event["type"].String();
-    const std::string spec = event["specversion"].String();
+    const std::string_view type = event["type"].String();
+    const std::string_view spec = event["specversion"].String();
     Status parsed;
     if (!problems.ok()) {
       parsed = Status::InvalidArgument(problems.first());
     } else if (spec != "1.0") {
-      parsed = Status::InvalidArgument("specversion: expected 1.0, not " + spec);
+      parsed = Status::InvalidArgument("specversion: expected 1.0, not " + std::string(spec));
     } else if (type == kStartType) {
       parsed = ParseStart(event, problems, &items[i]);
     } else if (type == kHeartbeatType) {
@@ -184,7 +190,7 @@ Result<std::vector<StreamItem>> ParseStreamBatch(std::string_view text) {
     } else if (type.rfind(kCommandTypePrefix, 0) == 0) {
       parsed = ParseRecord(event, problems, type, &items[i]);
     } else {
-      parsed = Status::InvalidArgument("type: unknown event type " + type);
+      parsed = Status::InvalidArgument("type: unknown event type " + std::string(type));
     }
     if (!parsed.ok()) {
       return Status::InvalidArgument("event " + std::to_string(i) + ": " + parsed.message());

@@ -1,5 +1,7 @@
 #include "util/sha256.h"
 
+#include <array>
+
 #include <openssl/evp.h>
 
 #include <cstdlib>
@@ -61,18 +63,23 @@ std::string ToHex(const uint8_t* data, size_t size) {
 }
 
 bool FromHex(std::string_view hex, uint8_t* out, size_t size) {
+  // Each character's value, or 0xff for anything but 0-9 and a-f.
+  static const auto kValue = [] {
+    std::array<uint8_t, 256> t{};
+    t.fill(0xff);
+    for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<uint8_t>(c);
+    for (int c = 0; c < 6; ++c) t['a' + c] = static_cast<uint8_t>(10 + c);
+    return t;
+  }();
   if (hex.size() != 2 * size) return false;
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
+  uint8_t bad = 0;
   for (size_t i = 0; i < size; ++i) {
-    const int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+    const uint8_t hi = kValue[static_cast<uint8_t>(hex[2 * i])];
+    const uint8_t lo = kValue[static_cast<uint8_t>(hex[2 * i + 1])];
+    bad |= static_cast<uint8_t>(hi | lo);
+    out[i] = static_cast<uint8_t>(hi << 4 | (lo & 0x0f));
   }
-  return true;
+  return (bad & 0xf0) == 0;
 }
 
 }  // namespace dreichor

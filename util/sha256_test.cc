@@ -31,5 +31,18 @@ TEST(Sha256Test, ResetStartsAFreshHash) {
   EXPECT_EQ(h.Finish(), Sha256::Of("abc"));
 }
 
+TEST(HexTest, FromHexIsTheReverseOfToHexAndRefusesEverythingElse) {
+  std::array<uint8_t, 32> bytes{};
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 37 + 5);
+  std::array<uint8_t, 32> back{};
+  ASSERT_TRUE(FromHex(ToHex(bytes.data(), bytes.size()), back.data(), back.size()));
+  EXPECT_EQ(back, bytes);
+  const std::string good = ToHex(bytes.data(), bytes.size());
+  for (const std::string& bad : {good.substr(1), good + "0", std::string(64, 'g'),
+                                 std::string(63, '0') + "A", std::string(63, '0') + " "}) {
+    EXPECT_FALSE(FromHex(bad, back.data(), back.size())) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace dreichor
