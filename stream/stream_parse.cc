@@ -133,7 +133,8 @@ Status ParseRecord(Cursor& event, JsonProblems& problems, std::string_view type,
   if (!problems.ok()) return Status::InvalidArgument(problems.first());
   const auto seq = sequence.size() == 20 ? ParseDecimal(sequence) : std::nullopt;
   if (!seq || *seq == 0) {
-    return Status::InvalidArgument("sequence: expected 20 decimal digits, not " + std::string(sequence));
+    return Status::InvalidArgument("sequence: expected 20 decimal digits, not " +
+                                   std::string(sequence));
   }
   r.sequence = *seq;
   const auto event_id = audit::ParseEventId(id);

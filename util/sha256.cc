@@ -1,9 +1,8 @@
 #include "util/sha256.h"
 
-#include <array>
-
 #include <openssl/evp.h>
 
+#include <array>
 #include <cstdlib>
 
 namespace dreichor {
