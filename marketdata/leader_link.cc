@@ -79,13 +79,14 @@ Status LeaderLink::Follow() {
   subscriptions_++;
   log_->Info("subscribed to the leader", {{"from", from}});
   Status ended;
+  bool data = false;
   for (;;) {
-    auto message = client.value()->Read(options_.read_timeout);
+    auto message = client.value()->Read(data ? options_.read_timeout : options_.first_data_timeout);
     if (!message.ok()) {
       ended = message.status();
       break;
     }
-    ended = ApplyMessage(message.value());
+    ended = ApplyMessage(message.value(), &data);
     if (!ended.ok()) break;
     MaybeSnapshot();
   }
@@ -101,13 +102,14 @@ Status LeaderLink::Follow() {
   return ended;
 }
 
-Status LeaderLink::ApplyMessage(const std::string& message) {
+Status LeaderLink::ApplyMessage(const std::string& message, bool* data) {
   auto items = stream::ParseStreamBatch(message);
   if (!items.ok()) {
     return Status::InvalidArgument("malformed stream message: " + items.status().message());
   }
   for (const stream::StreamItem& item : items.value()) {
     if (Status s = follower_->Apply(item); !s.ok()) return s;
+    if (item.kind != stream::StreamItem::Kind::kStart) *data = true;
     if (item.kind == stream::StreamItem::Kind::kHeartbeat) {
       last_verified_ns_ = item.heartbeat.time_ns;
     } else if (item.kind == stream::StreamItem::Kind::kRecord && options_.apply_delay) {

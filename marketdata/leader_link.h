@@ -33,6 +33,9 @@ struct LeaderLinkOptions {
   std::chrono::milliseconds connect_timeout{5000};
   // No message for this long (heartbeats come every second) ends the subscription.
   std::chrono::milliseconds read_timeout{10000};
+  // Until a subscription's first record or heartbeat: the leader first replays its log to the
+  // follower's position (from its newest snapshot there), silently, which can take minutes.
+  std::chrono::milliseconds first_data_timeout{600000};
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{5000};
   snapshot::SnapshotStore* snapshots = nullptr;
@@ -62,7 +65,8 @@ class LeaderLink {
   void Run();
   // One subscription, until it ends: ok to subscribe again, or the fatal error.
   Status Follow();
-  Status ApplyMessage(const std::string& message);
+  // Applies one message; *data is set when it held a record or a heartbeat.
+  Status ApplyMessage(const std::string& message, bool* data);
   void MaybeSnapshot();
   // Sleeps `d` unless stopped first; false when stopped.
   bool Sleep(std::chrono::milliseconds d);
