@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             stream::ParseStreamBatch("[" + stream::HeartbeatJson(item.heartbeat, "s") + "]");
         if (!again.ok() || again.value().size() != 1) std::abort();
         const stream::Heartbeat& h = again.value()[0].heartbeat;
-        if (h.last_sequence != item.heartbeat.last_sequence || h.chain != item.heartbeat.chain ||
+        if (h.last_sequence != item.heartbeat.last_sequence ||
+            h.head_sequence != item.heartbeat.head_sequence || h.chain != item.heartbeat.chain ||
             h.state_hash != item.heartbeat.state_hash || h.time_ns != item.heartbeat.time_ns) {
           std::abort();
         }

@@ -265,7 +265,7 @@ void StreamSeeds(Corpus& c) {
     const engine::Outcome o = engine.Apply(runtime::CommandForSequence(n), r.timestamp_ns);
     batch += "," + stream::CommittedEventJson(r, o, engine.events(), "urn:x");
   }
-  const stream::Heartbeat heartbeat{3, chain, engine.StateHash(), 1'700'000'000'000'000'000};
+  const stream::Heartbeat heartbeat{3, 5, chain, engine.StateHash(), 1'700'000'000'000'000'000};
   c.Add("stream_batch", "start-records-heartbeat",
         batch + "," + stream::HeartbeatJson(heartbeat, "urn:x") + "]");
   c.Add("stream_batch", "heartbeat", "[" + stream::HeartbeatJson(heartbeat, "urn:x") + "]");

@@ -97,7 +97,7 @@ Status Follower::CheckHeartbeat(const stream::Heartbeat& heartbeat) {
                                    std::to_string(heartbeat.last_sequence) + " arrived at " +
                                    std::to_string(at));
   }
-  leader_sequence_.store(std::max(leader_sequence_.load(), heartbeat.last_sequence));
+  leader_sequence_.store(std::max(leader_sequence_.load(), heartbeat.head_sequence));
   audit::Digest chain{}, state{};
   Visit([&](const engine::Engine& e, const Position& p) {
     chain = p.chain;

@@ -60,7 +60,8 @@ class Follower final : public runtime::StateView {
       const std::function<void(const engine::Engine&, const Position&)>& f) const;
 
   uint64_t applied() const { return applied_.load(); }
-  // The newest sequence the leader has shown (records and heartbeats), for the lag.
+  // The newest sequence the leader has said it committed (records, and heartbeats' head), for
+  // the lag in records.
   uint64_t leader_sequence() const { return leader_sequence_.load(); }
   bool diverged() const { return diverged_.load(); }
   // Heartbeats whose hashes were compared and agreed.

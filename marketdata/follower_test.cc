@@ -44,7 +44,7 @@ class Leader {
   StreamItem Heartbeat() const {
     StreamItem item;
     item.kind = StreamItem::Kind::kHeartbeat;
-    item.heartbeat = {sequence_, chain_, engine_.StateHash(), 1};
+    item.heartbeat = {sequence_, sequence_, chain_, engine_.StateHash(), 1};
     return item;
   }
   const audit::Digest& chain() const { return chain_; }

@@ -25,10 +25,10 @@ void AddMetrics(http::MetricsRegistry* r, const Follower& follower, const Leader
   r->AddGaugeFunction("dreichor_marketdata_applied_sequence",
                       "The last record this follower applied.",
                       [&] { return static_cast<double>(follower.applied()); });
-  r->AddGaugeFunction("dreichor_marketdata_lag_records",
-                      "Records the leader has shown and this follower has not applied yet.", [&] {
-                        return static_cast<double>(follower.leader_sequence() - follower.applied());
-                      });
+  r->AddGaugeFunction(
+      "dreichor_marketdata_lag_records",
+      "The leader's newest committed record (from its last heartbeat) minus the last applied.",
+      [&] { return static_cast<double>(follower.leader_sequence() - follower.applied()); });
   r->AddGaugeFunction(
       "dreichor_marketdata_lag_seconds",
       "Age of the state served: now minus the leader's clock at the last heartbeat verified.",

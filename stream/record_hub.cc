@@ -45,6 +45,7 @@ RecordHub::RecordHub(audit::AuditLog* log, const snapshot::SnapshotStore* snapsh
       clock_(clock),
       json_log_(json_log),
       options_(options),
+      head_(last_sequence),
       chain_(last_chain),
       processed_(last_sequence) {}
 
@@ -80,6 +81,7 @@ uint64_t RecordHub::processed() const {
 void RecordHub::OnCommitted(std::vector<audit::PendingRecord> records,
                             std::vector<runtime::CommandResult> results) {
   if (records.empty()) return;
+  head_.store(records.back().sequence);
   {
     std::lock_guard<std::mutex> lock(input_mu_);
     if (input_records_ + records.size() > options_.max_backlog_records) {
@@ -238,6 +240,7 @@ std::string RecordHub::HeartbeatEvent(const runtime::StateView::Position& at,
                                       const audit::Digest& state) {
   Heartbeat h;
   h.last_sequence = at.sequence;
+  h.head_sequence = std::max(head_.load(), at.sequence);
   h.chain = at.chain;
   h.state_hash = state;
   h.time_ns = clock_->NowUnixNanos();

@@ -125,10 +125,11 @@ class RecordHub final : public runtime::CommitListener {
 
   std::mutex input_mu_;
   std::condition_variable input_cv_;
-  std::deque<Committed> input_;   // GUARDED_BY(input_mu_)
-  size_t input_records_ = 0;      // GUARDED_BY(input_mu_)
-  uint64_t dropped_through_ = 0;  // GUARDED_BY(input_mu_): a backlog dropped up to here
-  bool stopping_ = false;         // GUARDED_BY(input_mu_)
+  std::deque<Committed> input_;    // GUARDED_BY(input_mu_)
+  size_t input_records_ = 0;       // GUARDED_BY(input_mu_)
+  uint64_t dropped_through_ = 0;   // GUARDED_BY(input_mu_): a backlog dropped up to here
+  std::atomic<uint64_t> head_{0};  // the newest sequence handed over by the sequencer
+  bool stopping_ = false;          // GUARDED_BY(input_mu_)
 
   // The hub thread's own: the chain of the last record encoded; a heartbeat waiting for its
   // record; when the next is due.

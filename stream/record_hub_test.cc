@@ -129,6 +129,7 @@ class RecordHubTest : public ::testing::Test {
         ASSERT_TRUE(got.started) << "the start comes first";
         if (item.kind == StreamItem::Kind::kHeartbeat) {
           ASSERT_EQ(item.heartbeat.last_sequence, got.next - 1) << "a heartbeat follows its record";
+          EXPECT_GE(item.heartbeat.head_sequence, item.heartbeat.last_sequence);
           EXPECT_EQ(item.heartbeat.chain, got.chain);
           if (got.from_genesis) {
             EXPECT_EQ(item.heartbeat.state_hash, got.engine.StateHash());
@@ -239,6 +240,7 @@ TEST_F(RecordHubTest, HeartbeatsFollowTheirRecordWithTheStateHash) {
     for (const StreamItem& item : items.value()) {
       ASSERT_EQ(item.kind, StreamItem::Kind::kHeartbeat);
       EXPECT_EQ(item.heartbeat.last_sequence, 400u);
+      EXPECT_EQ(item.heartbeat.head_sequence, 400u) << "idle: nothing newer was committed";
       EXPECT_EQ(item.heartbeat.state_hash, got.engine.StateHash());
       got.heartbeats_checked++;
     }

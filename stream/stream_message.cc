@@ -32,6 +32,8 @@ std::string HeartbeatJson(const Heartbeat& heartbeat, const std::string& source)
   w.String(ToHex(heartbeat.state_hash));
   w.Key("time_ns");
   w.Int(heartbeat.time_ns);
+  w.Key("head_sequence");
+  w.Uint(heartbeat.head_sequence);
   w.EndObject();
   w.EndObject();
   return w.Take();

@@ -85,6 +85,7 @@ TEST(StreamMessageTest, KeepsTheExportMappingAndAddsOutcomeAndEvents) {
 TEST(StreamMessageTest, HeartbeatRoundTrips) {
   Heartbeat h;
   h.last_sequence = 42;
+  h.head_sequence = 57;
   h.chain[0] = 0xab;
   h.state_hash[31] = 0x01;
   h.time_ns = 1'765'000'000'123'456'789;
@@ -94,6 +95,7 @@ TEST(StreamMessageTest, HeartbeatRoundTrips) {
   const StreamItem& item = items.value()[0];
   ASSERT_EQ(item.kind, StreamItem::Kind::kHeartbeat);
   EXPECT_EQ(item.heartbeat.last_sequence, 42u);
+  EXPECT_EQ(item.heartbeat.head_sequence, 57u);
   EXPECT_EQ(item.heartbeat.chain, h.chain);
   EXPECT_EQ(item.heartbeat.state_hash, h.state_hash);
   EXPECT_EQ(item.heartbeat.time_ns, h.time_ns);

@@ -91,10 +91,14 @@ Status ParseHeartbeat(Cursor& event, JsonProblems& problems, StreamItem* item) {
   Cursor data = event["data"];
   Heartbeat& h = item->heartbeat;
   h.last_sequence = static_cast<uint64_t>(data["last_sequence"].Int(0, INT64_MAX));
+  h.head_sequence = static_cast<uint64_t>(data["head_sequence"].Int(0, INT64_MAX));
   h.time_ns = data["time_ns"].Int(0, INT64_MAX);
   const std::string_view chain = data["chain_hash"].String();
   const std::string_view state = data["state_hash"].String();
   if (!problems.ok()) return Status::InvalidArgument(problems.first());
+  if (h.head_sequence < h.last_sequence) {
+    return Status::InvalidArgument("data.head_sequence: below last_sequence");
+  }
   if (!ParseDigest(chain, &h.chain)) {
     return Status::InvalidArgument("data.chain_hash: expected 64 lower-case hex digits");
   }
