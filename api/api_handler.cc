@@ -137,10 +137,7 @@ void ApiHandler::AddHealthRoutes() {
   }
   router_.Add(Method::get, "/metrics",
               [this](const Request&, const http::RouteParams&, Respond respond) {
-                Response r{bhttp::status::ok, 11};
-                r.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-                r.body() = metrics_->Render();
-                respond(std::move(r));
+                respond(http::MetricsReply(*metrics_));
               });
 }
 

@@ -189,10 +189,7 @@ void AgentHandler::Handle(Request&& request, Respond respond) {
     if (request.method() != Method::get) {
       return respond(ErrorReply(http::kMethodNotAllowed, "/metrics accepts GET only"));
     }
-    http::Response r{boost::beast::http::status::ok, 11};
-    r.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    r.body() = metrics_.Render();
-    return respond(std::move(r));
+    return respond(http::MetricsReply(*metrics_.registry()));
   }
   if (draining_) return respond(ErrorReply(kAgentShuttingDown, "the agent is shutting down"));
   const std::optional<std::string> who = Authenticate(request, respond);

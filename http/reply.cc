@@ -16,4 +16,11 @@ Response ErrorReply(const ErrorCode& code, const std::string& message) {
   return ErrorReply(ApiError::Of(code, message));
 }
 
+Response MetricsReply(const MetricsRegistry& metrics) {
+  Response r{boost::beast::http::status::ok, 11};
+  r.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  r.body() = metrics.Render();
+  return r;
+}
+
 }  // namespace dreichor::http

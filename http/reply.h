@@ -10,6 +10,7 @@
 #include <string>
 
 #include "http/error.h"
+#include "http/metrics.h"
 #include "http/server.h"
 #include "util/json_text.h"
 
@@ -25,5 +26,8 @@ Response JsonReply(int status, const Json& body) {
 
 Response ErrorReply(const ApiError& e);
 Response ErrorReply(const ErrorCode& code, const std::string& message);
+
+// GET /metrics: the registry in Prometheus' text exposition format (version 0.0.4).
+Response MetricsReply(const MetricsRegistry& metrics);
 
 }  // namespace dreichor::http

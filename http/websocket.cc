@@ -61,12 +61,12 @@ WebSocketConnection::~WebSocketConnection() = default;
 namespace {
 
 // The loops below run on the connection's strand and keep the connection alive by capture.
-void End(const std::shared_ptr<WebSocketConnection>& self, WebSocketConnection::Impl* c);
+void End(WebSocketConnection::Impl* c);
 void WriteNext(const std::shared_ptr<WebSocketConnection>& self, WebSocketConnection::Impl* c);
 
 void Read(const std::shared_ptr<WebSocketConnection>& self, WebSocketConnection::Impl* c) {
   c->ws.async_read(c->in, [self, c](beast::error_code ec, size_t) {
-    if (ec) return End(self, c);
+    if (ec) return End(c);
     const auto data = c->in.cdata();
     if (c->on_message) {
       c->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
@@ -109,7 +109,7 @@ void WriteNext(const std::shared_ptr<WebSocketConnection>& self, WebSocketConnec
         return;
       }
       const websocket::close_reason reason = c->reason;
-      c->ws.async_close(reason, [self, c](beast::error_code) { End(self, c); });
+      c->ws.async_close(reason, [self, c](beast::error_code) { End(c); });
       return;
     }
     frame = TakeFrameLocked(c);
@@ -117,12 +117,12 @@ void WriteNext(const std::shared_ptr<WebSocketConnection>& self, WebSocketConnec
   c->ws.text(true);
   // `frame` rides along: it is off the queue, and the write reads it until it completes.
   c->ws.async_write(net::buffer(*frame), [self, c, frame](beast::error_code ec, size_t) {
-    if (ec) return End(self, c);
+    if (ec) return End(c);
     WriteNext(self, c);
   });
 }
 
-void End(const std::shared_ptr<WebSocketConnection>& self, WebSocketConnection::Impl* c) {
+void End(WebSocketConnection::Impl* c) {
   {
     std::lock_guard<std::mutex> lock(c->mu);
     c->closing = true;
@@ -134,7 +134,6 @@ void End(const std::shared_ptr<WebSocketConnection>& self, WebSocketConnection::
   beast::error_code ignored;
   c->ws.next_layer().socket().close(ignored);
   if (c->on_closed) c->on_closed();
-  (void)self;
 }
 
 websocket::close_reason CloseReason(uint16_t code, std::string_view text) {
@@ -170,7 +169,7 @@ void WebSocketConnection::Start(Request request, MessageHandler on_message,
   auto shared_request = std::make_shared<Request>(std::move(request));
   net::post(c->ws.get_executor(), [self, c, shared_request] {
     c->ws.async_accept(*shared_request, [self, c, shared_request](beast::error_code ec) {
-      if (ec) return End(self, c);
+      if (ec) return End(c);
       {
         std::lock_guard<std::mutex> lock(c->mu);
         c->open = true;

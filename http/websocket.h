@@ -30,10 +30,11 @@ namespace dreichor::http {
 
 // Close codes this project sends (RFC 6455 §7.4; 4000-4999 are the application's).
 inline constexpr uint16_t kCloseNormal = 1000;
-inline constexpr uint16_t kCloseGoingAway = 1001;     // the server is shutting down
-inline constexpr uint16_t kClosePolicy = 1008;        // a message the endpoint does not accept
-inline constexpr uint16_t kCloseTooSlow = 4008;       // the peer fell too far behind
-inline constexpr uint16_t kCloseVerifyFailed = 4009;  // the data to send failed a check
+inline constexpr uint16_t kCloseGoingAway = 1001;      // the server is shutting down
+inline constexpr uint16_t kClosePolicy = 1008;         // a message the endpoint does not accept
+inline constexpr uint16_t kCloseTryAgainLater = 1013;  // a limit is reached
+inline constexpr uint16_t kCloseTooSlow = 4008;        // the peer fell too far behind
+inline constexpr uint16_t kCloseVerifyFailed = 4009;   // the data to send failed a check
 
 struct WebSocketOptions {
   size_t max_queued_bytes = 16 << 20;  // unsent outgoing bytes before the peer counts as too slow

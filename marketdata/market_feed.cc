@@ -14,7 +14,6 @@ using engine::Event;
 using engine::EventType;
 using http::JsonWriter;
 
-constexpr uint16_t kCloseTryAgainLater = 1013;
 constexpr size_t kWholeBook = 1'000'000;  // levels per side in a depth snapshot: all of them
 
 const char* ChannelName(Channel c) {
@@ -239,7 +238,7 @@ void MarketFeed::Accept(http::Request& request, boost::beast::tcp_stream& stream
       },
       [this, raw] { Forget(raw); });
   if (over) {
-    connection->Close(kCloseTryAgainLater, "the market-data connection limit is reached");
+    connection->Close(http::kCloseTryAgainLater, "the market-data connection limit is reached");
   }
 }
 

@@ -47,11 +47,7 @@ MarketDataHandler::MarketDataHandler(const Follower* follower, MarketFeed* feed,
   }
   router_.Add(Method::get, "/metrics",
               [this](const http::Request&, const http::RouteParams&, Respond respond) {
-                Response r(boost::beast::http::status::ok, 11);
-                r.set(boost::beast::http::field::content_type,
-                      "text/plain; version=0.0.4; charset=utf-8");
-                r.body() = metrics_->Render();
-                respond(std::move(r));
+                respond(http::MetricsReply(*metrics_));
               });
   router_.Add(Method::get, kMarketDataPath,
               [](const http::Request&, const http::RouteParams&, Respond respond) {

@@ -159,7 +159,7 @@ void Sequencer::Process(std::vector<Pending>& batch) {
   if (options_.observer != nullptr) options_.observer->OnBatchDurable(batch.size(), append_ns);
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
   if (options_.committed != nullptr) {
-    options_.committed->OnCommitted(std::move(records), std::move(results));
+    options_.committed->OnCommitted(std::move(records), std::move(results), applied_.chain);
   }
   MaybeSnapshot(before, after);
 }

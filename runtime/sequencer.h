@@ -68,14 +68,15 @@ class SequencerObserver {
   virtual void OnLogFailed(const Status& why) = 0;
 };
 
-// Receives every batch that became durable and was applied, with its records and results, in
-// sequence order (the record stream, stream/record_hub.h). Called on the sequencer's thread after
-// the batch's commands were answered: it must hand the batch over and return, never block.
+// Receives every batch that became durable and was applied, with its records, results and the
+// chain hash of its last record, in sequence order (the record stream, stream/record_hub.h). Called
+// on the sequencer's thread after the batch's commands were answered: it must hand the batch over
+// and return, never block.
 class CommitListener {
  public:
   virtual ~CommitListener() = default;
   virtual void OnCommitted(std::vector<audit::PendingRecord> records,
-                           std::vector<CommandResult> results) = 0;
+                           std::vector<CommandResult> results, const audit::Digest& last_chain) = 0;
 };
 
 struct SequencerOptions {

@@ -79,13 +79,15 @@ uint64_t RecordHub::processed() const {
 }
 
 void RecordHub::OnCommitted(std::vector<audit::PendingRecord> records,
-                            std::vector<runtime::CommandResult> results) {
+                            std::vector<runtime::CommandResult> results,
+                            const audit::Digest& last_chain) {
   if (records.empty()) return;
   head_.store(records.back().sequence);
   {
     std::lock_guard<std::mutex> lock(input_mu_);
     if (input_records_ + records.size() > options_.max_backlog_records) {
       dropped_through_ = records.back().sequence;
+      dropped_chain_ = last_chain;
       input_.clear();
       input_records_ = 0;
       return;
@@ -100,6 +102,7 @@ void RecordHub::Run() {
   for (;;) {
     std::deque<Committed> input;
     uint64_t dropped_through = 0;
+    audit::Digest dropped_chain{};
     {
       std::unique_lock<std::mutex> lock(input_mu_);
       input_cv_.wait_until(lock, next_heartbeat_, [this] {
@@ -109,14 +112,15 @@ void RecordHub::Run() {
       input.swap(input_);
       input_records_ = 0;
       dropped_through = std::exchange(dropped_through_, 0);
+      dropped_chain = dropped_chain_;
     }
-    if (dropped_through != 0) RecoverFromDrop(dropped_through);
+    if (dropped_through != 0) RecoverFromDrop(dropped_through, dropped_chain);
     Publish(input);
     MaybeHeartbeat();
   }
 }
 
-void RecordHub::RecoverFromDrop(uint64_t through) {
+void RecordHub::RecoverFromDrop(uint64_t through, const audit::Digest& chain) {
   std::vector<std::shared_ptr<Connection>> closing;
   {
     std::lock_guard<std::mutex> lock(live_mu_);
@@ -129,12 +133,7 @@ void RecordHub::RecoverFromDrop(uint64_t through) {
   }
   stats_.dropped_slow += closing.size();
   pending_heartbeat_.reset();
-  // The chain continues from the record at `through`, which the log holds (durable first).
-  audit::Record record;
-  auto reader = log_->ReadFrom(through);
-  if (reader.ok() && reader.value()->Next(&record).ok() && record.sequence == through) {
-    chain_ = record.chain;
-  }
+  chain_ = chain;
   json_log_->Warn("record stream fell behind the sequencer; live subscribers closed",
                   {{"through_sequence", through}, {"subscribers_closed", closing.size()}});
 }

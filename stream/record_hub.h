@@ -76,7 +76,8 @@ class RecordHub final : public runtime::CommitListener {
   void Stop();
 
   void OnCommitted(std::vector<audit::PendingRecord> records,
-                   std::vector<runtime::CommandResult> results) override;
+                   std::vector<runtime::CommandResult> results,
+                   const audit::Digest& last_chain) override;
 
   // Serves `connection` every record from `from` on (0: from the next record committed).
   // kInvalidArgument when `from` is beyond the next record; kFailedPrecondition at the limits
@@ -106,8 +107,9 @@ class RecordHub final : public runtime::CommitListener {
   void SendLive(std::shared_ptr<const std::string> message, uint64_t last_sequence);
   void MaybeHeartbeat();
   std::string HeartbeatEvent(const runtime::StateView::Position& at, const audit::Digest& state);
-  // After a dropped backlog: closes the live subscribers, continues after `through`.
-  void RecoverFromDrop(uint64_t through);
+  // After a dropped backlog: closes the live subscribers, continues after `through`, whose
+  // chain hash is `chain`.
+  void RecoverFromDrop(uint64_t through, const audit::Digest& chain);
   void RunCatchUp(std::shared_ptr<http::WebSocketConnection> connection, uint64_t from);
   Status CatchUpFromLog(const std::shared_ptr<http::WebSocketConnection>& connection,
                         uint64_t from);
@@ -128,6 +130,7 @@ class RecordHub final : public runtime::CommitListener {
   std::deque<Committed> input_;    // GUARDED_BY(input_mu_)
   size_t input_records_ = 0;       // GUARDED_BY(input_mu_)
   uint64_t dropped_through_ = 0;   // GUARDED_BY(input_mu_): a backlog dropped up to here
+  audit::Digest dropped_chain_{};  // GUARDED_BY(input_mu_): the chain hash at dropped_through_
   std::atomic<uint64_t> head_{0};  // the newest sequence handed over by the sequencer
   bool stopping_ = false;          // GUARDED_BY(input_mu_)
 

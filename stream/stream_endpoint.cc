@@ -7,8 +7,6 @@ namespace dreichor::stream {
 
 namespace {
 
-constexpr uint16_t kCloseTryAgainLater = 1013;
-
 // `from` of "from=S" (absent: 0, the next record); an error message otherwise.
 std::optional<uint64_t> ParseFrom(std::string_view query, std::string* error) {
   if (query.empty()) return 0;
@@ -49,7 +47,7 @@ std::optional<http::Response> UpgradeToStream(RecordHub* hub, http::Request& req
   connection->Start(std::move(request), nullptr, nullptr);
   if (Status s = hub->Subscribe(connection, *from); !s.ok()) {
     connection->Close(
-        s.code() == StatusCode::kInvalidArgument ? http::kClosePolicy : kCloseTryAgainLater,
+        s.code() == StatusCode::kInvalidArgument ? http::kClosePolicy : http::kCloseTryAgainLater,
         s.message());
   }
   return std::nullopt;
