@@ -91,6 +91,10 @@ ApiHandler::ApiHandler(runtime::HealthState* health, http::MetricsRegistry* metr
   AddReadRoute("/v1/accounts/{account}/orders", ReadAccountOrders);
   AddReadRoute("/v1/orders/{order_id}", ReadOrder);
   AddReadRoute("/v1/audit/records", ReadAuditRecords);
+  AddProofRoute(kCheckpointPath, ReadCheckpoint);
+  AddProofRoute(kCheckpointKeyPath, ReadCheckpointKey);
+  AddProofRoute(kInclusionProofPath, ReadInclusionProof);
+  AddProofRoute(kConsistencyProofPath, ReadConsistencyProof);
   AddHealthRoutes();
   router_.Add(Method::get, stream::kStreamPath,
               [](const Request&, const http::RouteParams&, Respond respond) {
@@ -125,6 +129,17 @@ void ApiHandler::AddReadRoute(std::string_view pattern, Read read) {
                   return respond(ErrorReply(NotServing(*health_)));
                 }
                 respond(read(*sequencer, health_->log(), params));
+              });
+}
+
+void ApiHandler::AddProofRoute(std::string_view path, ProofRead read) {
+  router_.Add(Method::get, path,
+              [this, read](const Request&, const http::RouteParams& params, Respond respond) {
+                const evidence::Notary* notary = notary_.load();
+                if (notary == nullptr || health_->shutting_down()) {
+                  return respond(ErrorReply(NotServing(*health_)));
+                }
+                respond(read(*notary, params));
               });
 }
 

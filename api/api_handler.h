@@ -5,6 +5,8 @@
 //             /v1/admin/withdrawals, /v1/admin/risk-limits       (Authorization: Bearer <token>)
 //   observer  GET /v1/markets[/{id}[/depth|/trades]], /v1/accounts/{id}/balances,
 //             /v1/accounts/{id}/orders, /v1/orders/{id}, /v1/audit/records, /v1/state
+//   evidence  GET /v1/audit/checkpoint, /v1/audit/key, /v1/audit/proof/inclusion,
+//             /v1/audit/proof/consistency                    (api/proof_routes.h)
 //   health    GET /health/live, /health/ready, /health/startup;  GET /metrics
 //   stream    GET /v1/stream?from=S (WebSocket; docs/record-stream.md)
 //
@@ -22,6 +24,7 @@
 
 #include "api/market_metrics.h"
 #include "api/observer_routes.h"
+#include "api/proof_routes.h"
 #include "engine/command.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -46,6 +49,8 @@ class ApiHandler final : public http::Handler {
                                         boost::beast::tcp_stream& stream) override;
   // Opens /v1/stream on `hub` (which must outlive the handler's serving).
   void ServeStream(stream::RecordHub* hub) { stream_.store(hub); }
+  // Opens the evidence routes on `notary` (which must outlive the handler's serving).
+  void ServeProofs(const evidence::Notary* notary) { notary_.store(notary); }
 
   // Commands handed to the sequencer and not yet answered.
   int64_t commands_in_flight() const { return in_flight_.load(); }
@@ -59,6 +64,7 @@ class ApiHandler final : public http::Handler {
 
   void AddCommandRoute(std::string_view path, engine::CommandType type, bool admin);
   void AddReadRoute(std::string_view pattern, Read read);
+  void AddProofRoute(std::string_view path, ProofRead read);
   void AddHealthRoutes();
   void HandleCommand(engine::CommandType type, const http::Request& request, http::Respond respond);
   http::Response Health(std::string_view path) const;
@@ -72,6 +78,7 @@ class ApiHandler final : public http::Handler {
   http::Router router_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<stream::RecordHub*> stream_{nullptr};
+  std::atomic<const evidence::Notary*> notary_{nullptr};
   std::array<CommandMetrics, engine::kCommandTypeCount> by_type_{};
   MarketMetrics market_metrics_;
   http::Histogram* latency_ = nullptr;

@@ -3,6 +3,7 @@
 #include "audit/record.h"
 #include "command_json/command_json.h"
 #include "engine/reason.h"
+#include "util/base64.h"
 #include "util/json_log.h"
 
 namespace dreichor::api {
@@ -39,6 +40,17 @@ std::string CommandResponseBody(const runtime::CommandResult& result) {
   w.BeginArray();
   for (const engine::Event& ev : result.events) command_json::WriteEvent(ev, &w);
   w.EndArray();
+  if (result.tree.size != 0) {
+    // The audit tree that covers this command (docs/audit-proofs.md).
+    w.Key("checkpoint");
+    w.BeginObject();
+    w.Key("tree_size");
+    w.Uint(result.tree.size);
+    w.Key("root_hash");
+    w.String(Base64Encode(std::string_view(reinterpret_cast<const char*>(result.tree.root.data()),
+                                           result.tree.root.size())));
+    w.EndObject();
+  }
   w.EndObject();
   return w.Take();
 }

@@ -12,6 +12,7 @@ inline constexpr http::ErrorCode kUnauthorized{401, "unauthorized"};
 inline constexpr http::ErrorCode kUnknownMarket{404, "unknown_market"};
 inline constexpr http::ErrorCode kUnknownAccount{404, "unknown_account"};
 inline constexpr http::ErrorCode kOrderNotOpen{404, "order_not_open"};
+inline constexpr http::ErrorCode kCheckpointsUnsigned{404, "checkpoints_unsigned"};
 inline constexpr http::ErrorCode kUnsupportedMediaType{415, "unsupported_media_type"};
 inline constexpr http::ErrorCode kAuditReadFailed{500, "audit_read_failed"};
 inline constexpr http::ErrorCode kStarting{503, "starting"};
@@ -31,6 +32,7 @@ inline constexpr const http::ErrorCode* kRuntimeApiErrors[] = {
     &kUnknownMarket,
     &kUnknownAccount,
     &kOrderNotOpen,
+    &kCheckpointsUnsigned,
     &http::kMethodNotAllowed,
     &http::kBodyTooLarge,
     &http::kHeadersTooLarge,

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "api/errors.h"
+#include "api/query.h"
 #include "api/view_json.h"
 #include "http/reply.h"
 #include "util/parse_number.h"
@@ -21,50 +22,6 @@ using nlohmann::ordered_json;
 
 constexpr size_t kMaxDepthLevels = 1000;
 constexpr size_t kMaxRecordsPerPage = 1000;
-
-// Query parameters: only `allowed` names, each at most once, each a decimal integer.
-class Query {
- public:
-  Query(std::string_view text, std::initializer_list<const char*> allowed) {
-    // Iterators rather than find(): GCC 12 at -O3 warns falsely on string_view::find here.
-    auto next = text.begin();
-    while (next != text.end() && !error_) {
-      const auto amp = std::find(next, text.end(), '&');
-      const std::string_view pair(next, amp);
-      next = amp == text.end() ? amp : amp + 1;
-      if (pair.empty()) continue;
-      const auto eq = std::find(pair.begin(), pair.end(), '=');
-      const std::string name(pair.begin(), eq);
-      const std::string_view value = eq == pair.end() ? "" : std::string_view(eq + 1, pair.end());
-      bool known = false;
-      for (const char* a : allowed) known = known || name == a;
-      if (!known) {
-        error_ = ApiError::Of(kUnknownParameter, name + ": unknown query parameter", name);
-      } else if (values_.count(name) != 0) {
-        error_ = ApiError::BadField(name, "given more than once");
-      } else if (auto v = ParseDecimal(value)) {
-        values_[name] = *v;
-      } else {
-        error_ = ApiError::BadField(name, "must be a non-negative decimal integer");
-      }
-    }
-  }
-  const std::optional<ApiError>& error() const { return error_; }
-  // The value, or `fallback` when absent; an error when outside [min, max].
-  uint64_t Get(const char* name, uint64_t fallback, uint64_t min, uint64_t max) {
-    auto it = values_.find(name);
-    if (it == values_.end()) return fallback;
-    if ((it->second < min || it->second > max) && !error_) {
-      error_ = ApiError::BadField(
-          name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    return it->second;
-  }
-
- private:
-  std::map<std::string, uint64_t> values_;
-  std::optional<ApiError> error_;
-};
 
 // A path parameter as an integer no larger than `max`; an error answer naming it otherwise.
 std::optional<uint64_t> PathId(const http::RouteParams& p, const char* name, uint64_t max,

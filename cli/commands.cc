@@ -31,9 +31,6 @@ Status CheckDatabaseUrl(const std::string& url) {
   return Status::Ok();
 }
 
-namespace {
-
-// Opens a log read-only; prints why not and sets *code when it cannot.
 std::unique_ptr<audit::AuditLog> OpenLog(const LogSource& source, std::ostream& out,
                                          std::ostream& err, int* code) {
   if (!source.database_url.empty()) {
@@ -71,6 +68,8 @@ std::unique_ptr<audit::AuditLog> OpenLog(const LogSource& source, std::ostream& 
   }
   return std::move(log).value();
 }
+
+namespace {
 
 std::string FormatTime(int64_t ns) {
   const std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);

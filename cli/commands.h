@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <ostream>
 #include <string>
 
+#include "audit/audit_log.h"
 #include "util/status.h"
 
 namespace dreichor::cli {
@@ -25,6 +27,10 @@ struct LogSource {
 
 // Refuses a database URL holding a password (the process list would show it).
 Status CheckDatabaseUrl(const std::string& url);
+
+// Opens a log read-only for a command; prints why not and sets *code when it cannot.
+std::unique_ptr<audit::AuditLog> OpenLog(const LogSource& source, std::ostream& out,
+                                         std::ostream& err, int* code);
 
 enum ExitCode : int {
   kOk = 0,

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/copy_commands.h"
 #include "cli/deploy_history.h"
+#include "cli/evidence_commands.h"
 #include "cli/failover.h"
 #include "config/env_config.h"
 
@@ -74,6 +75,63 @@ void AddShipAndRestore(CLI::App* audit, int* code) {
   r->callback([code] { *code = dreichor::cli::AuditRestore(from, to, std::cout, std::cerr); });
 }
 
+void AddEvidence(CLI::App* audit, int* code) {
+  static std::string origin, secret_file, checkpoint, public_key;
+  static dreichor::cli::LogSource source;
+  static uint64_t sequence = 0, tree_size = 0, from = 0, to = 0;
+  auto* keygen = audit->add_subcommand("keygen", "Create a key that signs checkpoints");
+  keygen->add_option("--origin", origin, "The log's name, e.g. dreichor.example/prod/audit")
+      ->required();
+  keygen->add_option("--secret-file", secret_file, "Where to write the secret key (mode 0600)")
+      ->required();
+  keygen->callback(
+      [code] { *code = dreichor::cli::AuditKeygen(origin, secret_file, std::cout, std::cerr); });
+
+  auto* cp = audit->add_subcommand("checkpoint", "Print the log's Merkle tree size and root");
+  AddLogSource(cp, "dir", &source);
+  cp->add_option("--tree-size", tree_size, "Only the first N records (default: all)");
+  cp->callback([code] {
+    if (LogSourceGiven(source, code)) {
+      *code = dreichor::cli::AuditCheckpoint(source, tree_size, std::cout, std::cerr);
+    }
+  });
+
+  auto* prove =
+      audit->add_subcommand("prove", "Compute a proof from the log")->require_subcommand(1);
+  auto* inclusion = prove->add_subcommand("inclusion", "A record is in the tree of N records");
+  AddLogSource(inclusion, "dir", &source);
+  inclusion->add_option("--sequence", sequence, "The record")->required();
+  inclusion->add_option("--tree-size", tree_size, "The tree (default: the whole log)");
+  inclusion->callback([code] {
+    if (LogSourceGiven(source, code)) {
+      *code = dreichor::cli::AuditProveInclusion(source, sequence, tree_size, std::cout, std::cerr);
+    }
+  });
+  auto* consistency =
+      prove->add_subcommand("consistency", "The tree of M records is a prefix of N");
+  AddLogSource(consistency, "dir", &source);
+  consistency->add_option("--from", from, "The earlier tree size")->required();
+  consistency->add_option("--to", to, "The later tree size (default: the whole log)");
+  consistency->callback([code] {
+    if (LogSourceGiven(source, code)) {
+      *code = dreichor::cli::AuditProveConsistency(source, from, to, std::cout, std::cerr);
+    }
+  });
+
+  auto* check = audit->add_subcommand(
+      "check", "Check the log against signed checkpoints kept elsewhere (detects rewrites)");
+  AddLogSource(check, "dir", &source);
+  check->add_option("--checkpoint", checkpoint, "A checkpoint file, or a directory of them")
+      ->required();
+  check->add_option("--public-key", public_key, "The verifier key, or a file holding it")
+      ->required();
+  check->callback([code] {
+    if (LogSourceGiven(source, code)) {
+      *code = dreichor::cli::AuditCheck(source, checkpoint, public_key, std::cout, std::cerr);
+    }
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,6 +162,7 @@ int main(int argc, char** argv) {
                                                       metrics_env, std::cout, std::cerr);
   });
   AddShipAndRestore(audit, &code);
+  AddEvidence(audit, &code);
   std::string failover_note;
   LogSource failover_source;
   auto* failover = audit->add_subcommand(

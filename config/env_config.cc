@@ -74,7 +74,7 @@ std::string CheckValue(const VarSpec& spec, const std::string& value, int64_t* n
       if (value.size() < spec.min_length) {
         return "is shorter than " + std::to_string(spec.min_length) + " characters";
       }
-      return "";
+      return spec.check != nullptr ? spec.check(value) : "";
     case VarType::kInteger:
       if (!ParseInteger(value, number)) return "is not an integer";
       if (*number < spec.min || *number > spec.max) {

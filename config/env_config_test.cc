@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "evidence/note_key.h"
+
 namespace dreichor::config {
 namespace {
 
@@ -67,6 +69,23 @@ TEST(EnvConfigTest, RequirementsFollowTheAuditBackend) {
   env.erase("DREICHOR_AUDIT_DIR");
   EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_AUDIT_DIR"),
             "is required when DREICHOR_AUDIT_BACKEND=file but missing");
+}
+
+// A production runtime signs its checkpoints: no key, no start. A dev runtime may go without.
+TEST(EnvConfigTest, ProductionNeedsACheckpointKey) {
+  EnvMap env = ValidFileEnv();
+  env.erase("DREICHOR_CHECKPOINT_KEY");
+  EXPECT_TRUE(Validate(RuntimeSchema(), env).ok());
+  env["DREICHOR_ENV"] = "prod";
+  EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_CHECKPOINT_KEY"),
+            "is required when DREICHOR_ENV=prod but missing");
+  env["DREICHOR_CHECKPOINT_KEY"] = "PRIVATE+KEY+dreichor.test/prod/audit+00000000+AAAA";
+  EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_CHECKPOINT_KEY"),
+            "is not a checkpoint signing key: the signing key is not an Ed25519 key (base64 of "
+            "0x01 and 32 bytes)");
+  env["DREICHOR_CHECKPOINT_KEY"] =
+      evidence::NoteSigner::Generate("dreichor.test/prod/audit").value()->SignerKey();
+  EXPECT_TRUE(Validate(RuntimeSchema(), env).ok());
 }
 
 TEST(EnvConfigTest, UnknownPrefixedVariablesAreRejectedOthersIgnored) {

@@ -1,6 +1,17 @@
 #include "config/env_schema.h"
 
+#include "evidence/note_key.h"
+
 namespace dreichor::config {
+namespace {
+
+// DREICHOR_CHECKPOINT_KEY: a signed-note Ed25519 signer key (the message never quotes it).
+std::string CheckSignerKey(std::string_view value) {
+  auto signer = evidence::NoteSigner::Parse(value);
+  return signer.ok() ? "" : "is not a checkpoint signing key: " + signer.status().message();
+}
+
+}  // namespace
 
 std::string_view VarTypeName(VarType t) {
   switch (t) {
@@ -121,6 +132,17 @@ const std::vector<VarSpec>& RuntimeSchema() {
                   "at least 32 characters.",
        .example = "change-me-to-32-or-more-random-characters",
        .min_length = 32},
+      {.name = "DREICHOR_CHECKPOINT_KEY",
+       .type = VarType::kString,
+       .secret = true,
+       .meaning = "Ed25519 key that signs the audit log's checkpoints, in the signed-note signer "
+                  "form PRIVATE+KEY+<origin>+<key id>+<key> (`dreichor audit keygen`); its name is "
+                  "the checkpoints' origin. Without it (dev only) checkpoints are not signed. "
+                  "docs/audit-proofs.md.",
+       .example = "PRIVATE+KEY+dreichor.example/dev/audit+1a2b3c4d+AXXXX...",
+       .min_length = 16,
+       .required = {"DREICHOR_ENV", "prod"},
+       .check = CheckSignerKey},
       {.name = "DREICHOR_SHUTDOWN_DEADLINE",
        .type = VarType::kDuration,
        .meaning = "How long a graceful shutdown may take before the process exits with the "

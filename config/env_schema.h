@@ -40,6 +40,9 @@ struct VarSpec {
   // Never required. Only for an instruction an operator gives once after deciding something
   // (e.g. acknowledging a loss), whose absence means "not given", never a default value.
   bool optional = false;
+  // kString: what is wrong with the value beyond its length ("" when nothing); never quotes a
+  // secret value.
+  std::string (*check)(std::string_view value) = nullptr;
 };
 
 inline constexpr std::string_view kPrefix = "DREICHOR_";

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "deploy/deploy_rules.h"
+#include "testing/checkpoint_key.h"
 #include "testing/temp_dir.h"
 
 namespace dreichor::deploy {
@@ -238,7 +239,8 @@ TEST_F(RuntimeEnvTest, ValidFileGivesTheContainerPortAndVariables) {
 }
 
 TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {
-  auto env = Load({{"DREICHOR_ENV", "prod"}});
+  auto env = Load({{"DREICHOR_ENV", "prod"},
+                   {"DREICHOR_CHECKPOINT_KEY", dreichor::testing::NewCheckpointKey("prod")}});
   EXPECT_NE(env.status().message().find("DREICHOR_ENV is 'prod', not this agent's 'dev'"),
             std::string::npos);
   env = Load({{"DREICHOR_AUDIT_BACKEND", "postgres"},

@@ -138,7 +138,9 @@ void Sequencer::Process(std::vector<Pending>& batch) {
     FailAll(batch, appended);
     return;
   }
-  // Durable: now, and only now, apply and answer.
+  // Durable: now, and only now, extend the tree, apply and answer.
+  const evidence::TreeHead tree =
+      options_.notary != nullptr ? options_.notary->Durable(records) : evidence::TreeHead{};
   std::vector<CommandResult> results(batch.size());
   {
     std::unique_lock<std::shared_mutex> lock(engine_mu_);
@@ -146,6 +148,7 @@ void Sequencer::Process(std::vector<Pending>& batch) {
       results[i].sequence = records[i].sequence;
       results[i].timestamp_ns = records[i].timestamp_ns;
       results[i].event_id = records[i].event_id;
+      results[i].tree = tree;
       results[i].outcome = engine_->Apply(batch[i].command, records[i].timestamp_ns);
       results[i].events = engine_->events();
     }
@@ -158,6 +161,7 @@ void Sequencer::Process(std::vector<Pending>& batch) {
   stats_.last_batch_size = batch.size();
   if (options_.observer != nullptr) options_.observer->OnBatchDurable(batch.size(), append_ns);
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
+  if (options_.notary != nullptr) options_.notary->Answered();
   if (options_.committed != nullptr) {
     options_.committed->OnCommitted(std::move(records), std::move(results), applied_.chain);
   }

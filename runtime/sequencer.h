@@ -10,6 +10,9 @@
 // later one is answered with that error, and healthy() turns false. Stop() refuses new commands,
 // finishes the queued ones, and stops the thread.
 //
+// With a notary, each durable batch extends the audit log's Merkle tree before its commands are
+// answered (each answer carries the tree head that covers it) and gets a signed checkpoint after.
+//
 // Snapshots: after the sequence number passes a multiple of `snapshot_every`, the engine state is
 // serialised on the sequencer thread and handed to a writer thread that compresses and syncs it,
 // off the command path; a snapshot still being written makes the next one wait for the next
@@ -37,6 +40,7 @@
 #include "audit/audit_log.h"
 #include "audit/event_id.h"
 #include "engine/engine.h"
+#include "evidence/notary.h"
 #include "runtime/state_view.h"
 #include "snapshot/snapshot_store.h"
 #include "util/clock.h"
@@ -50,6 +54,9 @@ struct CommandResult {
   audit::EventId event_id{};
   engine::Outcome outcome;
   std::vector<engine::Event> events;
+  // The audit tree after the command's batch (docs/audit-proofs.md): the checkpoint that covers
+  // it. Size 0 without a notary.
+  evidence::TreeHead tree;
 };
 
 using CommandCallback = std::function<void(const CommandResult&)>;
@@ -86,6 +93,8 @@ struct SequencerOptions {
   RandomSource* random = RandomSource::System();  // for event ids
   SequencerObserver* observer = nullptr;
   CommitListener* committed = nullptr;
+  // Extends the audit tree with every durable batch before its answers, signs a checkpoint after.
+  evidence::Notary* notary = nullptr;
 };
 
 struct SequencerStats {

@@ -6,6 +6,10 @@ namespace {
 
 constexpr uint64_t kReplayHealthEvery = 1 << 16;  // records between health updates
 constexpr uint64_t kReplayLogEvery = 1 << 20;     // records between progress log lines
+// The audit tree's directory inside the snapshot directory, and its newest checkpoint there
+// (docs/audit-proofs.md).
+constexpr char kAuditTreeDir[] = "audit-tree";
+constexpr char kCheckpointFile[] = "checkpoint";
 
 }  // namespace
 
@@ -84,12 +88,35 @@ Result<PhaseReport> RuntimeService::Replay() {
   auto result = runtime::ReplayFrom(*log_store_, std::move(start_), options);
   if (!result.ok()) return result.status();
   replayed_ = std::move(result).value();
-  return PhaseReport{{{"records", replayed_.records_replayed},
+  PhaseReport report{{{"records", replayed_.records_replayed},
                       {"from_sequence", from},
                       {"last_sequence", replayed_.last_sequence},
                       {"chain_hash", ToHex(replayed_.last_chain)},
                       {"state_hash", ToHex(replayed_.engine->StateHash())}},
                      ""};
+  if (Status tree = OpenAuditTree(&report.facts); !tree.ok()) return tree;
+  return report;
+}
+
+Status RuntimeService::OpenAuditTree(LogFields* facts) {
+  const std::string dir = config_.String("DREICHOR_SNAPSHOT_DIR") + "/" + kAuditTreeDir;
+  evidence::TreeOpenReport opened;
+  auto tree = evidence::TreeStore::Open(env_, dir, *log_store_, &opened);
+  if (!tree.ok()) return tree.status();
+  if (!opened.rebuilt_because.empty()) {
+    log_->Warn("audit tree rebuilt", {{"dir", dir}, {"because", opened.rebuilt_because}});
+  }
+  (*facts)["tree_size"] = tree.value()->head().size;
+  (*facts)["tree_root"] = ToHex(tree.value()->head().root);
+  (*facts)["tree_loaded"] = opened.loaded;
+  (*facts)["tree_extended"] = opened.extended;
+  evidence::NotaryOptions options;
+  options.signer = std::move(checkpoint_signer_);
+  options.checkpoint_file = dir + "/" + kCheckpointFile;
+  (*facts)["checkpoints"] = options.signer ? options.signer->VerifierKey() : "unsigned";
+  notary_ = std::make_unique<evidence::Notary>(env_, std::move(tree).value(), replayed_.last_chain,
+                                               std::move(options));
+  return Status::Ok();
 }
 
 }  // namespace dreichor::service

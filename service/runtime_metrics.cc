@@ -132,4 +132,21 @@ void AddStreamMetrics(http::MetricsRegistry* registry, const stream::RecordHubSt
                                [&stats] { return static_cast<double>(stats.heartbeats.load()); });
 }
 
+void AddEvidenceMetrics(http::MetricsRegistry* registry, const evidence::Notary* notary) {
+  const evidence::NotaryStats& stats = notary->stats();
+  registry->AddGaugeFunction("dreichor_audit_tree_size",
+                             "Records in the audit log's Merkle tree (its newest checkpoint).",
+                             [notary] { return static_cast<double>(notary->tree().head().size); });
+  registry->AddCounterFunction(
+      "dreichor_checkpoints_signed_total", "Audit checkpoints signed (one per group commit).",
+      [&stats] { return static_cast<double>(stats.checkpoints_signed.load()); });
+  registry->AddCounterFunction(
+      "dreichor_checkpoint_sign_seconds_total", "Time spent signing audit checkpoints.",
+      [&stats] { return static_cast<double>(stats.sign_ns_total.load()) / 1e9; });
+  registry->AddCounterFunction(
+      "dreichor_checkpoint_file_failures_total",
+      "Failed writes of the newest checkpoint to the audit tree's checkpoint file.",
+      [&stats] { return static_cast<double>(stats.checkpoint_file_failures.load()); });
+}
+
 }  // namespace dreichor::service

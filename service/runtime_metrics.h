@@ -22,6 +22,7 @@
 
 #include <atomic>
 
+#include "evidence/notary.h"
 #include "http/metrics.h"
 #include "runtime/audit_scrubber.h"
 #include "runtime/health.h"
@@ -37,6 +38,8 @@ namespace dreichor::service {
 // dreichor_stream_messages_total, dreichor_stream_heartbeats_total. `stats` must outlive
 // `registry`'s scrapes.
 void AddStreamMetrics(http::MetricsRegistry* registry, const stream::RecordHubStats& stats);
+// dreichor_audit_tree_size, dreichor_checkpoints_*: the notary must outlive the registry's use.
+void AddEvidenceMetrics(http::MetricsRegistry* registry, const evidence::Notary* notary);
 
 class RuntimeMetrics final : public runtime::SequencerObserver, public runtime::ScrubObserver {
  public:

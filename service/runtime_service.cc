@@ -111,6 +111,13 @@ Result<PhaseReport> RuntimeService::Persistence() {
   snapshot_options.retain = static_cast<size_t>(config_.Integer("DREICHOR_SNAPSHOT_RETAIN"));
   snapshots_ = std::make_unique<snapshot::SnapshotStore>(env_, snapshot_dir, snapshot_options);
   facts["snapshots"] = snapshot_dir;
+  if (config_.Has("DREICHOR_CHECKPOINT_KEY")) {
+    auto signer = evidence::NoteSigner::Parse(config_.String("DREICHOR_CHECKPOINT_KEY"));
+    if (!signer.ok()) {
+      return Status::InvalidArgument("DREICHOR_CHECKPOINT_KEY: " + signer.status().message());
+    }
+    checkpoint_signer_ = std::move(signer).value();
+  }
   return report;
 }
 
@@ -145,12 +152,15 @@ Result<PhaseReport> RuntimeService::Listen() {
       stream::AuditSourceUri(log_store_->Describe()), dreichor::Clock::Real(), log_,
       stream::RecordHubOptions{});
   options.committed = stream_.get();
+  options.notary = notary_.get();
   sequencer_ = std::make_unique<runtime::Sequencer>(dreichor::Clock::Real(), log_store_.get(),
                                                     std::move(replayed_.engine),
                                                     replayed_.last_timestamp_ns, options);
   stream_->Start(sequencer_.get());
   AddStreamMetrics(&registry_, stream_->stats());
   handler_->ServeStream(stream_.get());
+  handler_->ServeProofs(notary_.get());
+  AddEvidenceMetrics(&registry_, notary_.get());
   health_->Publish(sequencer_.get(), log_store_.get());
   return PhaseReport{{{"address", address_}}, ""};
 }
@@ -190,6 +200,9 @@ int RuntimeService::ServeUntilStopped() {
   if (scrubber_) scrubber_->Stop();
   sequencer_->Stop();  // answers everything already queued; refuses the rest
   stream_->Stop();     // sends what was committed, then closes the subscribers
+  if (Status flushed = notary_->Flush(); !flushed.ok()) {
+    log_->Warn("shutdown", {{"step", "checkpoint"}, {"outcome", flushed.message()}});
+  }
   log_->Info("shutdown", {{"step", "commands finished"},
                           {"last_sequence", sequencer_->last_sequence()},
                           {"in_flight", handler_->commands_in_flight()}});

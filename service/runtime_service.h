@@ -14,6 +14,7 @@
 #include "audit/file_log.h"
 #include "audit/postgres_log.h"
 #include "config/env_config.h"
+#include "evidence/notary.h"
 #include "http/metrics.h"
 #include "http/server.h"
 #include "http/traced_handler.h"
@@ -56,6 +57,8 @@ class RuntimeService {
 
  private:
   Result<runtime::VerifiedSnapshot> ChooseSnapshot();
+  // Opens the audit tree beside the snapshots and brings it to the replayed log's end.
+  Status OpenAuditTree(LogFields* facts);
   Status QuarantineContradictingSnapshots(uint64_t log_end);
   void FinalSnapshot();
 
@@ -78,6 +81,8 @@ class RuntimeService {
   std::unique_ptr<snapshot::SnapshotStore> snapshots_;
   runtime::VerifiedSnapshot start_;
   runtime::ReplayResult replayed_;
+  std::unique_ptr<evidence::NoteSigner> checkpoint_signer_;  // DREICHOR_CHECKPOINT_KEY, if set
+  std::unique_ptr<evidence::Notary> notary_;                 // used by sequencer_: outlives it
   std::unique_ptr<RuntimeMetrics> metrics_;
   std::unique_ptr<stream::RecordHub> stream_;  // fed by sequencer_: destroyed after it
   std::unique_ptr<runtime::Sequencer> sequencer_;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/env_config.h"
+#include "testing/checkpoint_key.h"
 
 namespace dreichor::testing {
 
@@ -150,6 +151,7 @@ inline config::EnvMap LocalRuntimeEnv(const std::string& env, const std::string&
           {"DREICHOR_SNAPSHOT_EVERY", "5000"},
           {"DREICHOR_SNAPSHOT_RETAIN", "2"},
           {"DREICHOR_ADMIN_TOKEN", admin_token},
+          {"DREICHOR_CHECKPOINT_KEY", NewCheckpointKey(env)},
           {"DREICHOR_SHUTDOWN_DEADLINE", "20s"},
           {"DREICHOR_MAX_BODY_BYTES", "65536"},
           {"DREICHOR_MAX_CONNECTIONS", "64"},
