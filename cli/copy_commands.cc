@@ -6,6 +6,8 @@
 #include "audit/log_copy.h"
 #include "cli/commands.h"
 #include "cli/textfile_metrics.h"
+#include "evidence/checkpoint.h"
+#include "util/sequence_file_name.h"
 #include "util/sha256.h"
 
 namespace dreichor::cli {
@@ -14,6 +16,51 @@ namespace {
 
 int ExitCodeOf(const Status& s) {
   return s.code() == StatusCode::kCorruption ? kProblemFound : kCannotRead;
+}
+
+// Writes `note` as `dir`/<20-digit tree size>.checkpoint, read-only, unless it is there already.
+// True when a new file was written.
+Result<bool> KeepCheckpoint(Env* env, const std::string& dir, uint64_t tree_size,
+                            const std::string& note) {
+  if (Status s = env->CreateDirs(dir); !s.ok()) return s;
+  const std::string path = dir + "/" + SequenceFileName("", tree_size, ".checkpoint");
+  if (env->FileExists(path)) return false;
+  const std::string tmp = path + ".tmp";
+  if (env->FileExists(tmp)) {
+    if (Status s = env->RemoveFile(tmp); !s.ok()) return s;  // a pass interrupted before
+  }
+  auto file = env->NewWritableFile(tmp);
+  Status s = file.ok() ? file.value()->Append(note) : file.status();
+  if (s.ok()) s = file.value()->Sync();
+  if (s.ok()) s = file.value()->Close();
+  if (s.ok()) s = env->MakeReadOnly(tmp);
+  if (s.ok()) s = env->RenameFile(tmp, path);
+  if (s.ok()) s = env->SyncDir(dir);
+  if (!s.ok()) return s;
+  return true;
+}
+
+// Keeps the runtime's newest checkpoint beside the copy (and in the witness directory) when the
+// copy holds every record it covers, so the copy always checks against its own checkpoints.
+Status WitnessCheckpoint(const ShipCommand& c, uint64_t copy_through, std::ostream& out) {
+  std::string note;
+  if (Status s = Env::Default()->ReadFile(c.checkpoint_file, &note); !s.ok()) return s;
+  const size_t split = note.find("\n\n");
+  auto checkpoint = evidence::ParseCheckpointBody(
+      split == std::string::npos ? note : std::string_view(note).substr(0, split + 1));
+  if (!checkpoint.ok()) {
+    return Status::Corruption(c.checkpoint_file + ": " + checkpoint.status().message());
+  }
+  const uint64_t size = checkpoint.value().tree_size;
+  if (size > copy_through) return Status::Ok();  // the next pass, once the records are copied
+  for (const std::string& dir : {c.copy_dir + "/checkpoints", c.witness_dir}) {
+    if (dir.empty()) continue;
+    auto kept = KeepCheckpoint(Env::Default(), dir, size, note);
+    if (!kept.ok()) return kept.status();
+    if (kept.value())
+      out << "witnessed: checkpoint of " << size << " records in " << dir << std::endl;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -41,6 +88,12 @@ int AuditShip(const ShipCommand& c, std::ostream& out, std::ostream& err) {
             << " bytes; the copy holds records 1.." << r.partial_through << " (sealed through "
             << r.sealed_through << ")" << std::endl;
       }
+      if (!c.checkpoint_file.empty()) {
+        if (Status w = WitnessCheckpoint(c, r.partial_through, out); !w.ok()) {
+          err << "ship: checkpoint: " << w.ToString() << std::endl;
+          outcome.ok = false;
+        }
+      }
     } else {
       err << "ship: " << pass.status().ToString() << std::endl;
     }
@@ -51,7 +104,7 @@ int AuditShip(const ShipCommand& c, std::ostream& out, std::ostream& err) {
         if (c.once) return kCannotRead;
       }
     }
-    if (c.once) return pass.ok() ? kOk : ExitCodeOf(pass.status());
+    if (c.once) return !pass.ok() ? ExitCodeOf(pass.status()) : outcome.ok ? kOk : kCannotRead;
     std::this_thread::sleep_for(c.interval);
   }
 }

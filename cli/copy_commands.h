@@ -18,6 +18,11 @@ struct ShipCommand {
   std::chrono::milliseconds verify_every{24 * 3600 * 1000};  // full re-check of the copy
   std::string metrics_file;                                  // empty: none
   std::string env;                                           // the metrics' env label
+  // The runtime's newest signed checkpoint (<snapshots>/audit-tree/checkpoint); empty: none.
+  // After each pass it is kept as <copy>/checkpoints/<tree size>.checkpoint, and in
+  // `witness_dir` when given, once the copy holds every record it covers (docs/audit-proofs.md).
+  std::string checkpoint_file;
+  std::string witness_dir;
 };
 
 // Runs passes until killed (or one, with `once`). A failed pass is reported and retried at the

@@ -66,6 +66,11 @@ void AddShipAndRestore(CLI::App* audit, int* code) {
                                 "Write each pass's outcome for node_exporter's textfile collector");
   s->add_option("--env", ship.env, "The env label of those metrics")->needs(metrics);
   metrics->needs("--env");
+  auto* checkpoint = s->add_option(
+      "--checkpoint", ship.checkpoint_file,
+      "The runtime's newest checkpoint (<snapshots>/audit-tree/checkpoint): kept beside the copy");
+  s->add_option("--witness", ship.witness_dir, "Also keep each checkpoint in this directory")
+      ->needs(checkpoint);
   s->callback([code] { *code = dreichor::cli::AuditShip(ship, std::cout, std::cerr); });
 
   static std::string from, to;

@@ -14,6 +14,7 @@
 #include "testing/http_client.h"
 #include "testing/runtime_process.h"
 #include "testing/temp_dir.h"
+#include "util/sequence_file_name.h"
 
 namespace dreichor::cli {
 namespace {
@@ -170,6 +171,47 @@ TEST_F(ShipIntegrationTest, ShipOnceReportsDamageInTheLogWithExitCodeOne) {
   EXPECT_NE(out.find("the log itself is damaged: " + fs::path(segments[1]).filename().string()),
             std::string::npos)
       << out;
+}
+
+// The copy keeps the runtime's checkpoints (and so does a witness directory): the copy checks out
+// against them with `dreichor audit check`, and a copy whose tail was rewritten does not.
+TEST_F(ShipIntegrationTest, TheCopyAndTheWitnessKeepCheckpointsThatVerifyIt) {
+  uint16_t port = 0;
+  auto runtime = StartRuntime(&port);
+  const uint64_t acknowledged = Load(port, 1200);
+  testing::TestHttpClient c("127.0.0.1", port);
+  const std::string key = json::parse(c.Get("/v1/audit/key").body)["verifier_key"];
+  runtime->Signal(SIGTERM);  // the checkpoint file is written once more, of the final tree
+  ASSERT_EQ(runtime->Wait(seconds(30)), 0);
+  const std::string checkpoint = dir_.Sub("snapshots/audit-tree/checkpoint");
+  std::string out;
+  ASSERT_EQ(Cli("audit ship " + audit() + " --to " + copy() + " --once --checkpoint " + checkpoint +
+                    " --witness " + dir_.Sub("witness"),
+                &out),
+            0)
+      << out;
+  const std::string name = "/" + SequenceFileName("", acknowledged, ".checkpoint");
+  for (const std::string& dir : {copy() + "/checkpoints", dir_.Sub("witness")}) {
+    ASSERT_TRUE(fs::exists(dir + name)) << out;
+    EXPECT_EQ(fs::status(dir + name).permissions() & fs::perms::owner_write, fs::perms::none);
+  }
+  // The copy's records (sealed segments and the active one's copied part) are read back by a
+  // restore; the result checks against the checkpoints kept beside the copy.
+  ASSERT_EQ(Cli("audit restore --from " + copy() + " --to " + dir_.Sub("restored"), &out), 0)
+      << out;
+  ASSERT_EQ(Cli("audit check " + dir_.Sub("restored") + " --checkpoint " + copy() +
+                    "/checkpoints --public-key '" + key + "'",
+                &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("first " + std::to_string(acknowledged) + " records match"), std::string::npos)
+      << out;
+  // A second pass keeps what it has: the file is there, nothing is written twice.
+  ASSERT_EQ(
+      Cli("audit ship " + audit() + " --to " + copy() + " --once --checkpoint " + checkpoint, &out),
+      0)
+      << out;
+  EXPECT_EQ(out.find("witnessed"), std::string::npos) << out;
 }
 
 }  // namespace

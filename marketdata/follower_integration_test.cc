@@ -19,6 +19,7 @@
 #include "http/websocket_client.h"
 #include "marketdata/exit_codes.h"
 #include "stream/stream_endpoint.h"
+#include "testing/command_requests.h"
 #include "testing/commands.h"
 #include "testing/http_client.h"
 #include "testing/runtime_process.h"
@@ -35,38 +36,8 @@ using testing::TestHttpClient;
 
 constexpr char kAdminToken[] = "follower-test-admin-token-0123456789";
 
-const char* PathFor(engine::CommandType type) {
-  switch (type) {
-    case engine::CommandType::kCreateMarket:
-      return "/v1/admin/markets";
-    case engine::CommandType::kDeposit:
-      return "/v1/admin/deposits";
-    case engine::CommandType::kPlaceOrder:
-      return "/v1/orders";
-    case engine::CommandType::kCancelOrder:
-      return "/v1/orders/cancel";
-    case engine::CommandType::kAmendOrder:
-      return "/v1/orders/amend";
-    default:
-      return nullptr;
-  }
-}
-
-// The HTTP request for command n of the test stream (testing/commands.h).
-std::string RequestFor(uint64_t n) {
-  const engine::Command c = runtime::CommandForSequence(n);
-  const engine::CommandType type = engine::TypeOf(c);
-  json body = command_json::ToJson(c);
-  body.erase("command");
-  const std::string text = body.dump();
-  std::string r = std::string("POST ") + PathFor(type) + " HTTP/1.1\r\nHost: test\r\n";
-  if (std::string(PathFor(type)).rfind("/v1/admin", 0) == 0) {
-    r += std::string("Authorization: Bearer ") + kAdminToken + "\r\n";
-  }
-  r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(text.size()) +
-       "\r\n\r\n" + text;
-  return r;
-}
+// The HTTP request for command n of the test stream.
+std::string RequestFor(uint64_t n) { return testing::CommandRequest(n, kAdminToken); }
 
 // A process whose listening port is read from its log.
 uint16_t FollowerPort(RuntimeProcess& p) {

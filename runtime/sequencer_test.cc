@@ -231,3 +231,57 @@ TEST_F(SequencerTest, SnapshotsAreWrittenAndReplayStartsFromThem) {
 
 }  // namespace
 }  // namespace dreichor::runtime
+
+namespace dreichor::runtime {
+namespace {
+
+// With a notary, every answer carries the tree head of its batch: the tree of exactly the records
+// up to the batch's last one (so it covers the command), its root that of the log's records; and
+// a signed checkpoint of that head exists once the batch is answered.
+TEST_F(SequencerTest, EveryAnswerCarriesTheTreeHeadThatCoversIt) {
+  evidence::TreeOpenReport report;
+  auto tree = evidence::TreeStore::Open(&env_, dir_.Sub("tree"), *log_, &report);
+  ASSERT_TRUE(tree.ok()) << tree.status().ToString();
+  evidence::NotaryOptions notary_options;
+  notary_options.signer = evidence::NoteSigner::Generate("dreichor.test/audit").value();
+  auto verifier = evidence::NoteVerifier::Parse(notary_options.signer->VerifierKey()).value();
+  evidence::Notary notary(&env_, std::move(tree).value(), log_->last_chain(),
+                          std::move(notary_options));
+  SequencerOptions options;
+  options.notary = &notary;
+  auto seq = Start(options);
+  std::mutex mu;
+  std::vector<CommandResult> answers;
+  std::vector<std::pair<engine::Command, CommandCallback>> together;
+  for (uint64_t n = 1; n <= 500; ++n) {
+    auto done = [&](const CommandResult& r) {
+      std::lock_guard<std::mutex> guard(mu);
+      answers.push_back(r);
+    };
+    if (n % 50 == 0) {
+      seq->SubmitTogether(std::move(together));
+      together.clear();
+      Call(*seq, CommandForSequence(n));
+      continue;
+    }
+    together.emplace_back(CommandForSequence(n), done);
+  }
+  seq->Stop();
+  evidence::MemoryNodes reference;
+  auto reader = log_->ReadFrom(1);
+  audit::Record record;
+  while (reader.value()->Next(&record).value()) reference.Add(evidence::RecordLeafHash(record));
+  ASSERT_EQ(answers.size(), 490u);
+  for (const CommandResult& r : answers) {
+    ASSERT_GE(r.tree.size, r.sequence);
+    EXPECT_EQ(r.tree.root, evidence::RootAt(reference, r.tree.size).value()) << r.sequence;
+  }
+  auto checkpoint = evidence::OpenCheckpoint(notary.LatestCheckpoint().value(), *verifier);
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status().ToString();
+  EXPECT_EQ(checkpoint.value().tree_size, 500u);
+  EXPECT_EQ(checkpoint.value().root, evidence::RootAt(reference, 500).value());
+  EXPECT_EQ(notary.stats().checkpoints_signed.load(), seq->stats().batches.load() + 1);
+}
+
+}  // namespace
+}  // namespace dreichor::runtime
