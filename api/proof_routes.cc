@@ -66,7 +66,7 @@ Response ReadCheckpointKey(const evidence::Notary& notary, const http::RoutePara
 }
 
 Response ReadInclusionProof(const evidence::Notary& notary, const http::RouteParams& params) {
-  const evidence::TreeHead head = notary.tree().head();
+  const evidence::TreeHead head = notary.head();
   Query query(params.query(), {"sequence", "tree_size"});
   const uint64_t tree_size = query.Get("tree_size", head.size, 1, head.size);
   const uint64_t sequence = query.Get("sequence", 0, 1, tree_size);
@@ -90,7 +90,7 @@ Response ReadInclusionProof(const evidence::Notary& notary, const http::RoutePar
 }
 
 Response ReadConsistencyProof(const evidence::Notary& notary, const http::RouteParams& params) {
-  const evidence::TreeHead head = notary.tree().head();
+  const evidence::TreeHead head = notary.head();
   Query query(params.query(), {"from", "to"});
   const uint64_t to = query.Get("to", head.size, 1, head.size);
   const uint64_t from = query.Get("from", 0, 1, to);

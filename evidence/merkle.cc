@@ -1,6 +1,7 @@
 #include "evidence/merkle.h"
 
 #include <bit>
+#include <cstring>
 #include <string>
 
 namespace dreichor::evidence {
@@ -52,20 +53,29 @@ void ShiftUntilOddOrZero(uint64_t* fn, uint64_t* sn) {
   }
 }
 
+// One hashing context per thread, reset for each hash: no allocation per leaf or node.
+Sha256& Hasher() {
+  thread_local Sha256 h;
+  h.Reset();
+  return h;
+}
+
 }  // namespace
 
 Hash LeafHash(std::string_view leaf_bytes) {
-  Sha256 h;
+  Sha256& h = Hasher();
   h.Update(&kLeafPrefix, 1);
   h.Update(leaf_bytes);
   return h.Finish();
 }
 
 Hash NodeHash(const Hash& left, const Hash& right) {
-  Sha256 h;
-  h.Update(&kNodePrefix, 1);
-  h.Update(left.data(), left.size());
-  h.Update(right.data(), right.size());
+  uint8_t input[1 + 2 * 32];
+  input[0] = kNodePrefix;
+  std::memcpy(input + 1, left.data(), 32);
+  std::memcpy(input + 33, right.data(), 32);
+  Sha256& h = Hasher();
+  h.Update(input, sizeof input);
   return h.Finish();
 }
 

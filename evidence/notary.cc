@@ -14,11 +14,91 @@ Notary::Notary(Env* env, std::unique_ptr<TreeStore> tree, const audit::Digest& l
       signer_(std::move(options.signer)),
       checkpoint_file_(std::move(options.checkpoint_file)),
       write_every_ns_(options.write_every_ns),
-      head_(tree_->head()) {
-  Answered();  // a checkpoint of the tree as it starts, before the first batch
+      durable_head_(tree_->head()) {
+  if (signer_ != nullptr) unsigned_.push_back(Unsigned{durable_head_, 0});
+  worker_ = std::thread([this] { Work(); });
 }
 
-TreeHead Notary::Durable(const std::vector<audit::PendingRecord>& records) {
+Notary::~Notary() {
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  worker_.join();
+}
+
+void Notary::Start(const std::vector<audit::PendingRecord>* records) {
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    batch_ = records;
+    batch_done_ = false;
+  }
+  wake_.notify_all();
+}
+
+TreeHead Notary::Finish(bool durable) {
+  std::unique_lock<std::mutex> lock(mu_);
+  extended_.wait(lock, [this] { return batch_done_; });
+  if (!durable || failed_) {
+    failed_ = true;  // nothing after a batch the log may not hold is ever signed
+    return durable_head_;
+  }
+  durable_head_ = extended_head_;
+  return durable_head_;
+}
+
+void Notary::Answered() {
+  if (signer_ == nullptr) return;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (failed_) return;
+    unsigned_.push_back(Unsigned{durable_head_, durable_timestamp_ns_});
+  }
+  wake_.notify_all();
+}
+
+TreeHead Notary::head() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  return durable_head_;
+}
+
+void Notary::Work() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [this] { return batch_ != nullptr || !unsigned_.empty() || stop_; });
+    if (batch_ != nullptr) {  // first: the sequencer waits for it
+      const std::vector<audit::PendingRecord>* records = batch_;
+      lock.unlock();
+      const TreeHead head = Extend(*records);
+      lock.lock();
+      extended_head_ = head;
+      if (!records->empty()) durable_timestamp_ns_ = records->back().timestamp_ns;
+      batch_ = nullptr;
+      batch_done_ = true;
+      extended_.notify_all();
+      continue;
+    }
+    if (!unsigned_.empty()) {
+      if (unsigned_.size() > kMaxUnsigned) {
+        stats_.checkpoints_skipped += unsigned_.size() - 1;
+        unsigned_.erase(unsigned_.begin(), unsigned_.end() - 1);
+      }
+      const Unsigned next = unsigned_.front();
+      unsigned_.pop_front();
+      signing_now_ = true;
+      lock.unlock();
+      Sign(next);
+      lock.lock();
+      signing_now_ = false;
+      if (unsigned_.empty()) idle_.notify_all();
+      continue;
+    }
+    return;  // stop_, and nothing left to do
+  }
+}
+
+TreeHead Notary::Extend(const std::vector<audit::PendingRecord>& records) {
   std::vector<Hash> leaves;
   leaves.reserve(records.size());
   for (const audit::PendingRecord& r : records) {
@@ -28,15 +108,12 @@ TreeHead Notary::Durable(const std::vector<audit::PendingRecord>& records) {
   // Append fails only if the tree in memory lost a node, which its construction rules out.
   auto head = tree_->Append(leaves);
   DREICHOR_CHECK(head.ok());
-  head_ = head.value();
-  if (!records.empty()) last_timestamp_ns_ = records.back().timestamp_ns;
-  return head_;
+  return head.value();
 }
 
-void Notary::Answered() {
-  if (signer_ == nullptr) return;
+void Notary::Sign(const Unsigned& next) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Checkpoint checkpoint{signer_->name(), head_.size, head_.root};
+  const Checkpoint checkpoint{signer_->name(), next.head.size, next.head.root};
   auto note = std::make_shared<const std::string>(SignNote(checkpoint.Body(), *signer_));
   stats_.sign_ns_total +=
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
@@ -46,17 +123,23 @@ void Notary::Answered() {
     std::lock_guard<std::mutex> guard(mu_);
     latest_ = note;
   }
-  if (!checkpoint_file_.empty() && head_.size != last_written_size_ &&
-      last_timestamp_ns_ - last_written_ns_ >= write_every_ns_) {
-    last_written_ns_ = last_timestamp_ns_;
-    last_written_size_ = head_.size;
-    (void)WriteCheckpointFile(*note, /*sync=*/false);
+  if (!checkpoint_file_.empty() && next.head.size != last_written_size_ &&
+      next.last_timestamp_ns - last_written_ns_ >= write_every_ns_) {
+    last_written_ns_ = next.last_timestamp_ns;
+    last_written_size_ = next.head.size;
+    (void)WriteCheckpointFile(*note, /*sync=*/false);  // counted; the next one tries again
   }
 }
 
 Status Notary::Flush() {
-  std::optional<std::string> note = LatestCheckpoint();
-  if (!note || checkpoint_file_.empty()) return Status::Ok();
+  std::optional<std::string> note;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return unsigned_.empty() && !signing_now_; });
+    if (latest_ == nullptr) return Status::Ok();
+    note = *latest_;
+  }
+  if (checkpoint_file_.empty()) return Status::Ok();
   return WriteCheckpointFile(*note, /*sync=*/true);
 }
 

@@ -19,8 +19,6 @@ constexpr size_t kHeaderSize = 4 + 4 + 32 + 4;
 constexpr uint64_t kBlock = uint64_t{1} << TreeStore::kCachedLevel;
 constexpr size_t kHashSize = 32;
 constexpr uint64_t kExtendBatch = 4096;
-// The length and CRC in front of a stored record's body (docs/audit-log-format.md).
-constexpr size_t kRecordFraming = 8;
 
 std::string EncodeHeader(const audit::Digest& genesis) {
   std::string out(kMagic, 4);
@@ -55,9 +53,19 @@ Hash SubtreeOf(std::string_view leaves) {
 }  // namespace
 
 Hash RecordLeafHash(const audit::PendingRecord& record, const audit::Digest& chain) {
-  std::string encoded;
-  audit::AppendRecord(record, chain, &encoded);
-  return LeafHash(std::string_view(encoded).substr(kRecordFraming));
+  // The body's fixed part, then the payload: the bytes AppendRecord stores after the framing.
+  char fixed[1 + 8 + 8 + 16 + 2 + 32];
+  fixed[0] = 0x00;  // RFC 9162's leaf prefix
+  EncodeFixed<uint64_t>(fixed + 1, record.sequence);
+  EncodeFixed<uint64_t>(fixed + 9, static_cast<uint64_t>(record.timestamp_ns));
+  std::memcpy(fixed + 17, record.event_id.data(), 16);
+  EncodeFixed<uint16_t>(fixed + 33, record.type);
+  std::memcpy(fixed + 35, chain.data(), 32);
+  thread_local Sha256 h;
+  h.Reset();
+  h.Update(fixed, sizeof fixed);
+  h.Update(record.payload);
+  return h.Finish();
 }
 
 Hash RecordLeafHash(const audit::Record& record) {

@@ -156,6 +156,19 @@ TEST_F(TreeStoreTest, ATreeOfAnotherLogIsRebuilt) {
   ExpectAgrees(*tree);
 }
 
+// The leaf is the record's body exactly as the file backend stores it after length and CRC.
+TEST(RecordLeafTest, TheLeafIsTheStoredBodyWithTheLeafPrefix) {
+  audit::PendingRecord r = runtime::RecordsForSequences(42, 1)[0];
+  const audit::Digest chain = Sha256::Of("previous");
+  std::string stored;
+  audit::AppendRecord(r, chain, &stored);
+  EXPECT_EQ(RecordLeafHash(r, chain), LeafHash(std::string_view(stored).substr(8)));
+  audit::Record parsed;
+  size_t used = 0;
+  ASSERT_EQ(audit::ParseRecord(stored, &parsed, &used), audit::ParseResult::kOk);
+  EXPECT_EQ(RecordLeafHash(parsed), RecordLeafHash(r, chain));
+}
+
 TEST_F(TreeStoreTest, AnEmptyLogHasTheEmptyRoot) {
   TreeOpenReport report;
   auto tree = OpenTree(&report);

@@ -123,10 +123,14 @@ void Sequencer::Process(std::vector<Pending>& batch) {
     engine::EncodeCommand(batch[i].command, &r.payload);
   }
   const auto t0 = std::chrono::steady_clock::now();
+  // The notary hashes the batch into the audit tree while the log writes and syncs it.
+  if (options_.notary != nullptr) options_.notary->Start(&records);
   const Status appended = log_->Append(records);
   const int64_t append_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
           .count();
+  const evidence::TreeHead tree =
+      options_.notary != nullptr ? options_.notary->Finish(appended.ok()) : evidence::TreeHead{};
   stats_.append_ns_total += static_cast<uint64_t>(append_ns);
   if (!appended.ok()) {
     {
@@ -138,9 +142,7 @@ void Sequencer::Process(std::vector<Pending>& batch) {
     FailAll(batch, appended);
     return;
   }
-  // Durable: now, and only now, extend the tree, apply and answer.
-  const evidence::TreeHead tree =
-      options_.notary != nullptr ? options_.notary->Durable(records) : evidence::TreeHead{};
+  // Durable: now, and only now, apply and answer.
   std::vector<CommandResult> results(batch.size());
   {
     std::unique_lock<std::shared_mutex> lock(engine_mu_);

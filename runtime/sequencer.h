@@ -10,8 +10,8 @@
 // later one is answered with that error, and healthy() turns false. Stop() refuses new commands,
 // finishes the queued ones, and stops the thread.
 //
-// With a notary, each durable batch extends the audit log's Merkle tree before its commands are
-// answered (each answer carries the tree head that covers it) and gets a signed checkpoint after.
+// With a notary, the audit log's Merkle tree is extended with each batch while the log syncs it;
+// each answer carries the tree head that covers it, and the batch gets a signed checkpoint after.
 //
 // Snapshots: after the sequence number passes a multiple of `snapshot_every`, the engine state is
 // serialised on the sequencer thread and handed to a writer thread that compresses and syncs it,
@@ -93,7 +93,7 @@ struct SequencerOptions {
   RandomSource* random = RandomSource::System();  // for event ids
   SequencerObserver* observer = nullptr;
   CommitListener* committed = nullptr;
-  // Extends the audit tree with every durable batch before its answers, signs a checkpoint after.
+  // Extends the audit tree with every batch (evidence/notary.h) and signs its checkpoints.
   evidence::Notary* notary = nullptr;
 };
 

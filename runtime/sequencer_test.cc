@@ -267,6 +267,7 @@ TEST_F(SequencerTest, EveryAnswerCarriesTheTreeHeadThatCoversIt) {
     together.emplace_back(CommandForSequence(n), done);
   }
   seq->Stop();
+  ASSERT_TRUE(notary.Flush().ok());  // every answered head signed
   evidence::MemoryNodes reference;
   auto reader = log_->ReadFrom(1);
   audit::Record record;

@@ -3,7 +3,9 @@
 # drives it with dreichor-load: closed loop without and with HTTP pipelining (the most it takes),
 # then fixed rates at half of each (latency corrected for coordinated omission); finally wrk on
 # /health/live as the HTTP ceiling of this machine. docs/benchmarks.md explains the figures.
-#   scripts/load.sh [seconds per run, default 10]
+# The runtime signs a checkpoint per group commit with a key made for the run, as in production;
+# CHECKPOINTS=off runs it without one (the audit tree is kept either way).
+#   [CHECKPOINTS=off] scripts/load.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
@@ -11,7 +13,7 @@ seconds="${1:-10}"
 ./scripts/setup.sh
 command -v wrk >/dev/null || { apt-get update && apt-get install -y --no-install-recommends wrk; }
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release -j "$(nproc)" --target dreichor-runtime dreichor-load
+cmake --build build/release -j "$(nproc)" --target dreichor-runtime dreichor-load dreichor
 
 work="$(mktemp -d)"
 runtime_pid=""
@@ -23,7 +25,12 @@ trap cleanup EXIT
 
 DREICHOR_ADMIN_TOKEN="load-test-token-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export DREICHOR_ADMIN_TOKEN
-env -i PATH="$PATH" DREICHOR_ADMIN_TOKEN="$DREICHOR_ADMIN_TOKEN" \
+checkpoint_key=()
+if [ "${CHECKPOINTS:-on}" != off ]; then
+  ./build/release/cli/dreichor audit keygen --origin dreichor.load/dev/audit --secret-file "$work/key" >/dev/null
+  checkpoint_key=("DREICHOR_CHECKPOINT_KEY=$(cat "$work/key")")
+fi
+env -i PATH="$PATH" DREICHOR_ADMIN_TOKEN="$DREICHOR_ADMIN_TOKEN" "${checkpoint_key[@]}" \
   DREICHOR_ENV=dev DREICHOR_LISTEN=127.0.0.1:0 DREICHOR_AUDIT_BACKEND=file \
   DREICHOR_AUDIT_DIR="$work/audit-events" DREICHOR_AUDIT_SEGMENT_BYTES=67108864 \
   DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND=8388608 \

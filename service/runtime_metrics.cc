@@ -136,10 +136,14 @@ void AddEvidenceMetrics(http::MetricsRegistry* registry, const evidence::Notary*
   const evidence::NotaryStats& stats = notary->stats();
   registry->AddGaugeFunction("dreichor_audit_tree_size",
                              "Records in the audit log's Merkle tree (its newest checkpoint).",
-                             [notary] { return static_cast<double>(notary->tree().head().size); });
+                             [notary] { return static_cast<double>(notary->head().size); });
   registry->AddCounterFunction(
       "dreichor_checkpoints_signed_total", "Audit checkpoints signed (one per group commit).",
       [&stats] { return static_cast<double>(stats.checkpoints_signed.load()); });
+  registry->AddCounterFunction(
+      "dreichor_checkpoints_skipped_total",
+      "Tree heads not signed because signing fell more than 64 heads behind (newest signed).",
+      [&stats] { return static_cast<double>(stats.checkpoints_skipped.load()); });
   registry->AddCounterFunction(
       "dreichor_checkpoint_sign_seconds_total", "Time spent signing audit checkpoints.",
       [&stats] { return static_cast<double>(stats.sign_ns_total.load()) / 1e9; });

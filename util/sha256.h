@@ -1,4 +1,4 @@
-// SHA-256 (FIPS 180-4) through OpenSSL's EVP interface.
+// SHA-256 (FIPS 180-4) through OpenSSL's SHA-256 functions.
 //
 //   Sha256 h;
 //   h.Update(bytes);
@@ -13,8 +13,6 @@
 #include <string>
 #include <string_view>
 
-typedef struct evp_md_ctx_st EVP_MD_CTX;
-
 namespace dreichor {
 
 class Sha256 {
@@ -22,7 +20,6 @@ class Sha256 {
   using Digest = std::array<uint8_t, 32>;
 
   Sha256();
-  ~Sha256();
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
 
@@ -30,13 +27,14 @@ class Sha256 {
   void Update(std::string_view bytes) { Update(bytes.data(), bytes.size()); }
   // Returns the digest; the object must be Reset before it is updated again.
   Digest Finish();
-  // Starts a new hash, reusing the context.
+  // Starts a new hash.
   void Reset();
 
   static Digest Of(std::string_view bytes);
 
  private:
-  EVP_MD_CTX* ctx_;
+  // OpenSSL's SHA256_CTX (112 bytes), held in place; sha256.cc checks that it fits.
+  alignas(8) unsigned char ctx_[128];
 };
 
 // Lower-case hexadecimal, two characters per byte.
