@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <string>
 
 #include "audit/file_log.h"
@@ -65,7 +66,30 @@ int MeasureTree(const std::string& audit_dir, const std::string& tree_dir) {
     std::printf("audit tree, derived files %s: %.3f s (%llu leaves loaded, %llu from the log)\n",
                 files, Seconds(t0), static_cast<unsigned long long>(report.loaded),
                 static_cast<unsigned long long>(report.extended));
+    // A clean shutdown, as the runtime's: the next start checks the tree against EDGE.
+    if (Status s = tree.value()->Close(log.value()->last_chain()); !s.ok()) return 1;
   }
+  return 0;
+}
+
+// The runtime's replay phase with the file backend: the replay from the snapshot, and the audit
+// tree (its files present) opened beside it on another thread.
+int StartupWithTree(const std::string& audit_dir, const std::string& snap_dir) {
+  const auto t0 = Clock::now();
+  audit::RecoveryReport recovery;
+  auto log = audit::FileLog::Open(Env::Default(), audit_dir, audit::FileLogOptions{}, &recovery);
+  if (!log.ok()) return 1;
+  snapshot::SnapshotStore store(Env::Default(), snap_dir, snapshot::SnapshotOptions{});
+  evidence::TreeOpenReport report;
+  auto tree = std::async(std::launch::async, [&] {
+    return evidence::TreeStore::Open(Env::Default(), snap_dir + "/audit-tree", *log.value(),
+                                     &report);
+  });
+  auto result = runtime::Replay(*log.value(), &store, runtime::ReplayOptions{});
+  auto opened = tree.get();
+  if (!result.ok() || !opened.ok()) return 1;
+  std::printf("startup from the snapshot, the audit tree opened beside the replay: %.3f s\n",
+              Seconds(t0));
   return 0;
 }
 
@@ -144,7 +168,8 @@ int Main(int argc, char** argv) {
                   static_cast<double>(result.value().records_replayed) / replay_seconds / 1e6);
     }
   }
-  return MeasureTree(audit_dir, snap_dir + "/audit-tree");
+  if (int rc = MeasureTree(audit_dir, snap_dir + "/audit-tree"); rc != 0) return rc;
+  return StartupWithTree(audit_dir, snap_dir);
 }
 
 }  // namespace

@@ -83,6 +83,10 @@ TEST(EnvConfigTest, ProductionNeedsACheckpointKey) {
   EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_CHECKPOINT_KEY"),
             "is not a checkpoint signing key: the signing key is not an Ed25519 key (base64 of "
             "0x01 and 32 bytes)");
+  env["DREICHOR_CHECKPOINT_KEY"] = std::string(evidence::kExampleSignerKey);
+  EXPECT_NE(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_CHECKPOINT_KEY")
+                .find("the documentation's example key"),
+            std::string::npos);
   env["DREICHOR_CHECKPOINT_KEY"] =
       evidence::NoteSigner::Generate("dreichor.test/prod/audit").value()->SignerKey();
   EXPECT_TRUE(Validate(RuntimeSchema(), env).ok());

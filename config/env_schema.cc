@@ -7,6 +7,10 @@ namespace {
 
 // DREICHOR_CHECKPOINT_KEY: a signed-note Ed25519 signer key (the message never quotes it).
 std::string CheckSignerKey(std::string_view value) {
+  if (value == evidence::kExampleSignerKey) {
+    return "is the documentation's example key, which anyone can sign with (make one with "
+           "`dreichor audit keygen`)";
+  }
   auto signer = evidence::NoteSigner::Parse(value);
   return signer.ok() ? "" : "is not a checkpoint signing key: " + signer.status().message();
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "evidence/note_key.h"
+#include "evidence/tree_store.h"
 
 namespace dreichor::evidence {
 namespace {
@@ -66,6 +67,40 @@ TEST(NoteTest, RefusesMalformedKeysWithoutEchoingThem) {
       NoteVerifier::Parse("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
           .ok());
   EXPECT_FALSE(NoteSigner::Generate("has space").ok());
+}
+
+// docs/audit-proofs.md's worked example, byte for byte: the leaf of audit-log-format.md's record
+// 1, the checkpoint of the one-record tree, signed with the example key (values computed
+// independently with Node.js's crypto).
+TEST(CheckpointTest, DocumentedExampleIsExact) {
+  audit::PendingRecord record;
+  record.sequence = 1;
+  record.timestamp_ns = 1763769600123456789;
+  for (uint8_t i = 0; i < 16; ++i) record.event_id[i] = i;
+  record.type = 16;
+  const uint8_t payload[] = {0x01, 0x10, 0x00, 0x07, 0, 0, 0, 0,    0, 0, 0,    0x01, 0,
+                             0,    0,    0x2a, 0,    0, 0, 0, 0,    0, 0, 0x01, 0x01, 0x64,
+                             0,    0,    0,    0,    0, 0, 0, 0x05, 0, 0, 0,    0,    0,
+                             0,    0,    0,    0,    0, 0, 0, 0,    0, 0};
+  record.payload.assign(reinterpret_cast<const char*>(payload), sizeof payload);
+  Hash chain{};
+  ASSERT_TRUE(FromHex("166b186c04c34630b17f0c2aae8727d15b4fad4b957315678adf9edc61ec84fb",
+                      chain.data(), chain.size()));
+  const Hash leaf = RecordLeafHash(record, chain);
+  EXPECT_EQ(ToHex(leaf), "abd1a0e5f291267be6d2d5ae037d49ff7bb73a094a94847dd4398b1a4077df1d");
+  auto signer = NoteSigner::Parse(kExampleSignerKey).value();
+  EXPECT_EQ(signer->VerifierKey(),
+            "dreichor.example/prod/audit+2b373b1d+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4");
+  const Checkpoint c{signer->name(), 1, leaf};
+  EXPECT_EQ(
+      SignNote(c.Body(), *signer),
+      "dreichor.example/prod/audit\n"
+      "1\n"
+      "q9Gg5fKRJnvm0tWuA31J/3u3OglKlIR91DmLGkB33x0=\n"
+      "\n"
+      "\xe2\x80\x94 dreichor.example/prod/audit "
+      "Kzc7HYQA36ylRRufCUlDwy6awvEjOuji36Kxhn3Z0hFTgH30bPPjvt6ggHJ48WKDcd3JAUtqbOc/kmZg5lTUPKxifgs="
+      "\n");
 }
 
 TEST(CheckpointTest, RoundTripsThroughASignedNote) {

@@ -133,13 +133,16 @@ void Notary::Sign(const Unsigned& next) {
 
 Status Notary::Flush() {
   std::optional<std::string> note;
+  audit::Digest chain;
   {
     std::unique_lock<std::mutex> lock(mu_);
     idle_.wait(lock, [this] { return unsigned_.empty() && !signing_now_; });
-    if (latest_ == nullptr) return Status::Ok();
-    note = *latest_;
+    if (failed_) return Status::FailedPrecondition("the audit log failed: the tree is not closed");
+    if (latest_ != nullptr) note = *latest_;
+    chain = chain_;  // the worker is idle: no batch in flight after the sequencer stopped
   }
-  if (checkpoint_file_.empty()) return Status::Ok();
+  if (Status s = tree_->Close(chain); !s.ok()) return s;
+  if (!note || checkpoint_file_.empty()) return Status::Ok();
   return WriteCheckpointFile(*note, /*sync=*/true);
 }
 

@@ -68,8 +68,8 @@ class Notary {
   void Start(const std::vector<audit::PendingRecord>* records);
   TreeHead Finish(bool durable);
   void Answered();
-  // Waits until every answered head is signed, then writes the newest checkpoint to the file and
-  // syncs it (at shutdown, after the sequencer stopped).
+  // Waits until every answered head is signed, closes the tree (TreeStore::Close), then writes the
+  // newest checkpoint to the file and syncs it (at shutdown, after the sequencer stopped).
   Status Flush();
 
   const TreeStore& tree() const { return *tree_; }

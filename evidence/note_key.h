@@ -27,6 +27,11 @@ namespace dreichor::evidence {
 
 using KeyId = std::array<uint8_t, 4>;
 
+// The key of docs/audit-proofs.md's worked example. Its seed is public (bytes 0x00..0x1f), so
+// anyone can sign with it: the runtime's configuration refuses it.
+inline constexpr std::string_view kExampleSignerKey =
+    "PRIVATE+KEY+dreichor.example/prod/audit+2b373b1d+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f";
+
 // What a key name may be (C2SP): non-empty, no spaces, no '+', printable ASCII.
 bool IsValidKeyName(std::string_view name);
 KeyId ComputeKeyId(std::string_view name, const std::array<uint8_t, 32>& public_key);

@@ -13,6 +13,7 @@ namespace {
 constexpr char kHeaderFile[] = "TREE";
 constexpr char kLeavesFile[] = "leaves";
 constexpr char kLevelFile[] = "level-08";
+constexpr char kEdgeFile[] = "EDGE";
 constexpr char kMagic[] = "DRMT";
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = 4 + 4 + 32 + 4;
@@ -100,7 +101,7 @@ Result<std::unique_ptr<TreeStore>> TreeStore::Open(Env* env, const std::string& 
 }
 
 Status TreeStore::Reset(const audit::Digest& genesis) {
-  for (const char* name : {kLeavesFile, kLevelFile, kHeaderFile}) {
+  for (const char* name : {kEdgeFile, kLeavesFile, kLevelFile, kHeaderFile}) {
     const std::string path = dir_ + "/" + name;
     if (env_->FileExists(path)) {
       if (Status s = env_->RemoveFile(path); !s.ok()) return s;
@@ -121,6 +122,39 @@ Status TreeStore::Reset(const audit::Digest& genesis) {
   return s.ok() ? env_->SyncDir(dir_) : s;
 }
 
+// EDGE: size:u64, the chain hash of record `size`:[32], crc32c:u32 — written at a clean close.
+bool TreeStore::EdgeMatches(uint64_t keep, audit::AuditLog& log) const {
+  std::string edge;
+  if (keep != log.last_sequence() || !env_->ReadFile(dir_ + "/" + kEdgeFile, &edge).ok() ||
+      edge.size() != 8 + 32 + 4 ||
+      DecodeFixed<uint32_t>(edge.data() + 40) != crc32c::Value(edge.data(), 40) ||
+      DecodeFixed<uint64_t>(edge.data()) != keep) {
+    return false;
+  }
+  const audit::Digest chain = log.last_chain();
+  return std::memcmp(edge.data() + 8, chain.data(), chain.size()) == 0;
+}
+
+Status TreeStore::Close(const audit::Digest& last_chain) {
+  std::string edge;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (!file_error_.ok()) return file_error_;
+    AppendFixed<uint64_t>(&edge, size_);
+  }
+  edge.append(reinterpret_cast<const char*>(last_chain.data()), last_chain.size());
+  AppendFixed<uint32_t>(&edge, crc32c::Value(edge));
+  const std::string path = dir_ + "/" + kEdgeFile;
+  auto file = env_->NewWritableFile(path + ".tmp");
+  Status s = file.ok() ? file.value()->Append(edge) : file.status();
+  if (s.ok()) s = file.value()->Sync();
+  if (s.ok()) s = file.value()->Close();
+  if (s.ok()) s = leaves_file_->Sync();
+  if (s.ok()) s = level_file_->Sync();
+  if (s.ok()) s = env_->RenameFile(path + ".tmp", path);
+  return s.ok() ? env_->SyncDir(dir_) : s;
+}
+
 Status TreeStore::Load(const audit::Digest& genesis, audit::AuditLog& log, TreeOpenReport* report) {
   if (Status s = env_->CreateDirs(dir_); !s.ok()) return s;
   const std::string header_path = dir_ + "/" + kHeaderFile;
@@ -138,7 +172,8 @@ Status TreeStore::Load(const audit::Digest& genesis, audit::AuditLog& log, TreeO
   if (!leaves_bytes.ok()) return leaves_bytes.status();
   if (!level_bytes.ok()) return level_bytes.status();
   uint64_t keep = std::min(leaves_bytes.value() / kHashSize, log.last_sequence());
-  if (keep > 0) {
+  report->closed_cleanly = keep > 0 && EdgeMatches(keep, log);
+  if (keep > 0 && !report->closed_cleanly) {
     // The last leaf kept must be the log's record there: a tree of another history is discarded.
     std::string last;
     Status s = env_->ReadRange(leaves_path, (keep - 1) * kHashSize, kHashSize, &last);

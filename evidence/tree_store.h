@@ -6,6 +6,7 @@
 //   TREE      magic "DRMT", version u32, the log's genesis hash [32], crc32c u32   (44 bytes)
 //   leaves    leaf hash i at byte 32·i, for every record (sequence i + 1)
 //   level-08  node (8, j) at byte 32·j: every complete subtree of 256 leaves
+//   EDGE      size u64, the chain hash of record `size` [32], crc32c u32: written by Close
 //
 // In memory: the nodes of level 8 and above (n/128 hashes: 2.5 MB for 10 million records) and
 // the leaves of the newest incomplete 256-leaf block with their subtrees. A node below level 8
@@ -13,7 +14,8 @@
 //
 // Files are written without fsync: after a crash they may end short of the log, and Open extends
 // them from the log; a tree that disagrees with the log at its last leaf, or belongs to another
-// log, is rebuilt.
+// log, is rebuilt. After a clean Close, EDGE lets Open check the tree against the log's last
+// chain hash instead of reading the last record (a scan of the active segment).
 //
 // One writer (the sequencer's thread: Append); any number of readers. Thread-safe.
 #pragma once
@@ -45,6 +47,7 @@ struct TreeOpenReport {
   uint64_t loaded = 0;          // leaves taken from the files
   uint64_t extended = 0;        // leaves computed from the log's records
   std::string rebuilt_because;  // empty unless the files were discarded
+  bool closed_cleanly = false;  // EDGE matched the log: its last record was not read
 };
 
 class TreeStore {
@@ -57,6 +60,9 @@ class TreeStore {
 
   // Adds leaves (the next records, in order) and returns the new head. Single writer.
   Result<TreeHead> Append(const std::vector<Hash>& leaves);
+  // After the last Append: syncs the files and writes EDGE, `last_chain` being the chain hash of
+  // the last record in the tree.
+  Status Close(const audit::Digest& last_chain);
 
   TreeHead head() const;
   Result<Hash> RootAt(uint64_t tree_size) const;
@@ -70,6 +76,7 @@ class TreeStore {
   Status Load(const audit::Digest& genesis, audit::AuditLog& log, TreeOpenReport* report);
   Status Reset(const audit::Digest& genesis);
   Status ExtendFromLog(audit::AuditLog& log, TreeOpenReport* report);
+  bool EdgeMatches(uint64_t keep, audit::AuditLog& log) const;
   void AddToMemory(const Hash& leaf);  // GUARDED_BY(mu_) exclusive
   Result<Hash> NodeLocked(unsigned level, uint64_t index) const;
 

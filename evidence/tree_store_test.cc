@@ -103,6 +103,28 @@ TEST_F(TreeStoreTest, AppendsAsTheSequencerDoesAndReopensFromItsFiles) {
   ExpectAgrees(*tree);
 }
 
+// After a clean Close the next Open trusts EDGE (the log's last chain) instead of reading the last
+// record; after more records, or a log that went on without the tree, it reads it again.
+TEST_F(TreeStoreTest, ACleanCloseLetsTheNextOpenSkipReadingTheLastRecord) {
+  GrowLog(600);
+  TreeOpenReport report;
+  auto tree = OpenTree(&report);
+  ASSERT_TRUE(tree->Close(log_->last_chain()).ok());
+  tree.reset();
+  TreeOpenReport again;
+  tree = OpenTree(&again);
+  EXPECT_TRUE(again.closed_cleanly);
+  EXPECT_EQ(again.loaded, 600u);
+  ExpectAgrees(*tree);
+  tree.reset();
+  GrowLog(700);  // the log went on; EDGE describes record 600
+  TreeOpenReport later;
+  tree = OpenTree(&later);
+  EXPECT_FALSE(later.closed_cleanly);
+  EXPECT_EQ(later.extended, 100u);
+  ExpectAgrees(*tree);
+}
+
 // A crash leaves the files short of the log (they are never synced): Open finishes them.
 TEST_F(TreeStoreTest, FilesCutShortByACrashAreCompletedFromTheLog) {
   GrowLog(900);

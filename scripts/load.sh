@@ -36,11 +36,12 @@ env -i PATH="$PATH" DREICHOR_ADMIN_TOKEN="$DREICHOR_ADMIN_TOKEN" "${checkpoint_k
   DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND=8388608 \
   DREICHOR_SNAPSHOT_DIR="$work/snapshots" DREICHOR_SNAPSHOT_EVERY=1000000 DREICHOR_SNAPSHOT_RETAIN=2 \
   DREICHOR_SHUTDOWN_DEADLINE=30s DREICHOR_MAX_BODY_BYTES=65536 DREICHOR_MAX_CONNECTIONS=1024 \
-  DREICHOR_LOG_LEVEL=info ./build/release/service/dreichor-runtime >"$work/runtime.log" 2>&1 &
+  DREICHOR_LOG_LEVEL=info DREICHOR_OTLP_TRACES_URL=none \
+  ./build/release/service/dreichor-runtime >"$work/runtime.log" 2>&1 &
 runtime_pid=$!
 address=""
 for _ in $(seq 200); do
-  address="$(grep -o '"msg":"health endpoints open","address":"[^"]*"' "$work/runtime.log" 2>/dev/null | sed 's/.*"address":"//; s/"$//' || true)"
+  address="$(grep -o '"msg":"health endpoints open"[^}]*"address":"[^"]*"' "$work/runtime.log" 2>/dev/null | sed 's/.*"address":"//; s/"$//' || true)"
   [ -n "$address" ] && break
   sleep 0.05
 done

@@ -1,3 +1,5 @@
+#include <future>
+
 #include "service/runtime_service.h"
 
 namespace dreichor::service {
@@ -85,8 +87,19 @@ Result<PhaseReport> RuntimeService::Replay() {
       next_log = (done / kReplayLogEvery + 1) * kReplayLogEvery;
     }
   };
+  // The audit tree needs only the log. With the file backend it is opened beside the replay (each
+  // reader of the log is independent); a database connection serves one reader at a time.
+  const std::string tree_dir = config_.String("DREICHOR_SNAPSHOT_DIR") + "/" + kAuditTreeDir;
+  evidence::TreeOpenReport opened;
+  auto open_tree = [this, &tree_dir, &opened] {
+    return evidence::TreeStore::Open(env_, tree_dir, *log_store_, &opened);
+  };
+  std::future<Result<std::unique_ptr<evidence::TreeStore>>> beside;
+  if (file_ != nullptr) beside = std::async(std::launch::async, open_tree);
   auto result = runtime::ReplayFrom(*log_store_, std::move(start_), options);
+  auto tree = beside.valid() ? beside.get() : open_tree();
   if (!result.ok()) return result.status();
+  if (!tree.ok()) return tree.status();
   replayed_ = std::move(result).value();
   PhaseReport report{{{"records", replayed_.records_replayed},
                       {"from_sequence", from},
@@ -94,29 +107,26 @@ Result<PhaseReport> RuntimeService::Replay() {
                       {"chain_hash", ToHex(replayed_.last_chain)},
                       {"state_hash", ToHex(replayed_.engine->StateHash())}},
                      ""};
-  if (Status tree = OpenAuditTree(&report.facts); !tree.ok()) return tree;
+  StartNotary(std::move(tree).value(), opened, tree_dir, &report.facts);
   return report;
 }
 
-Status RuntimeService::OpenAuditTree(LogFields* facts) {
-  const std::string dir = config_.String("DREICHOR_SNAPSHOT_DIR") + "/" + kAuditTreeDir;
-  evidence::TreeOpenReport opened;
-  auto tree = evidence::TreeStore::Open(env_, dir, *log_store_, &opened);
-  if (!tree.ok()) return tree.status();
+void RuntimeService::StartNotary(std::unique_ptr<evidence::TreeStore> tree,
+                                 const evidence::TreeOpenReport& opened, const std::string& dir,
+                                 LogFields* facts) {
   if (!opened.rebuilt_because.empty()) {
     log_->Warn("audit tree rebuilt", {{"dir", dir}, {"because", opened.rebuilt_because}});
   }
-  (*facts)["tree_size"] = tree.value()->head().size;
-  (*facts)["tree_root"] = ToHex(tree.value()->head().root);
+  (*facts)["tree_size"] = tree->head().size;
+  (*facts)["tree_root"] = ToHex(tree->head().root);
   (*facts)["tree_loaded"] = opened.loaded;
   (*facts)["tree_extended"] = opened.extended;
   evidence::NotaryOptions options;
   options.signer = std::move(checkpoint_signer_);
   options.checkpoint_file = dir + "/" + kCheckpointFile;
   (*facts)["checkpoints"] = options.signer ? options.signer->VerifierKey() : "unsigned";
-  notary_ = std::make_unique<evidence::Notary>(env_, std::move(tree).value(), replayed_.last_chain,
+  notary_ = std::make_unique<evidence::Notary>(env_, std::move(tree), replayed_.last_chain,
                                                std::move(options));
-  return Status::Ok();
 }
 
 }  // namespace dreichor::service

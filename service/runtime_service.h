@@ -57,8 +57,10 @@ class RuntimeService {
 
  private:
   Result<runtime::VerifiedSnapshot> ChooseSnapshot();
-  // Opens the audit tree beside the snapshots and brings it to the replayed log's end.
-  Status OpenAuditTree(LogFields* facts);
+  // The notary over the audit tree opened (in `dir`) at the replayed log's end; facts for the log.
+  void StartNotary(std::unique_ptr<evidence::TreeStore> tree,
+                   const evidence::TreeOpenReport& opened, const std::string& dir,
+                   LogFields* facts);
   Status QuarantineContradictingSnapshots(uint64_t log_end);
   void FinalSnapshot();
 
