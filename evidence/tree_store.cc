@@ -16,7 +16,6 @@ constexpr char kLevelFile[] = "level-08";
 constexpr char kEdgeFile[] = "EDGE";
 constexpr char kMagic[] = "DRMT";
 constexpr uint32_t kVersion = 1;
-constexpr size_t kHeaderSize = 4 + 4 + 32 + 4;
 constexpr uint64_t kBlock = uint64_t{1} << TreeStore::kCachedLevel;
 constexpr size_t kHashSize = 32;
 constexpr uint64_t kExtendBatch = 4096;

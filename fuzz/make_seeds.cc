@@ -3,6 +3,7 @@
 // fuzzers start from inputs that reach deep. Deterministic: the same code writes the same files
 // (fuzz/check_seeds.sh compares them with the committed fuzz/corpus/).
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -16,6 +17,8 @@
 #include "config/env_schema.h"
 #include "deploy/access/base64url.h"
 #include "engine/command_codec.h"
+#include "evidence/checkpoint.h"
+#include "evidence/merkle.h"
 #include "fuzz/fixtures.h"
 #include "snapshot/snapshot_store.h"
 #include "stream/cloudevents.h"
@@ -271,6 +274,31 @@ void StreamSeeds(Corpus& c) {
   c.Add("stream_batch", "heartbeat", "[" + stream::HeartbeatJson(heartbeat, "urn:x") + "]");
 }
 
+// Signed checkpoints with the documentation's example key (Ed25519 is deterministic), keys, and a
+// proof in the target's binary layout (index, size, two hashes, the proof's hashes).
+void EvidenceSeeds(Corpus& c) {
+  auto signer = evidence::NoteSigner::Parse(evidence::kExampleSignerKey).value();
+  evidence::MemoryNodes tree;
+  for (uint64_t n = 1; n <= 5; ++n) tree.Add(evidence::LeafHash(std::to_string(n)));
+  const evidence::Checkpoint checkpoint{signer->name(), 5, evidence::RootAt(tree, 5).value()};
+  c.Add("checkpoint", "signed", evidence::SignNote(checkpoint.Body(), *signer));
+  c.Add("checkpoint", "body-with-extension", checkpoint.Body() + "extension line\n");
+  c.Add("checkpoint", "verifier-key", signer->VerifierKey());
+  c.Add("checkpoint", "signer-key", std::string(evidence::kExampleSignerKey));
+  std::string proof(16, '\0');
+  const uint64_t index = 2, size = 5;
+  std::memcpy(proof.data(), &index, 8);
+  std::memcpy(proof.data() + 8, &size, 8);
+  auto append = [&proof](const evidence::Hash& h) {
+    proof.append(reinterpret_cast<const char*>(h.data()), h.size());
+  };
+  append(tree.Node(0, 2).value());
+  append(checkpoint.root);
+  const std::vector<evidence::Hash> path = evidence::InclusionProof(tree, 2, 5).value();
+  for (const evidence::Hash& h : path) append(h);
+  c.Add("checkpoint", "inclusion-proof", proof);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -289,5 +317,6 @@ int main(int argc, char** argv) {
   HttpSeeds(corpus);
   TraceSeeds(corpus);
   StreamSeeds(corpus);
+  EvidenceSeeds(corpus);
   return 0;
 }
