@@ -153,28 +153,7 @@ int AuditVerify(const LogSource& audit_dir, const std::string& snapshot_dir, std
   return result;
 }
 
-namespace {
-
-// Calls write(record) for each record from `from` while write returns true; the exit code.
-template <typename Write>
-int ForEachRecord(audit::AuditLog& log, uint64_t from, std::ostream& err, Write write) {
-  auto reader = log.ReadFrom(std::max<uint64_t>(from, 1));
-  if (!reader.ok()) {
-    err << reader.status().ToString() << "\n";
-    return kCannotRead;
-  }
-  audit::Record r;
-  for (;;) {
-    auto more = reader.value()->Next(&r);
-    if (!more.ok()) {
-      err << "damaged: " << more.status().message() << "\n";
-      return kProblemFound;
-    }
-    if (!more.value() || !write(r)) return kOk;
-  }
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int AuditVerifyRecorded(const LogSource& audit_dir, const std::string& snapshot_dir,
                         const std::string& metrics_file, const std::string& env, std::ostream& out,

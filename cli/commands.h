@@ -4,6 +4,7 @@
 // and can run beside a live runtime.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -28,16 +29,35 @@ struct LogSource {
 // Refuses a database URL holding a password (the process list would show it).
 Status CheckDatabaseUrl(const std::string& url);
 
-// Opens a log read-only for a command; prints why not and sets *code when it cannot.
-std::unique_ptr<audit::AuditLog> OpenLog(const LogSource& source, std::ostream& out,
-                                         std::ostream& err, int* code);
-
 enum ExitCode : int {
   kOk = 0,
   kProblemFound = 1,  // verification failed, or a checked file is invalid
   kUsage = 2,         // bad arguments
   kCannotRead = 3,    // a path is missing or unreadable
 };
+
+// Opens a log read-only for a command; prints why not and sets *code when it cannot.
+std::unique_ptr<audit::AuditLog> OpenLog(const LogSource& source, std::ostream& out,
+                                         std::ostream& err, int* code);
+
+// Calls write(record) for each record from `from` while write returns true; the exit code.
+template <typename Write>
+int ForEachRecord(audit::AuditLog& log, uint64_t from, std::ostream& err, Write write) {
+  auto reader = log.ReadFrom(std::max<uint64_t>(from, 1));
+  if (!reader.ok()) {
+    err << reader.status().ToString() << "\n";
+    return kCannotRead;
+  }
+  audit::Record r;
+  for (;;) {
+    auto more = reader.value()->Next(&r);
+    if (!more.ok()) {
+      err << "damaged: " << more.status().message() << "\n";
+      return kProblemFound;
+    }
+    if (!more.value() || !write(r)) return kOk;
+  }
+}
 
 // With `snapshot_dir` (may be empty), also checks every snapshot against the verified log: one
 // that verifies by itself but that the log cannot reach proves lost records (kProblemFound).

@@ -26,20 +26,8 @@ std::string B64(const Hash& h) {
 // Feeds every record's leaf, from the first, to `add` while it returns true; the exit code.
 template <typename Add>
 int ForEachLeaf(audit::AuditLog& log, std::ostream& err, Add add) {
-  auto reader = log.ReadFrom(1);
-  if (!reader.ok()) {
-    err << reader.status().ToString() << "\n";
-    return kCannotRead;
-  }
-  audit::Record record;
-  for (;;) {
-    auto more = reader.value()->Next(&record);
-    if (!more.ok()) {
-      err << "damaged: " << more.status().message() << "\n";
-      return kProblemFound;
-    }
-    if (!more.value() || !add(evidence::RecordLeafHash(record))) return kOk;
-  }
+  return ForEachRecord(log, 1, err,
+                       [&add](const audit::Record& r) { return add(evidence::RecordLeafHash(r)); });
 }
 
 // The whole tree of the log's first `size` records (0: all), in memory.
