@@ -82,6 +82,8 @@ ApiHandler::ApiHandler(runtime::HealthState* health, http::MetricsRegistry* metr
   AddCommandRoute("/v1/admin/deposits", engine::CommandType::kDeposit, true);
   AddCommandRoute("/v1/admin/withdrawals", engine::CommandType::kWithdraw, true);
   AddCommandRoute("/v1/admin/risk-limits", engine::CommandType::kSetRiskLimits, true);
+  AddCommandRoute("/v1/admin/retention", engine::CommandType::kSetRetention, true);
+  AddCommandRoute("/v1/admin/legal-holds", engine::CommandType::kLegalHold, true);
   AddReadRoute("/v1/state", ReadState);
   AddReadRoute("/v1/markets", ReadMarkets);
   AddReadRoute("/v1/markets/{market}", ReadMarket);
@@ -91,6 +93,7 @@ ApiHandler::ApiHandler(runtime::HealthState* health, http::MetricsRegistry* metr
   AddReadRoute("/v1/accounts/{account}/orders", ReadAccountOrders);
   AddReadRoute("/v1/orders/{order_id}", ReadOrder);
   AddReadRoute("/v1/audit/records", ReadAuditRecords);
+  AddReadRoute("/v1/audit/retention", ReadRetention);
   AddProofRoute(kCheckpointPath, ReadCheckpoint);
   AddProofRoute(kCheckpointKeyPath, ReadCheckpointKey);
   AddProofRoute(kInclusionProofPath, ReadInclusionProof);

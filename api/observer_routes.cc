@@ -7,6 +7,7 @@
 #include "api/query.h"
 #include "api/view_json.h"
 #include "http/reply.h"
+#include "util/json_log.h"
 #include "util/parse_number.h"
 #include "util/sha256.h"
 
@@ -137,6 +138,24 @@ Response ReadOrder(const runtime::StateView& seq, audit::AuditLog*, const http::
                           "is in the audit log");
   }
   return JsonReply(200, OrderJson(*o));
+}
+
+Response ReadRetention(const runtime::StateView& view, audit::AuditLog*,
+                       const http::RouteParams& p) {
+  if (!p.query().empty()) return NoParameters(p);
+  const engine::EvidencePolicy policy =
+      view.Read([](const engine::Engine& e) { return e.evidence(); });
+  ordered_json rules = ordered_json::array();
+  for (const engine::RetentionRule& r : policy.rules()) {
+    ordered_json rule;
+    rule["from_sequence"] = r.from_sequence;
+    rule["through_sequence"] = r.through_sequence;
+    rule["until_ns"] = r.until_ns;
+    rule["until"] = FormatUtc(r.until_ns);
+    rules.push_back(std::move(rule));
+  }
+  return JsonReply(200,
+                   ordered_json{{"retention", std::move(rules)}, {"legal_holds", policy.holds()}});
 }
 
 Response ReadAuditRecords(const runtime::StateView&, audit::AuditLog* log,

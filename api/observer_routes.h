@@ -26,6 +26,8 @@ http::Response ReadAccountOrders(const runtime::StateView&, audit::AuditLog*,
                                  const http::RouteParams&);
 // GET /v1/orders/{order_id}
 http::Response ReadOrder(const runtime::StateView&, audit::AuditLog*, const http::RouteParams&);
+// GET /v1/audit/retention: the engine's evidence policy (retention rules, legal holds)
+http::Response ReadRetention(const runtime::StateView&, audit::AuditLog*, const http::RouteParams&);
 // GET /v1/audit/records?from=&limit=
 http::Response ReadAuditRecords(const runtime::StateView&, audit::AuditLog*,
                                 const http::RouteParams&);

@@ -31,6 +31,13 @@ std::string Fields(const Withdraw& c) {
   return "account=" + std::to_string(c.account) + " " + std::to_string(c.amount) + " " + c.asset;
 }
 std::string Fields(const SetRiskLimits& c) { return "account=" + std::to_string(c.account); }
+std::string Fields(const SetRetention& c) {
+  return "sequences=" + std::to_string(c.from_sequence) + ".." +
+         std::to_string(c.through_sequence) + " until_ns=" + std::to_string(c.until_ns);
+}
+std::string Fields(const LegalHold& c) {
+  return "hold_id=" + std::to_string(c.hold_id) + (c.placed ? " place" : " release");
+}
 std::string Fields(const PlaceOrder& c) {
   std::string s = "account=" + std::to_string(c.account) + " market=" + std::to_string(c.market) +
                   " " + std::string(SideName(c.side)) + " " + std::string(OrderKindName(c.kind)) +

@@ -110,6 +110,25 @@ std::optional<ApiError> Read(FieldReader& f, SetRiskLimits* c) {
   return f.Finish();
 }
 
+std::optional<ApiError> Read(FieldReader& f, SetRetention* c) {
+  f.Uint("from_sequence", &c->from_sequence, Need::kRequired, 1, kU64Max);
+  f.Uint("through_sequence", &c->through_sequence, Need::kRequired, 1, kU64Max);
+  f.Int("until_ns", &c->until_ns, Need::kRequired, 1, kI64Max);
+  return f.Finish();
+}
+
+std::optional<bool> ParseHoldAction(std::string_view s) {
+  if (s == "place") return true;
+  if (s == "release") return false;
+  return std::nullopt;
+}
+
+std::optional<ApiError> Read(FieldReader& f, LegalHold* c) {
+  f.Uint("hold_id", &c->hold_id, Need::kRequired, 1, kU64Max);
+  f.Enum("action", &c->placed, Need::kRequired, ParseHoldAction, "place, release");
+  return f.Finish();
+}
+
 template <typename C>
 std::optional<ApiError> Build(const nlohmann::json& body, Command* out) {
   C command;
@@ -265,6 +284,18 @@ void Fields(const SetRiskLimits& c, Out& out) {
   out("stp_mode", StpModeName(c.stp_mode));
 }
 
+template <typename Out>
+void Fields(const SetRetention& c, Out& out) {
+  out("from_sequence", c.from_sequence);
+  out("through_sequence", c.through_sequence);
+  out("until_ns", c.until_ns);
+}
+template <typename Out>
+void Fields(const LegalHold& c, Out& out) {
+  out("hold_id", c.hold_id);
+  out("action", c.placed ? "place" : "release");
+}
+
 }  // namespace
 
 ordered_json ToJson(const Command& command) {
@@ -317,6 +348,10 @@ std::optional<ApiError> Parse(CommandType type, std::string_view body, Command* 
       return Build<Withdraw>(object, out);
     case CommandType::kSetRiskLimits:
       return Build<SetRiskLimits>(object, out);
+    case CommandType::kSetRetention:
+      return Build<SetRetention>(object, out);
+    case CommandType::kLegalHold:
+      return Build<LegalHold>(object, out);
   }
   return ApiError::Of(http::kInternal, "unknown command type");
 }

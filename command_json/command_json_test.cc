@@ -43,7 +43,10 @@ std::vector<Command> OneOfEach() {
           place,
           CancelOrder{7, OrderRef{0, 99}},
           CancelAll{7, 2},
-          AmendOrder{7, OrderRef{12, 0}, 101, 4}};
+          AmendOrder{7, OrderRef{12, 0}, 101, 4},
+          SetRetention{1, 5'000, 1'956'528'000'000'000'000},
+          LegalHold{2027001, true},
+          LegalHold{2027001, false}};
 }
 
 TEST(CommandJsonTest, EveryCommandTypeRoundTrips) {

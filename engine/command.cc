@@ -7,6 +7,7 @@ CommandType TypeOf(const Command& c) {
       CommandType::kCreateMarket, CommandType::kSetMarketStatus, CommandType::kDeposit,
       CommandType::kWithdraw,     CommandType::kSetRiskLimits,   CommandType::kPlaceOrder,
       CommandType::kCancelOrder,  CommandType::kCancelAll,       CommandType::kAmendOrder,
+      CommandType::kSetRetention, CommandType::kLegalHold,
   };
   static_assert(sizeof(kByIndex) / sizeof(kByIndex[0]) == std::variant_size_v<Command>);
   return kByIndex[c.index()];
@@ -32,6 +33,10 @@ const char* CommandTypeName(CommandType t) {
       return "cancel_all";
     case CommandType::kAmendOrder:
       return "amend_order";
+    case CommandType::kSetRetention:
+      return "set_retention";
+    case CommandType::kLegalHold:
+      return "legal_hold";
   }
   return "unknown";
 }

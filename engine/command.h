@@ -22,6 +22,8 @@ enum class CommandType : uint16_t {
   kDeposit = 3,
   kWithdraw = 4,
   kSetRiskLimits = 5,
+  kSetRetention = 6,
+  kLegalHold = 7,
   kPlaceOrder = 16,
   kCancelOrder = 17,
   kCancelAll = 18,
@@ -76,6 +78,23 @@ struct SetRiskLimits {
   StpMode stp_mode = StpMode::kCancelResting;
 };
 
+// Admin: the audit records from_sequence..through_sequence are evidence to keep until
+// `until_ns` (nanoseconds since the Unix epoch). Retention only ever lengthens: a record is kept
+// until the latest date of every rule that covers it (docs/audit-proofs.md, "Retention and legal
+// hold").
+struct SetRetention {
+  uint64_t from_sequence = 0;     // >= 1
+  uint64_t through_sequence = 0;  // >= from_sequence; may be beyond the log's end
+  int64_t until_ns = 0;           // > 0
+};
+
+// Admin: places (or releases) the legal hold `hold_id`. While any hold is placed, no evidence
+// may be deleted, whatever its retention.
+struct LegalHold {
+  uint64_t hold_id = 0;  // > 0
+  bool placed = true;
+};
+
 struct PlaceOrder {
   AccountId account = 0;
   MarketId market = 0;
@@ -115,8 +134,9 @@ struct AmendOrder {
   Quantity new_quantity = 0;  // the new open (unfilled) quantity, > 0
 };
 
-using Command = std::variant<CreateMarket, SetMarketStatus, Deposit, Withdraw, SetRiskLimits,
-                             PlaceOrder, CancelOrder, CancelAll, AmendOrder>;
+using Command =
+    std::variant<CreateMarket, SetMarketStatus, Deposit, Withdraw, SetRiskLimits, PlaceOrder,
+                 CancelOrder, CancelAll, AmendOrder, SetRetention, LegalHold>;
 
 CommandType TypeOf(const Command& c);
 // Short snake_case name of a command type, e.g. "place_order" (for logs and metrics).
@@ -127,6 +147,7 @@ inline constexpr CommandType kCommandTypes[] = {
     CommandType::kCreateMarket, CommandType::kSetMarketStatus, CommandType::kDeposit,
     CommandType::kWithdraw,     CommandType::kSetRiskLimits,   CommandType::kPlaceOrder,
     CommandType::kCancelOrder,  CommandType::kCancelAll,       CommandType::kAmendOrder,
+    CommandType::kSetRetention, CommandType::kLegalHold,
 };
 inline constexpr size_t kCommandTypeCount = std::size(kCommandTypes);
 static_assert(kCommandTypeCount == std::variant_size_v<Command>, "a command type is missing");

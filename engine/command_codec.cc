@@ -44,6 +44,15 @@ void EncodeBody(ByteWriter& w, const SetRiskLimits& c) {
   w.U32(c.rate_per_second);
   w.U8(static_cast<uint8_t>(c.stp_mode));
 }
+void EncodeBody(ByteWriter& w, const SetRetention& c) {
+  w.U64(c.from_sequence);
+  w.U64(c.through_sequence);
+  w.I64(c.until_ns);
+}
+void EncodeBody(ByteWriter& w, const LegalHold& c) {
+  w.U64(c.hold_id);
+  w.U8(c.placed ? 1 : 0);
+}
 void EncodeBody(ByteWriter& w, const PlaceOrder& c) {
   w.U64(c.account);
   w.U32(c.market);
@@ -111,6 +120,22 @@ Command DecodeSetRiskLimits(ByteReader& r) {
   c.rate_capacity = r.U32();
   c.rate_per_second = r.U32();
   c.stp_mode = static_cast<StpMode>(r.U8());
+  return c;
+}
+Command DecodeSetRetention(ByteReader& r) {
+  SetRetention c;
+  c.from_sequence = r.U64();
+  c.through_sequence = r.U64();
+  c.until_ns = r.I64();
+  return c;
+}
+// `placed` is 0 or 1; any other byte makes the command undecodable (reported by the caller).
+Command DecodeLegalHold(ByteReader& r, bool* bad_flag) {
+  LegalHold c;
+  c.hold_id = r.U64();
+  const uint8_t placed = r.U8();
+  *bad_flag = placed > 1;
+  c.placed = placed == 1;
   return c;
 }
 Command DecodePlaceOrder(ByteReader& r) {
@@ -209,6 +234,15 @@ Result<Command> DecodeCommand(std::string_view bytes) {
     case CommandType::kAmendOrder:
       c = DecodeAmendOrder(r);
       break;
+    case CommandType::kSetRetention:
+      c = DecodeSetRetention(r);
+      break;
+    case CommandType::kLegalHold: {
+      bool bad_flag = false;
+      c = DecodeLegalHold(r, &bad_flag);
+      if (bad_flag) return Status::Corruption("command: legal_hold: placed is neither 0 nor 1");
+      break;
+    }
     default:
       return Status::Corruption("command: unknown type code " + std::to_string(type));
   }

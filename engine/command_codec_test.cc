@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "util/sha256.h"
 
 namespace dreichor::engine {
@@ -31,10 +33,16 @@ std::vector<Command> OneOfEach() {
           SamplePlace(),
           CancelOrder{7, OrderRef{3, 0}},
           CancelAll{7, 9},
-          am};
+          am,
+          SetRetention{1, 5'000, 1'956'528'000'000'000'000},
+          LegalHold{2027001, true},
+          LegalHold{2027001, false}};
 }
 
 TEST(CommandCodecTest, EveryCommandTypeRoundTrips) {
+  std::set<CommandType> seen;
+  for (const Command& c : OneOfEach()) seen.insert(TypeOf(c));
+  EXPECT_EQ(seen.size(), kCommandTypeCount) << "OneOfEach misses a command type";
   for (const Command& c : OneOfEach()) {
     std::string bytes = EncodeCommand(c);
     Result<Command> back = DecodeCommand(bytes);
@@ -42,6 +50,14 @@ TEST(CommandCodecTest, EveryCommandTypeRoundTrips) {
     EXPECT_EQ(TypeOf(back.value()), TypeOf(c));
     EXPECT_EQ(EncodeCommand(back.value()), bytes) << CommandTypeName(TypeOf(c));
   }
+}
+
+TEST(CommandCodecTest, ALegalHoldFlagOtherThanZeroOrOneIsRefused) {
+  std::string bytes = EncodeCommand(LegalHold{7, true});
+  bytes.back() = 2;
+  Result<Command> back = DecodeCommand(bytes);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("placed"), std::string::npos) << back.status().ToString();
 }
 
 // The worked example of docs/command-encoding.md, byte for byte.

@@ -26,6 +26,8 @@ Outcome Engine::Apply(const Command& command, TimestampNs timestamp) {
         if constexpr (std::is_same_v<T, Deposit>) return HandleDeposit(c);
         if constexpr (std::is_same_v<T, Withdraw>) return HandleWithdraw(c);
         if constexpr (std::is_same_v<T, SetRiskLimits>) return HandleSetRiskLimits(c);
+        if constexpr (std::is_same_v<T, SetRetention>) return HandleSetRetention(c);
+        if constexpr (std::is_same_v<T, LegalHold>) return HandleLegalHold(c);
       },
       command);
 }

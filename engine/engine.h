@@ -23,6 +23,7 @@
 
 #include "engine/command.h"
 #include "engine/event.h"
+#include "engine/evidence_policy.h"
 #include "engine/ledger.h"
 #include "engine/market.h"
 #include "engine/order_book.h"
@@ -111,6 +112,8 @@ class Engine {
   size_t open_order_count() const { return order_index_.size(); }
   // Total deposited minus withdrawn, per asset code; 0 for an unknown asset.
   Amount Supply(std::string_view asset) const;
+  // The audit evidence's retention rules and legal holds.
+  const EvidencePolicy& evidence() const { return evidence_; }
 
   // ---- State ----
   // Writes the canonical serialisation (docs/engine-state-format.md): equal states give equal
@@ -158,6 +161,8 @@ class Engine {
   Outcome HandleDeposit(const Deposit& c);
   Outcome HandleWithdraw(const Withdraw& c);
   Outcome HandleSetRiskLimits(const SetRiskLimits& c);
+  Outcome HandleSetRetention(const SetRetention& c);
+  Outcome HandleLegalHold(const LegalHold& c);
 
   // Order entry (engine_orders.cc).
   Outcome HandlePlaceOrder(const PlaceOrder& c);
@@ -212,6 +217,7 @@ class Engine {
   FlatHashMap<ClientKey, uint32_t, ClientKeyHash> client_index_;
   OrderId next_order_id_ = 1;
   TradeId next_trade_id_ = 1;
+  EvidencePolicy evidence_;
   uint64_t next_priority_ = 1;  // not part of the canonical state (see Deserialize)
   TimestampNs now_ = 0;         // timestamp of the command being applied
   std::vector<Event> events_;

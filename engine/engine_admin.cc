@@ -98,4 +98,14 @@ Outcome Engine::HandleSetRiskLimits(const SetRiskLimits& c) {
   return Accept();
 }
 
+Outcome Engine::HandleSetRetention(const SetRetention& c) {
+  const Reason r = evidence_.Retain({c.from_sequence, c.through_sequence, c.until_ns});
+  return r == Reason::kNone ? Accept() : Reject(r);
+}
+
+Outcome Engine::HandleLegalHold(const LegalHold& c) {
+  const Reason r = evidence_.Hold(c.hold_id, c.placed);
+  return r == Reason::kNone ? Accept() : Reject(r);
+}
+
 }  // namespace dreichor::engine

@@ -108,6 +108,16 @@ void Engine::Serialize(ByteSink* sink) const {
       });
     }
   }
+
+  // Version 3: the audit evidence's retention rules and legal holds.
+  w.U32(static_cast<uint32_t>(evidence_.rules().size()));
+  for (const RetentionRule& r : evidence_.rules()) {
+    w.U64(r.from_sequence);
+    w.U64(r.through_sequence);
+    w.I64(r.until_ns);
+  }
+  w.U32(static_cast<uint32_t>(evidence_.holds().size()));
+  for (uint64_t hold : evidence_.holds()) w.U64(hold);
   w.Bytes(std::string_view(kStateEndMarker, 4));
 }
 

@@ -36,6 +36,9 @@ class StateTest : public EngineFixture {
     in_eth.market = 2;
     ASSERT_TRUE(Do(in_eth).accepted);
     ASSERT_TRUE(Do(SetMarketStatus{2, MarketStatus::kHalted}).accepted);
+    ASSERT_TRUE(Do(SetRetention{1, 500, 9'000'000'000}).accepted);
+    ASSERT_TRUE(Do(SetRetention{1, 100, 9'500'000'000}).accepted);
+    ASSERT_TRUE(Do(LegalHold{42, true}).accepted);
   }
 };
 
@@ -124,6 +127,37 @@ TEST_F(StateTest, WrongMagicVersionAndTrailingBytesAreNamed) {
   EXPECT_EQ(Engine::Deserialize(future).status().code(), StatusCode::kUnsupported);
   EXPECT_NE(Engine::Deserialize(bytes + "z").status().message().find("trailing"),
             std::string::npos);
+}
+
+// Version 3 added the evidence policy. A version 2 state (written before retention and legal
+// holds existed) still reads, with neither; version 1 and anything after 3 are refused.
+TEST_F(StateTest, AVersionTwoStateReadsWithNoRetentionAndNoHold) {
+  std::string v3 = e.SerializeToString();
+  ASSERT_EQ(v3.substr(v3.size() - 12, 8), std::string(8, '\0'));  // no rules, no holds
+  std::string v2 = v3.substr(0, v3.size() - 12) + v3.substr(v3.size() - 4);
+  v2[4] = 2;
+  auto old = Engine::Deserialize(v2);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_TRUE(old.value()->evidence().rules().empty());
+  EXPECT_TRUE(old.value()->evidence().holds().empty());
+  EXPECT_EQ(old.value()->SerializeToString(), v3);  // rewritten as version 3
+  v2[4] = 1;
+  EXPECT_EQ(Engine::Deserialize(v2).status().code(), StatusCode::kUnsupported);
+}
+
+TEST_F(StateTest, TheEvidencePolicyRoundTripsAndDamageToItIsNamed) {
+  Populate();
+  std::string bytes = e.SerializeToString();
+  auto copy = Engine::Deserialize(bytes);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(copy.value()->evidence(), e.evidence());
+  EXPECT_EQ(copy.value()->evidence().RetainedUntil(100), 9'500'000'000);
+  // The holds come last before the end marker: a hold id of 0 is refused.
+  std::string zero_hold = bytes;
+  std::fill(zero_hold.end() - 12, zero_hold.end() - 4, '\0');
+  auto r = Engine::Deserialize(zero_hold);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("legal holds"), std::string::npos) << r.status().ToString();
 }
 
 TEST_F(StateTest, InconsistentHoldIsDetected) {

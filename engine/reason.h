@@ -59,7 +59,14 @@ namespace dreichor::engine {
     "the part that did not trade at once expired (immediate-or-cancel or market order)")     \
   X(kInvalidStatusChange, 32, "invalid_status_change", "the market already has this status") \
   X(kQuoteBudgetExhausted, 33, "quote_budget_exhausted",                                     \
-    "the market buy's quote budget could not pay for another lot")
+    "the market buy's quote budget could not pay for another lot")                           \
+  X(kInvalidRetention, 34, "invalid_retention",                                              \
+    "retention needs 1 <= from_sequence <= through_sequence and a positive until_ns")        \
+  X(kRetentionRulesFull, 35, "retention_rules_full",                                         \
+    "1024 retention rules are kept: give one that covers more records for longer")           \
+  X(kInvalidLegalHold, 36, "invalid_legal_hold", "a legal hold needs a positive hold_id")    \
+  X(kUnknownLegalHold, 37, "unknown_legal_hold", "no legal hold with this id is placed")     \
+  X(kLegalHoldsFull, 38, "legal_holds_full", "1024 legal holds are placed: release one first")
 
 enum class Reason : uint16_t {
 #define DREICHOR_REASON_ENUM(name, value, code, message) name = value,

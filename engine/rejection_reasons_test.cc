@@ -182,6 +182,29 @@ std::vector<Row> Rows() {
        [](F&) {
          return Command(SetMarketStatus{F::kMarket, MarketStatus::kOpen});
        }},
+      {"invalid_retention", Reason::kInvalidRetention,
+       [](F&) {
+         return Command(SetRetention{5, 4, 1'000});
+       }},
+      {"retention_rules_full", Reason::kRetentionRulesFull,
+       [](F& f) {
+         // 1024 ranges, none covering another: the next new one has no room.
+         for (uint64_t i = 1; i <= EvidencePolicy::kMaxRules; ++i) f.Do(SetRetention{i, i, 1'000});
+         return Command(SetRetention{5'000, 5'000, 1'000});
+       }},
+      {"invalid_legal_hold", Reason::kInvalidLegalHold,
+       [](F&) {
+         return Command(LegalHold{0, true});
+       }},
+      {"unknown_legal_hold", Reason::kUnknownLegalHold,
+       [](F&) {
+         return Command(LegalHold{7, false});
+       }},
+      {"legal_holds_full", Reason::kLegalHoldsFull,
+       [](F& f) {
+         for (uint64_t i = 1; i <= EvidencePolicy::kMaxHolds; ++i) f.Do(LegalHold{i, true});
+         return Command(LegalHold{5'000, true});
+       }},
   };
 }
 

@@ -19,6 +19,7 @@ class StateDecoder {
     if (s.ok()) s = Markets();
     if (s.ok()) s = Accounts();
     if (s.ok()) s = Orders();
+    if (s.ok() && version_ >= 3) s = Evidence();
     if (s.ok()) s = Trailer();
     if (s.ok()) s = e_->CheckInvariants();
     if (!s.ok()) return s;
@@ -37,11 +38,13 @@ class StateDecoder {
     std::string_view magic = r_.Bytes(4);
     if (!r_.ok()) return Truncated("header");
     if (magic != std::string_view(kStateMagic, 4)) return Fail("bad magic");
-    uint32_t version = r_.U32();
-    if (r_.ok() && version != kStateFormatVersion) {
+    const uint32_t version = r_.U32();
+    if (r_.ok() && (version < kOldestStateFormatVersion || version > kStateFormatVersion)) {
       return Status::Unsupported("engine state format version " + std::to_string(version) +
-                                 " (this build reads " + std::to_string(kStateFormatVersion) + ")");
+                                 " (this build reads " + std::to_string(kOldestStateFormatVersion) +
+                                 " to " + std::to_string(kStateFormatVersion) + ")");
     }
+    version_ = version;
     e_->next_order_id_ = r_.U64();
     e_->next_trade_id_ = r_.U64();
     if (!r_.ok()) return Truncated("header");
@@ -257,6 +260,30 @@ class StateDecoder {
     return Status::Ok();
   }
 
+  // Version 3: retention rules (ascending ranges) and legal holds (ascending), each at most 1024.
+  // A version 2 state has neither: it was written before either command existed.
+  Status Evidence() {
+    const uint32_t rule_count = r_.U32();
+    if (!r_.ok()) return Truncated("evidence");
+    if (rule_count > EvidencePolicy::kMaxRules) return Fail("too many retention rules");
+    std::vector<RetentionRule> rules(rule_count);
+    for (RetentionRule& rule : rules) {
+      rule.from_sequence = r_.U64();
+      rule.through_sequence = r_.U64();
+      rule.until_ns = r_.I64();
+    }
+    const uint32_t hold_count = r_.U32();
+    if (!r_.ok()) return Truncated("evidence");
+    if (hold_count > EvidencePolicy::kMaxHolds) return Fail("too many legal holds");
+    std::vector<uint64_t> holds(hold_count);
+    for (uint64_t& hold : holds) hold = r_.U64();
+    if (!r_.ok()) return Truncated("evidence");
+    if (!e_->evidence_.Restore(std::move(rules), std::move(holds))) {
+      return Fail("retention rules or legal holds out of order, zero or repeated");
+    }
+    return Status::Ok();
+  }
+
   Status Trailer() {
     std::string_view end = r_.Bytes(4);
     if (!r_.ok()) return Truncated("trailer");
@@ -269,6 +296,7 @@ class StateDecoder {
 
   ByteReader r_;
   std::unique_ptr<Engine> e_;
+  uint32_t version_ = 0;
   AccountId previous_account_ = 0;
 };
 

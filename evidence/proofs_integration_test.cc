@@ -200,6 +200,45 @@ TEST_F(ProofsIntegrationTest, MalformedProofQuestionsAreRefusedNamingTheField) {
   EXPECT_TRUE(ok["hashes"].empty());
 }
 
+// Retention dates and legal holds are audited admin commands: refused without the admin token,
+// recorded in the log like every command, part of the state a restart replays.
+TEST_F(ProofsIntegrationTest, RetentionAndLegalHoldsAreAuditedAdminCommands) {
+  const std::vector<std::pair<std::string, std::string>> admin = {
+      {"Authorization", std::string("Bearer ") + kAdminToken}};
+  auto post = [&](const std::string& path, const std::string& body, bool with_token = true) {
+    return Client().Post(path, body, with_token ? admin : decltype(admin){});
+  };
+  EXPECT_EQ(post("/v1/admin/retention", R"({"from_sequence":1,"through_sequence":10,"until_ns":5})",
+                 false)
+                .status,
+            401);
+  auto r = post("/v1/admin/retention",
+                R"({"from_sequence":1,"through_sequence":1000,"until_ns":1956528000000000000})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(json::parse(r.body)["accepted"].get<bool>());
+  r = post("/v1/admin/legal-holds", R"({"hold_id":2027001,"action":"place"})");
+  EXPECT_TRUE(json::parse(r.body)["accepted"].get<bool>()) << r.body;
+  r = post("/v1/admin/legal-holds", R"({"hold_id":99,"action":"release"})");
+  EXPECT_EQ(json::parse(r.body)["reason"]["code"], "unknown_legal_hold") << r.body;
+  r = post("/v1/admin/legal-holds", R"({"hold_id":1,"action":"keep"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["error"]["field"], "action");
+
+  const std::string expected =
+      R"({"retention":[{"from_sequence":1,"through_sequence":1000,"until_ns":1956528000000000000,)"
+      R"("until":"2032-01-01T00:00:00.000Z"}],"legal_holds":[2027001]})";
+  EXPECT_EQ(Client().Get("/v1/audit/retention").body, expected);
+  const json records = json::parse(Client().Get("/v1/audit/records?from=1&limit=10").body);
+  ASSERT_EQ(records["records"].size(), 3u);
+  EXPECT_EQ(records["records"][0]["command"]["command"], "set_retention");
+  EXPECT_EQ(records["records"][1]["command"]["action"], "place");
+
+  runtime_->Signal(SIGTERM);
+  ASSERT_EQ(runtime_->Wait(30s), 0);
+  Start();
+  EXPECT_EQ(Client().Get("/v1/audit/retention").body, expected);
+}
+
 TEST_F(ProofsIntegrationTest, WithoutAKeyAnswersCarryHeadsAndTheCheckpointRouteSaysWhy) {
   runtime_->Signal(SIGTERM);
   ASSERT_EQ(runtime_->Wait(30s), 0);

@@ -81,7 +81,9 @@ std::vector<engine::Command> ExampleCommands() {
           PlaceOrder{2, 1, 0, Side::kBuy, OrderKind::kMarket, 0, 3, 2010},
           CancelOrder{1, OrderRef{7, 0}},
           CancelAll{1, 2},
-          AmendOrder{1, OrderRef{0, 42}, 101, 2}};
+          AmendOrder{1, OrderRef{0, 42}, 101, 2},
+          SetRetention{1, 5'000, 1'956'528'000'000'000'000},
+          LegalHold{2027001, true}};
 }
 
 void AuditSeeds(Corpus& c) {

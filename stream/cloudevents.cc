@@ -23,6 +23,11 @@ std::string Subject(const engine::Command& command) {
         if constexpr (std::is_same_v<T, engine::CreateMarket> ||
                       std::is_same_v<T, engine::SetMarketStatus>) {
           return "market/" + std::to_string(c.market);
+        } else if constexpr (std::is_same_v<T, engine::SetRetention>) {
+          return "retention/" + std::to_string(c.from_sequence) + "-" +
+                 std::to_string(c.through_sequence);
+        } else if constexpr (std::is_same_v<T, engine::LegalHold>) {
+          return "legal-hold/" + std::to_string(c.hold_id);
         } else {
           return "account/" + std::to_string(c.account);
         }
