@@ -1,6 +1,7 @@
 #include "audit/log_copy.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "audit/file_log.h"
@@ -8,6 +9,9 @@
 #include "audit/segment_format.h"
 #include "audit/segment_scrub.h"
 #include "audit/verify.h"
+#include "util/byte_io.h"
+#include "util/crc32c.h"
+#include "util/immutable_file.h"
 #include "util/sha256.h"
 
 namespace dreichor::audit {
@@ -125,6 +129,22 @@ std::string JournalLine(const SegmentScrub& copied, uint64_t first, bool replace
          ",\"shipped_at_ns\":" + std::to_string(clock->NowUnixNanos()) + "}";
 }
 
+// The footer of the sealed segment `segment`.
+Result<SegmentFooter> ReadFooter(Env* env, const SegmentRef& segment) {
+  auto size = env->FileSize(segment.path);
+  if (!size.ok()) return size.status();
+  if (size.value() < kSegmentFooterSize) return Status::Corruption(NameOf(segment) + ": no footer");
+  std::string bytes;
+  if (Status s = env->ReadRange(segment.path, size.value() - kSegmentFooterSize, kSegmentFooterSize,
+                                &bytes);
+      !s.ok()) {
+    return s;
+  }
+  auto footer = DecodeSegmentFooter(bytes);
+  if (!footer.ok()) return Status::Corruption(NameOf(segment) + ": " + footer.status().message());
+  return footer.value();
+}
+
 class Shipper {
  public:
   Shipper(Env* env, const ShipOptions& options, Clock* clock, const EventId& log_id)
@@ -139,6 +159,7 @@ class Shipper {
     if (env_->FileExists(copy.path)) {
       if (CopyMatches(source, copy, *chain)) return Advance(source, chain);
       replaced = true;
+      (void)SetImmutable(copy.path, false);  // a damaged copy goes, immutable or not
       if (Status s = env_->RemoveFile(copy.path); !s.ok()) return s;
     }
     std::string bytes;
@@ -167,6 +188,9 @@ class Shipper {
       return s;
     }
     if (Status s = Publish(env_, o_.copy_dir, name); !s.ok()) return s;
+    if (o_.immutable) {
+      if (Status s = SetImmutable(copy.path, true); !s.ok()) return s;
+    }
     ++report_.segments_copied;
     report_.segments_recopied += replaced ? 1 : 0;
     report_.bytes_copied += bytes.size();
@@ -263,6 +287,8 @@ Result<ShipReport> ShipOnce(Env* env, const ShipOptions& options, Clock* clock) 
   if (Status s = RemoveLeftovers(env, options.copy_dir); !s.ok()) return s;
   auto segments = ListSegments(env, options.audit_dir, "");
   if (!segments.ok()) return segments.status();
+  auto pruned = ReadPrunedMark(env, options.copy_dir);
+  if (!pruned.ok()) return pruned.status();
   Shipper shipper(env, options, clock, header.value().log_id);
   Digest chain = GenesisHash(header.value());
   uint64_t expected_first = 1;
@@ -272,6 +298,21 @@ Result<ShipReport> ShipOnce(Env* env, const ShipOptions& options, Clock* clock) 
       return Status::Corruption("missing segment: records " + std::to_string(expected_first) +
                                 ".." + std::to_string(segment.first_sequence - 1) +
                                 " are absent before " + NameOf(segment));
+    }
+    if (segment.first_sequence <= pruned.value().through) {
+      // Pruned from the copy: never shipped again. Its footer must end where the mark says.
+      auto footer = ReadFooter(env, segment);
+      if (!footer.ok()) return footer.status();
+      if (footer.value().last_sequence > pruned.value().through ||
+          (footer.value().last_sequence == pruned.value().through &&
+           footer.value().last_chain != pruned.value().chain)) {
+        return Status::Corruption("the copy's PRUNED mark (through " +
+                                  std::to_string(pruned.value().through) + ") does not end with " +
+                                  NameOf(segment) + " of this log");
+      }
+      chain = footer.value().last_chain;
+      expected_first = footer.value().last_sequence + 1;
+      continue;
     }
     const bool last = i + 1 == segments.value().size();
     if (Status s = last ? shipper.Active(segment, &chain) : shipper.Sealed(segment, &chain);
@@ -286,6 +327,13 @@ Result<ShipReport> ShipOnce(Env* env, const ShipOptions& options, Clock* clock) 
 
 Result<RestoreReport> RestoreLog(Env* env, const std::string& copy_dir,
                                  const std::string& audit_dir) {
+  auto pruned = ReadPrunedMark(env, copy_dir);
+  if (!pruned.ok()) return pruned.status();
+  if (pruned.value().through > 0) {
+    return Status::FailedPrecondition(
+        "the copy was pruned through record " + std::to_string(pruned.value().through) +
+        " (dreichor audit prune): a log is restored only from record 1");
+  }
   if (env->IsDirectory(audit_dir)) {
     std::vector<std::string> present;
     if (Status s = env->GetChildren(audit_dir, &present); !s.ok()) return s;
@@ -365,6 +413,65 @@ Result<RestoreReport> RestoreLog(Env* env, const std::string& copy_dir,
   if (report.last_sequence != next - 1 || report.last_chain != chain) {
     return Status::Corruption("the restored log does not end where the copy does");
   }
+  return report;
+}
+
+Result<PrunedMark> ReadPrunedMark(Env* env, const std::string& copy_dir) {
+  const std::string path = Join(copy_dir, kPrunedFile);
+  if (!env->FileExists(path)) return PrunedMark{};
+  std::string bytes;
+  if (Status s = env->ReadFile(path, &bytes); !s.ok()) return s;
+  if (bytes.size() != 8 + 32 + 4 ||
+      DecodeFixed<uint32_t>(bytes.data() + 40) != crc32c::Value(bytes.data(), 40)) {
+    return Status::Corruption(path + ": damaged");
+  }
+  PrunedMark mark;
+  mark.through = DecodeFixed<uint64_t>(bytes.data());
+  std::memcpy(mark.chain.data(), bytes.data() + 8, 32);
+  return mark;
+}
+
+Result<PruneReport> PruneCopy(Env* env, const std::string& copy_dir, const Digest& genesis,
+                              uint64_t through,
+                              const std::function<Status(uint64_t, uint64_t)>& may_delete) {
+  std::string header_bytes;
+  auto header = ReadLogHeader(env, copy_dir, &header_bytes);
+  if (!header.ok()) return header.status();
+  if (GenesisHash(header.value()) != genesis) {
+    return Status::Corruption(copy_dir + " is a copy of another log");
+  }
+  auto mark = ReadPrunedMark(env, copy_dir);
+  if (!mark.ok()) return mark.status();
+  auto sealed = ListSegments(env, copy_dir, "");
+  if (!sealed.ok()) return sealed.status();
+  PruneReport report;
+  report.pruned_through = mark.value().through;
+  for (const SegmentRef& segment : sealed.value()) {
+    auto footer = ReadFooter(env, segment);
+    if (!footer.ok()) return footer.status();
+    const uint64_t last = footer.value().last_sequence;
+    const bool covered = last <= mark.value().through;  // a deletion a crash interrupted
+    if (!covered) {
+      if (segment.first_sequence != report.pruned_through + 1 || last > through) break;
+      if (Status allowed = may_delete(segment.first_sequence, last); !allowed.ok()) {
+        if (report.segments_deleted == 0) return allowed;
+        report.stopped_because = allowed.message();
+        break;
+      }
+      std::string bytes;
+      AppendFixed<uint64_t>(&bytes, last);
+      bytes.append(reinterpret_cast<const char*>(footer.value().last_chain.data()), 32);
+      AppendFixed<uint32_t>(&bytes, crc32c::Value(bytes));
+      if (Status s = WriteAtomically(env, copy_dir, kPrunedFile, bytes, false); !s.ok()) return s;
+      report.pruned_through = last;
+    }
+    // Unlinking needs the directory's permission only, and no immutable attribute (a copy that
+    // cannot be cleared fails to unlink, and says so).
+    (void)SetImmutable(segment.path, false);
+    if (Status s = env->RemoveFile(segment.path); !s.ok()) return s;
+    ++report.segments_deleted;
+  }
+  if (Status s = env->SyncDir(copy_dir); !s.ok()) return s;
   return report;
 }
 

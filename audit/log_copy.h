@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "audit/record.h"
@@ -33,6 +34,9 @@ struct ShipOptions {
   std::string audit_dir;
   std::string copy_dir;
   bool verify_copies = false;  // re-check every segment already in the copy
+  // Also set the immutable attribute on every sealed segment copied (util/immutable_file.h); a
+  // file system or a process that cannot fails the pass, saying so.
+  bool immutable = false;
 };
 
 struct ShipReport {
@@ -59,5 +63,31 @@ struct RestoreReport {
 // active segment's prefix. The result is a log the runtime opens and continues.
 Result<RestoreReport> RestoreLog(Env* env, const std::string& copy_dir,
                                  const std::string& audit_dir);
+
+// The copy's record of what PruneCopy deleted: records 1..through are gone from the copy, and
+// `chain` is the chain hash of record `through`, from which the copy's first remaining segment
+// continues (docs/audit-log-copy.md, "Pruning"). Its file: through:u64, chain:[32], crc32c:u32.
+inline constexpr char kPrunedFile[] = "PRUNED";
+struct PrunedMark {
+  uint64_t through = 0;  // 0: nothing pruned (no file)
+  Digest chain{};
+};
+Result<PrunedMark> ReadPrunedMark(Env* env, const std::string& copy_dir);
+
+struct PruneReport {
+  uint64_t segments_deleted = 0;
+  uint64_t pruned_through = 0;  // records 1..pruned_through are no longer in the copy
+  std::string stopped_because;  // why a segment at or before `through` was kept ("" if none)
+};
+
+// Deletes the copy's sealed segments, oldest first, that end at or before `through` and that
+// `may_delete(first, last)` allows (an error Status is the refusal, kept in stopped_because).
+// The copy must belong to the log whose genesis hash is `genesis`. The mark is written (synced)
+// before each deletion, so a crash leaves at most a segment the mark already covers, which the
+// next prune deletes; ShipOnce never ships a covered segment again, and RestoreLog refuses a
+// pruned copy.
+Result<PruneReport> PruneCopy(
+    Env* env, const std::string& copy_dir, const Digest& genesis, uint64_t through,
+    const std::function<Status(uint64_t first, uint64_t last)>& may_delete);
 
 }  // namespace dreichor::audit

@@ -18,6 +18,8 @@
 #include "testing/fake_clock.h"
 #include "testing/temp_dir.h"
 #include "util/fault_injection_env.h"
+#include "util/immutable_file.h"
+#include "util/sequence_file_name.h"
 
 namespace dreichor::audit {
 namespace {
@@ -241,6 +243,95 @@ TEST_F(LogCopyTest, ARestoreNeverOverwritesAndRefusesACopyWithAGap) {
   EXPECT_NE(gap.status().message().find("the copy is missing records"), std::string::npos)
       << gap.status().message();
   EXPECT_FALSE(fs::exists(dir_.Sub("gap"))) << "nothing written before the copy verified";
+}
+
+}  // namespace
+}  // namespace dreichor::audit
+
+namespace dreichor::audit {
+namespace {
+
+// Pruning: only what the caller allows, oldest first, contiguous; a deletion a crash cut short
+// (the mark written, the segment still there) is finished by the next prune; a pruned segment is
+// never shipped again; a damaged mark stops the shipper rather than being guessed around.
+TEST_F(LogCopyTest, PruningDeletesOnlyWhatIsAllowedAndIsNeverUndoneByTheShipper) {
+  Append(300);
+  ASSERT_TRUE(Ship(Env::Default()).ok());
+  auto allow_before = [](uint64_t limit) {
+    return [limit](uint64_t first, uint64_t last) {
+      return last < limit ? Status::Ok()
+                          : Status::FailedPrecondition("records " + std::to_string(first) + ".." +
+                                                       std::to_string(last) + " kept");
+    };
+  };
+  EXPECT_EQ(
+      PruneCopy(Env::Default(), copy(), log_->genesis(), 1000, allow_before(1)).status().code(),
+      StatusCode::kFailedPrecondition);
+  auto pruned = PruneCopy(Env::Default(), copy(), log_->genesis(), 1000, allow_before(100));
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_GE(pruned.value().segments_deleted, 1u);
+  EXPECT_LT(pruned.value().pruned_through, 100u);
+  EXPECT_NE(pruned.value().stopped_because.find("kept"), std::string::npos);
+  EXPECT_FALSE(fs::exists(copy() + "/seg-00000000000000000001.log"));
+
+  // A crash after the mark and before the deletion: the mark covers a segment still present.
+  const std::string kept =
+      copy() + "/" + SequenceFileName("seg-", pruned.value().pruned_through + 1, ".log");
+  ASSERT_TRUE(fs::exists(kept));
+  const std::string saved = Bytes(kept);
+  auto again = PruneCopy(Env::Default(), copy(), log_->genesis(), 1000, allow_before(200));
+  ASSERT_TRUE(again.ok());
+  const std::string mark_after = Bytes(copy() + "/PRUNED");
+  {
+    std::ofstream restore_segment(kept, std::ios::binary);
+    restore_segment << saved;
+  }
+  auto finished = PruneCopy(Env::Default(), copy(), log_->genesis(), 1000, allow_before(1));
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  EXPECT_FALSE(fs::exists(kept));
+  EXPECT_EQ(Bytes(copy() + "/PRUNED"), mark_after);
+
+  Append(100);
+  auto shipped = Ship(Env::Default(), /*verify_copies=*/true);
+  ASSERT_TRUE(shipped.ok()) << shipped.status().ToString();
+  EXPECT_FALSE(fs::exists(kept)) << "a pruned segment was shipped again";
+  EXPECT_EQ(RestoreLog(Env::Default(), copy(), dir_.Sub("restored")).status().code(),
+            StatusCode::kFailedPrecondition);
+
+  FlipByte(copy() + "/PRUNED", 3);
+  EXPECT_EQ(Ship(Env::Default()).status().code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace dreichor::audit
+
+namespace dreichor::audit {
+namespace {
+
+// With `immutable`, every sealed segment copied gets the attribute: not even its owner can delete
+// it, a prune clears it for what it may delete. Where the file system or the process cannot set
+// it, the pass fails saying so (never silently unprotected).
+TEST_F(LogCopyTest, ImmutableCopiesResistDeletionUntilPruned) {
+  Append(300);
+  auto shipped = ShipOnce(Env::Default(), ShipOptions{source(), copy(), false, true}, &clock_);
+  if (!shipped.ok()) {
+    EXPECT_EQ(shipped.status().code(), StatusCode::kUnsupported) << shipped.status().ToString();
+    EXPECT_NE(shipped.status().message().find("immutable attribute cannot be set"),
+              std::string::npos);
+    return;
+  }
+  const std::string first = copy() + "/seg-00000000000000000001.log";
+  EXPECT_TRUE(IsImmutable(first).value());
+  EXPECT_FALSE(Env::Default()->RemoveFile(first).ok());
+  auto pruned =
+      PruneCopy(Env::Default(), copy(), log_->genesis(), 1000, [](uint64_t, uint64_t last) {
+        return last < 100 ? Status::Ok() : Status::FailedPrecondition("kept");
+      });
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_FALSE(fs::exists(first));
+  for (const auto& e : fs::directory_iterator(copy())) {
+    (void)SetImmutable(e.path().string(), false);  // so the temporary directory can go
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/textfile_metrics.h"
 #include "evidence/checkpoint.h"
+#include "util/immutable_file.h"
 #include "util/sequence_file_name.h"
 #include "util/sha256.h"
 
@@ -21,7 +22,7 @@ int ExitCodeOf(const Status& s) {
 // Writes `note` as `dir`/<20-digit tree size>.checkpoint, read-only, unless it is there already.
 // True when a new file was written.
 Result<bool> KeepCheckpoint(Env* env, const std::string& dir, uint64_t tree_size,
-                            const std::string& note) {
+                            const std::string& note, bool immutable) {
   if (Status s = env->CreateDirs(dir); !s.ok()) return s;
   const std::string path = dir + "/" + SequenceFileName("", tree_size, ".checkpoint");
   if (env->FileExists(path)) return false;
@@ -36,6 +37,7 @@ Result<bool> KeepCheckpoint(Env* env, const std::string& dir, uint64_t tree_size
   if (s.ok()) s = env->MakeReadOnly(tmp);
   if (s.ok()) s = env->RenameFile(tmp, path);
   if (s.ok()) s = env->SyncDir(dir);
+  if (s.ok() && immutable) s = SetImmutable(path, true);
   if (!s.ok()) return s;
   return true;
 }
@@ -55,7 +57,7 @@ Status WitnessCheckpoint(const ShipCommand& c, uint64_t copy_through, std::ostre
   if (size > copy_through) return Status::Ok();  // the next pass, once the records are copied
   for (const std::string& dir : {c.copy_dir + "/checkpoints", c.witness_dir}) {
     if (dir.empty()) continue;
-    auto kept = KeepCheckpoint(Env::Default(), dir, size, note);
+    auto kept = KeepCheckpoint(Env::Default(), dir, size, note, c.immutable);
     if (!kept.ok()) return kept.status();
     if (kept.value())
       out << "witnessed: checkpoint of " << size << " records in " << dir << std::endl;
@@ -73,8 +75,8 @@ int AuditShip(const ShipCommand& c, std::ostream& out, std::ostream& err) {
   for (;;) {
     const auto now = std::chrono::steady_clock::now();
     const bool verify = c.once || !last_full_check || now - *last_full_check >= c.verify_every;
-    auto pass =
-        audit::ShipOnce(Env::Default(), audit::ShipOptions{c.audit_dir, c.copy_dir, verify}, clock);
+    auto pass = audit::ShipOnce(
+        Env::Default(), audit::ShipOptions{c.audit_dir, c.copy_dir, verify, c.immutable}, clock);
     outcome.ok = pass.ok();
     if (pass.ok()) {
       if (verify) last_full_check = now;

@@ -23,6 +23,9 @@ struct ShipCommand {
   // `witness_dir` when given, once the copy holds every record it covers (docs/audit-proofs.md).
   std::string checkpoint_file;
   std::string witness_dir;
+  // Sets the immutable attribute on each sealed segment and checkpoint kept (ext4/XFS, root);
+  // where that cannot be done, every pass fails saying why.
+  bool immutable = false;
 };
 
 // Runs passes until killed (or one, with `once`). A failed pass is reported and retried at the

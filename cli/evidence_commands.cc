@@ -8,10 +8,15 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "audit/log_copy.h"
+#include "engine/command_codec.h"
+#include "engine/evidence_policy.h"
 #include "evidence/checkpoint.h"
 #include "evidence/tree_store.h"
 #include "util/base64.h"
+#include "util/clock.h"
 #include "util/env.h"
+#include "util/json_log.h"
 
 namespace dreichor::cli {
 namespace {
@@ -63,6 +68,33 @@ Result<std::vector<std::string>> CheckpointFiles(const std::string& path) {
   }
   if (files.empty()) return Status::NotFound("no *.checkpoint file in " + path);
   return files;
+}
+
+// The log's evidence policy: its set_retention and legal_hold records applied in order, as the
+// engine applies them. False (with the reason printed) if one cannot be decoded.
+bool FoldEvidencePolicy(audit::AuditLog& log, engine::EvidencePolicy* policy, std::ostream& err,
+                        int* code) {
+  bool decoded = true;
+  *code = ForEachRecord(log, 1, err, [&](const audit::Record& r) {
+    const auto type = static_cast<engine::CommandType>(r.type);
+    if (type != engine::CommandType::kSetRetention && type != engine::CommandType::kLegalHold) {
+      return true;
+    }
+    auto command = engine::DecodeCommand(r.payload);
+    if (!command.ok()) {
+      err << "record " << r.sequence << ": " << command.status().message() << "\n";
+      decoded = false;
+      return false;
+    }
+    if (const auto* retain = std::get_if<engine::SetRetention>(&command.value())) {
+      (void)policy->Retain({retain->from_sequence, retain->through_sequence, retain->until_ns});
+    } else if (const auto* hold = std::get_if<engine::LegalHold>(&command.value())) {
+      (void)policy->Hold(hold->hold_id, hold->placed);
+    }
+    return true;
+  });
+  if (!decoded) *code = kProblemFound;
+  return *code == kOk;
 }
 
 }  // namespace
@@ -236,6 +268,41 @@ int AuditCheck(const LogSource& source, const std::string& checkpoint,
         << " verified against " << log->Describe() << "\n";
   }
   return result;
+}
+
+int AuditPrune(const LogSource& source, const std::string& copy_dir, uint64_t through,
+               std::ostream& out, std::ostream& err) {
+  int code = kOk;
+  auto log = OpenLog(source, out, err, &code);
+  if (!log) return code;
+  engine::EvidencePolicy policy;
+  if (!FoldEvidencePolicy(*log, &policy, err, &code)) return code;
+  const int64_t now = Clock::Real()->NowUnixNanos();
+  auto may_delete = [&](uint64_t first, uint64_t last) -> Status {
+    if (!policy.holds().empty()) {
+      std::string ids;
+      for (uint64_t id : policy.holds()) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+      return Status::FailedPrecondition("legal hold(s) " + ids +
+                                        " placed: no evidence may be deleted");
+    }
+    if (const int64_t until = policy.RetainedUntil(first, last); until > now) {
+      return Status::FailedPrecondition("records " + std::to_string(first) + ".." +
+                                        std::to_string(last) + " are retained until " +
+                                        FormatUtc(until));
+    }
+    return Status::Ok();
+  };
+  auto report = audit::PruneCopy(Env::Default(), copy_dir, log->genesis(), through, may_delete);
+  if (!report.ok()) {
+    err << "prune refused: " << report.status().message() << "\n";
+    return report.status().code() == StatusCode::kIoError ? kCannotRead : kProblemFound;
+  }
+  out << "pruned " << report.value().segments_deleted << " segment(s): the copy no longer holds "
+      << "records 1.." << report.value().pruned_through << "\n";
+  if (!report.value().stopped_because.empty()) {
+    out << "kept the rest: " << report.value().stopped_because << "\n";
+  }
+  return kOk;
 }
 
 }  // namespace dreichor::cli

@@ -7,6 +7,7 @@
 //   dreichor audit prove inclusion DIR --sequence S [--tree-size N]
 //   dreichor audit prove consistency DIR --from M [--to N]
 //   dreichor audit check DIR --checkpoint FILE|DIR --public-key KEY|FILE
+//   dreichor audit prune DIR --copy COPY --through S
 #pragma once
 
 #include <cstdint>
@@ -38,5 +39,13 @@ int AuditProveConsistency(const LogSource& source, uint64_t from, uint64_t to, s
 // than a checkpoint, or its first N records do not hash to a checkpoint's root (rewritten).
 int AuditCheck(const LogSource& source, const std::string& checkpoint,
                const std::string& public_key, std::ostream& out, std::ostream& err);
+
+// Deletes from `copy_dir` (the log's shipped copy) its oldest sealed segments ending at or before
+// `through` that the log's own retention rules and legal holds allow deleting now: none while a
+// hold is placed, none holding a record retained past now. The policy is folded from the log's
+// set_retention and legal_hold records with the engine's code (engine/evidence_policy.h).
+// kProblemFound when the first candidate is refused (the rule or hold is named).
+int AuditPrune(const LogSource& source, const std::string& copy_dir, uint64_t through,
+               std::ostream& out, std::ostream& err);
 
 }  // namespace dreichor::cli

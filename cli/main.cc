@@ -71,6 +71,8 @@ void AddShipAndRestore(CLI::App* audit, int* code) {
       "The runtime's newest checkpoint (<snapshots>/audit-tree/checkpoint): kept beside the copy");
   s->add_option("--witness", ship.witness_dir, "Also keep each checkpoint in this directory")
       ->needs(checkpoint);
+  s->add_flag("--immutable", ship.immutable,
+              "Make each kept segment and checkpoint immutable (chattr +i; ext4/XFS, as root)");
   s->callback([code] { *code = dreichor::cli::AuditShip(ship, std::cout, std::cerr); });
 
   static std::string from, to;
@@ -120,6 +122,19 @@ void AddEvidence(CLI::App* audit, int* code) {
   consistency->callback([code] {
     if (LogSourceGiven(source, code)) {
       *code = dreichor::cli::AuditProveConsistency(source, from, to, std::cout, std::cerr);
+    }
+  });
+
+  static std::string prune_copy;
+  static uint64_t prune_through = 0;
+  auto* prune = audit->add_subcommand(
+      "prune", "Delete the copy's oldest segments that retention and legal holds let go");
+  AddLogSource(prune, "dir", &source);
+  prune->add_option("--copy", prune_copy, "The log's shipped copy")->required();
+  prune->add_option("--through", prune_through, "Delete nothing after this sequence")->required();
+  prune->callback([code] {
+    if (LogSourceGiven(source, code)) {
+      *code = dreichor::cli::AuditPrune(source, prune_copy, prune_through, std::cout, std::cerr);
     }
   });
 

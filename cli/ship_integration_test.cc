@@ -214,5 +214,61 @@ TEST_F(ShipIntegrationTest, TheCopyAndTheWitnessKeepCheckpointsThatVerifyIt) {
   EXPECT_EQ(out.find("witnessed"), std::string::npos) << out;
 }
 
+// Pruning the copy obeys the log's own retention rules and legal holds: nothing while a hold is
+// placed; after its release, the oldest segments up to the first one holding a retained record;
+// a pruned segment is never shipped again, and a pruned copy is not restored.
+TEST_F(ShipIntegrationTest, PruningTheCopyObeysRetentionAndLegalHolds) {
+  uint16_t port = 0;
+  auto runtime = StartRuntime(&port);
+  Load(port, 4000);
+  testing::TestHttpClient c("127.0.0.1", port);
+  ASSERT_EQ(
+      c.Post("/v1/admin/retention",
+             R"({"from_sequence":2500,"through_sequence":2700,"until_ns":4102444800000000000})",
+             kAdmin)
+          .status,
+      200);
+  ASSERT_EQ(c.Post("/v1/admin/legal-holds", R"({"hold_id":7,"action":"place"})", kAdmin).status,
+            200);
+  Load(port, 10);
+  std::string out;
+  ASSERT_EQ(Cli("audit ship " + audit() + " --to " + copy() + " --once", &out), 0) << out;
+  const auto segments = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(copy())) {
+      const std::string name = e.path().filename();
+      if (name.starts_with("seg-") && name.ends_with(".log")) names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::vector<std::string> shipped = segments();
+  ASSERT_GE(shipped.size(), 4u);
+
+  const std::string prune = "audit prune " + audit() + " --copy " + copy() + " --through 100000";
+  EXPECT_EQ(Cli(prune, &out), 1) << out;
+  EXPECT_NE(out.find("legal hold(s) 7 placed"), std::string::npos) << out;
+  EXPECT_EQ(segments(), shipped);
+
+  ASSERT_EQ(c.Post("/v1/admin/legal-holds", R"({"hold_id":7,"action":"release"})", kAdmin).status,
+            200);
+  ASSERT_EQ(Cli(prune, &out), 0) << out;
+  EXPECT_NE(out.find("are retained until 2100-01-01"), std::string::npos) << out;
+  const std::vector<std::string> kept = segments();
+  ASSERT_LT(kept.size(), shipped.size());
+  ASSERT_FALSE(kept.empty());
+  // The first kept segment holds a retained record (2500..2700); every deleted one ended before.
+  uint64_t first_kept = 0;
+  ASSERT_TRUE(ParseSequenceFileName(kept.front(), "seg-", ".log", &first_kept));
+  EXPECT_LE(first_kept, 2700u);
+  EXPECT_GT(first_kept, 1u);
+  EXPECT_TRUE(fs::exists(copy() + "/PRUNED"));
+
+  ASSERT_EQ(Cli("audit ship " + audit() + " --to " + copy() + " --once", &out), 0) << out;
+  EXPECT_EQ(segments(), kept) << "a pruned segment came back: " << out;
+  EXPECT_NE(Cli("audit restore --from " + copy() + " --to " + dir_.Sub("restored"), &out), 0);
+  EXPECT_NE(out.find("pruned through record"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace dreichor::cli
