@@ -136,14 +136,20 @@ void ApiHandler::AddReadRoute(std::string_view pattern, Read read) {
 }
 
 void ApiHandler::AddProofRoute(std::string_view path, ProofRead read) {
-  router_.Add(Method::get, path,
-              [this, read](const Request&, const http::RouteParams& params, Respond respond) {
-                const evidence::Notary* notary = notary_.load();
-                if (notary == nullptr || health_->shutting_down()) {
-                  return respond(ErrorReply(NotServing(*health_)));
-                }
-                respond(read(*notary, params));
-              });
+  router_.Add(
+      Method::get, path,
+      [this, read](const Request&, const http::RouteParams& params, Respond respond) {
+        if (health_->sequencer() == nullptr || health_->shutting_down()) {
+          return respond(ErrorReply(NotServing(*health_)));
+        }
+        const evidence::Notary* notary = notary_.load();
+        if (notary == nullptr) {
+          return respond(ErrorReply(kAuditTreeUnavailable,
+                                    "the audit tree could not be opened at startup (its "
+                                    "log line says why); restart once the log is repaired"));
+        }
+        respond(read(*notary, params));
+      });
 }
 
 void ApiHandler::AddHealthRoutes() {

@@ -20,6 +20,7 @@ inline constexpr http::ErrorCode kShuttingDown{503, "shutting_down"};
 inline constexpr http::ErrorCode kPersistenceFailed{503, "persistence_failed"};
 inline constexpr http::ErrorCode kNotDurable{503, "not_durable"};
 inline constexpr http::ErrorCode kNotReady{503, "not_ready"};
+inline constexpr http::ErrorCode kAuditTreeUnavailable{503, "audit_tree_unavailable"};
 
 inline constexpr const http::ErrorCode* kRuntimeApiErrors[] = {
     &http::kMalformedJson,
@@ -45,6 +46,7 @@ inline constexpr const http::ErrorCode* kRuntimeApiErrors[] = {
     &kPersistenceFailed,
     &kNotDurable,
     &kNotReady,
+    &kAuditTreeUnavailable,
     &http::kTooManyConnections,
 };
 

@@ -465,6 +465,10 @@ TEST_F(RuntimeContractTest, TheScrubFindsDamageInASealedSegmentAndTheRuntimeServ
   auto damage = p->WaitForLine(
       [](const json& j) { return j.value("msg", "") == "audit segment damaged"; }, kPatience);
   ASSERT_TRUE(damage) << p->Text();
+  // The audit tree, built from the log at this first start, met the same damage: the runtime
+  // serves on without it and says so, on its log and on the evidence routes.
+  EXPECT_NE(p->Text().find("\"msg\":\"audit tree unavailable\""), std::string::npos) << p->Text();
+  EXPECT_EQ(testing::TestHttpClient("127.0.0.1", port).Get("/v1/audit/checkpoint").status, 503);
   EXPECT_EQ((*damage)["level"], "error");
   EXPECT_EQ((*damage)["segment"], std::filesystem::path(segments[0]).filename().string());
   EXPECT_GT((*damage)["offset"].get<uint64_t>(), 0u);

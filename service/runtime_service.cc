@@ -160,7 +160,7 @@ Result<PhaseReport> RuntimeService::Listen() {
   AddStreamMetrics(&registry_, stream_->stats());
   handler_->ServeStream(stream_.get());
   handler_->ServeProofs(notary_.get());
-  AddEvidenceMetrics(&registry_, notary_.get());
+  if (notary_ != nullptr) AddEvidenceMetrics(&registry_, notary_.get());
   health_->Publish(sequencer_.get(), log_store_.get());
   return PhaseReport{{{"address", address_}}, ""};
 }
@@ -200,7 +200,7 @@ int RuntimeService::ServeUntilStopped() {
   if (scrubber_) scrubber_->Stop();
   sequencer_->Stop();  // answers everything already queued; refuses the rest
   stream_->Stop();     // sends what was committed, then closes the subscribers
-  if (Status flushed = notary_->Flush(); !flushed.ok()) {
+  if (Status flushed = notary_ != nullptr ? notary_->Flush() : Status::Ok(); !flushed.ok()) {
     log_->Warn("shutdown", {{"step", "checkpoint"}, {"outcome", flushed.message()}});
   }
   log_->Info("shutdown", {{"step", "commands finished"},
