@@ -3,7 +3,6 @@
 #include "audit/record.h"
 #include "command_json/command_json.h"
 #include "engine/reason.h"
-#include "util/base64.h"
 #include "util/json_log.h"
 
 namespace dreichor::api {
@@ -47,8 +46,7 @@ std::string CommandResponseBody(const runtime::CommandResult& result) {
     w.Key("tree_size");
     w.Uint(result.tree.size);
     w.Key("root_hash");
-    w.String(Base64Encode(std::string_view(reinterpret_cast<const char*>(result.tree.root.data()),
-                                           result.tree.root.size())));
+    w.String(evidence::HashToBase64(result.tree.root));
     w.EndObject();
   }
   w.EndObject();

@@ -4,6 +4,7 @@
 
 #include "api/errors.h"
 #include "api/query.h"
+#include "evidence/proof_json.h"
 #include "http/reply.h"
 #include "util/base64.h"
 
@@ -14,16 +15,6 @@ using http::ApiError;
 using http::ErrorReply;
 using http::Response;
 using nlohmann::ordered_json;
-
-std::string B64(const evidence::Hash& h) {
-  return Base64Encode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
-}
-
-ordered_json HashList(const std::vector<evidence::Hash>& hashes) {
-  ordered_json list = ordered_json::array();
-  for (const evidence::Hash& h : hashes) list.push_back(B64(h));
-  return list;
-}
 
 // A failure of the tree itself (its files), as opposed to a question outside it.
 Response TreeFailure(const Status& s) {
@@ -79,14 +70,8 @@ Response ReadInclusionProof(const evidence::Notary& notary, const http::RoutePar
   auto root = tree.RootAt(tree_size);
   if (!leaf.ok()) return TreeFailure(leaf.status());
   if (!root.ok()) return TreeFailure(root.status());
-  ordered_json j;
-  j["sequence"] = sequence;
-  j["leaf_index"] = sequence - 1;
-  j["tree_size"] = tree_size;
-  j["leaf_hash"] = B64(leaf.value());
-  j["root_hash"] = B64(root.value());
-  j["hashes"] = HashList(proof.value());
-  return http::JsonReply(200, j);
+  return http::JsonReply(200, evidence::InclusionProofJson(sequence, tree_size, leaf.value(),
+                                                           root.value(), proof.value()));
 }
 
 Response ReadConsistencyProof(const evidence::Notary& notary, const http::RouteParams& params) {
@@ -103,13 +88,8 @@ Response ReadConsistencyProof(const evidence::Notary& notary, const http::RouteP
   auto to_root = tree.RootAt(to);
   if (!from_root.ok()) return TreeFailure(from_root.status());
   if (!to_root.ok()) return TreeFailure(to_root.status());
-  ordered_json j;
-  j["from"] = from;
-  j["to"] = to;
-  j["from_root_hash"] = B64(from_root.value());
-  j["to_root_hash"] = B64(to_root.value());
-  j["hashes"] = HashList(proof.value());
-  return http::JsonReply(200, j);
+  return http::JsonReply(200, evidence::ConsistencyProofJson(from, to, from_root.value(),
+                                                             to_root.value(), proof.value()));
 }
 
 }  // namespace dreichor::api

@@ -9,6 +9,7 @@
 #include "audit/segment_format.h"
 #include "audit/segment_scrub.h"
 #include "audit/verify.h"
+#include "util/atomic_file.h"
 #include "util/byte_io.h"
 #include "util/crc32c.h"
 #include "util/immutable_file.h"
@@ -44,9 +45,7 @@ Status Publish(Env* env, const std::string& dir, const std::string& name) {
 // crash leaves either no `name` or all of it (and perhaps a `.tmp`, which the next pass removes).
 Status WriteAtomically(Env* env, const std::string& dir, const std::string& name,
                        std::string_view bytes, bool read_only) {
-  Status s = WriteTemporary(env, dir, name, bytes, read_only);
-  if (s.ok()) s = Publish(env, dir, name);
-  return s;
+  return WriteFileAtomically(env, Join(dir, name), bytes, {.sync = true, .read_only = read_only});
 }
 
 // Segment files of `dir` with `suffix` after the segment name ("" or ".partial"), by first
@@ -254,16 +253,8 @@ class Shipper {
 
   // Moves `*chain` past the sealed segment `source` (read from its footer).
   Status Advance(const SegmentRef& source, Digest* chain) {
-    auto size = env_->FileSize(source.path);
-    if (!size.ok()) return size.status();
-    std::string bytes;
-    if (Status s = env_->ReadRange(source.path, size.value() - kSegmentFooterSize,
-                                   kSegmentFooterSize, &bytes);
-        !s.ok()) {
-      return s;
-    }
-    auto footer = DecodeSegmentFooter(bytes);
-    if (!footer.ok()) return Status::Corruption(NameOf(source) + ": " + footer.status().message());
+    auto footer = ReadFooter(env_, source);
+    if (!footer.ok()) return footer.status();
     *chain = footer.value().last_chain;
     report_.sealed_through = report_.partial_through = footer.value().last_sequence;
     return Status::Ok();

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/textfile_metrics.h"
 #include "evidence/checkpoint.h"
+#include "util/atomic_file.h"
 #include "util/immutable_file.h"
 #include "util/sequence_file_name.h"
 #include "util/sha256.h"
@@ -26,17 +27,7 @@ Result<bool> KeepCheckpoint(Env* env, const std::string& dir, uint64_t tree_size
   if (Status s = env->CreateDirs(dir); !s.ok()) return s;
   const std::string path = dir + "/" + SequenceFileName("", tree_size, ".checkpoint");
   if (env->FileExists(path)) return false;
-  const std::string tmp = path + ".tmp";
-  if (env->FileExists(tmp)) {
-    if (Status s = env->RemoveFile(tmp); !s.ok()) return s;  // a pass interrupted before
-  }
-  auto file = env->NewWritableFile(tmp);
-  Status s = file.ok() ? file.value()->Append(note) : file.status();
-  if (s.ok()) s = file.value()->Sync();
-  if (s.ok()) s = file.value()->Close();
-  if (s.ok()) s = env->MakeReadOnly(tmp);
-  if (s.ok()) s = env->RenameFile(tmp, path);
-  if (s.ok()) s = env->SyncDir(dir);
+  Status s = WriteFileAtomically(env, path, note, {.sync = true, .read_only = true});
   if (s.ok() && immutable) s = SetImmutable(path, true);
   if (!s.ok()) return s;
   return true;

@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "audit/log_copy.h"
 #include "engine/command_codec.h"
 #include "engine/evidence_policy.h"
 #include "evidence/checkpoint.h"
+#include "evidence/proof_json.h"
 #include "evidence/tree_store.h"
 #include "util/base64.h"
 #include "util/clock.h"
@@ -22,11 +22,6 @@ namespace dreichor::cli {
 namespace {
 
 using evidence::Hash;
-using nlohmann::ordered_json;
-
-std::string B64(const Hash& h) {
-  return Base64Encode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
-}
 
 // Feeds every record's leaf, from the first, to `add` while it returns true; the exit code.
 template <typename Add>
@@ -142,7 +137,8 @@ int AuditCheckpoint(const LogSource& source, uint64_t tree_size, std::ostream& o
     err << "the log holds " << edge.size() << " records, fewer than " << tree_size << "\n";
     return kProblemFound;
   }
-  out << "tree_size " << edge.size() << "\nroot_hash " << B64(edge.Root()) << "\n";
+  out << "tree_size " << edge.size() << "\nroot_hash " << evidence::HashToBase64(edge.Root())
+      << "\n";
   return kOk;
 }
 
@@ -160,15 +156,10 @@ int AuditProveInclusion(const LogSource& source, uint64_t sequence, uint64_t tre
         << "\n";
     return kUsage;
   }
-  ordered_json j;
-  j["sequence"] = sequence;
-  j["leaf_index"] = sequence - 1;
-  j["tree_size"] = size;
-  j["leaf_hash"] = B64(tree.Node(0, sequence - 1).value());
-  j["root_hash"] = B64(evidence::RootAt(tree, size).value());
-  j["hashes"] = ordered_json::array();
-  for (const Hash& h : proof.value()) j["hashes"].push_back(B64(h));
-  out << j.dump(2) << "\n";
+  out << evidence::InclusionProofJson(sequence, size, tree.Node(0, sequence - 1).value(),
+                                      evidence::RootAt(tree, size).value(), proof.value())
+             .dump(2)
+      << "\n";
   return kOk;
 }
 
@@ -185,14 +176,10 @@ int AuditProveConsistency(const LogSource& source, uint64_t from, uint64_t to, s
     err << "no proof: " << proof.status().message() << "\n";
     return kUsage;
   }
-  ordered_json j;
-  j["from"] = from;
-  j["to"] = size;
-  j["from_root_hash"] = B64(evidence::RootAt(tree, from).value());
-  j["to_root_hash"] = B64(evidence::RootAt(tree, size).value());
-  j["hashes"] = ordered_json::array();
-  for (const Hash& h : proof.value()) j["hashes"].push_back(B64(h));
-  out << j.dump(2) << "\n";
+  out << evidence::ConsistencyProofJson(from, size, evidence::RootAt(tree, from).value(),
+                                        evidence::RootAt(tree, size).value(), proof.value())
+             .dump(2)
+      << "\n";
   return kOk;
 }
 
@@ -240,8 +227,8 @@ int AuditCheck(const LogSource& source, const std::string& checkpoint,
     for (; next != wanted.end() && next->first == edge.size(); ++next) {
       if (edge.Root() != next->second.first) {
         err << "inconsistent with " << next->second.second << ": the log's first " << next->first
-            << " records hash to " << B64(edge.Root()) << ", the checkpoint says "
-            << B64(next->second.first)
+            << " records hash to " << evidence::HashToBase64(edge.Root())
+            << ", the checkpoint says " << evidence::HashToBase64(next->second.first)
             << ": the log was rewritten after that checkpoint was signed\n";
         result = kProblemFound;
       } else {

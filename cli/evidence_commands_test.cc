@@ -12,7 +12,6 @@
 #include "evidence/tree_store.h"
 #include "testing/commands.h"
 #include "testing/temp_dir.h"
-#include "util/base64.h"
 
 namespace dreichor::cli {
 namespace {
@@ -44,10 +43,9 @@ class EvidenceCommandsTest : public ::testing::Test {
     std::string key, root;
     uint64_t got = 0;
     lines >> key >> got >> key >> root;
-    evidence::Checkpoint c{signer_->name(), got, {}};
-    auto bytes = Base64Decode(root);
-    ASSERT_TRUE(bytes && bytes->size() == 32);
-    std::copy(bytes->begin(), bytes->end(), c.root.begin());
+    const std::optional<evidence::Hash> decoded = evidence::HashFromBase64(root);
+    ASSERT_TRUE(decoded.has_value()) << root;
+    const evidence::Checkpoint c{signer_->name(), got, *decoded};
     std::ofstream(file) << evidence::SignNote(c.Body(), *signer_);
   }
 
@@ -163,19 +161,11 @@ TEST_F(EvidenceCommandsTest, ProofsFromTheLogVerify) {
   std::ostringstream out, err;
   ASSERT_EQ(AuditProveInclusion(LogSource(log_dir()), 42, 200, out, err), kOk) << err.str();
   auto j = nlohmann::json::parse(out.str());
-  std::vector<evidence::Hash> proof;
-  for (const auto& h : j["hashes"]) {
-    evidence::Hash x;
-    auto b = Base64Decode(h.get<std::string>());
-    std::copy(b->begin(), b->end(), x.begin());
-    proof.push_back(x);
-  }
   auto decode = [](const nlohmann::json& v) {
-    evidence::Hash x;
-    auto b = Base64Decode(v.get<std::string>());
-    std::copy(b->begin(), b->end(), x.begin());
-    return x;
+    return evidence::HashFromBase64(v.get<std::string>()).value();
   };
+  std::vector<evidence::Hash> proof;
+  for (const auto& h : j["hashes"]) proof.push_back(decode(h));
   EXPECT_TRUE(
       evidence::VerifyInclusion(decode(j["leaf_hash"]), 41, 200, proof, decode(j["root_hash"])));
   std::ostringstream cout_, cerr_;

@@ -24,14 +24,10 @@ std::vector<std::string_view> Lines(std::string_view text) {
   return lines;  // text ends in '\n', so nothing is left over
 }
 
-std::string RootText(const Hash& root) {
-  return Base64Encode(std::string_view(reinterpret_cast<const char*>(root.data()), root.size()));
-}
-
 }  // namespace
 
 std::string Checkpoint::Body() const {
-  return origin + "\n" + std::to_string(tree_size) + "\n" + RootText(root) + "\n";
+  return origin + "\n" + std::to_string(tree_size) + "\n" + HashToBase64(root) + "\n";
 }
 
 Result<Checkpoint> ParseCheckpointBody(std::string_view body) {
@@ -50,11 +46,9 @@ Result<Checkpoint> ParseCheckpointBody(std::string_view body) {
     return Status::InvalidArgument("the checkpoint's tree size is not a decimal number");
   }
   c.tree_size = *size;
-  std::optional<std::string> root = Base64Decode(lines[2]);
-  if (!root || root->size() != c.root.size()) {
-    return Status::InvalidArgument("the checkpoint's root hash is not base64 of 32 bytes");
-  }
-  std::copy(root->begin(), root->end(), c.root.begin());
+  std::optional<Hash> root = HashFromBase64(lines[2]);
+  if (!root) return Status::InvalidArgument("the checkpoint's root hash is not base64 of 32 bytes");
+  c.root = *root;
   return c;
 }
 

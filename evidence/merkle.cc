@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "util/base64.h"
+
 namespace dreichor::evidence {
 namespace {
 
@@ -61,6 +63,18 @@ Sha256& Hasher() {
 }
 
 }  // namespace
+
+std::string HashToBase64(const Hash& hash) {
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
+}
+
+std::optional<Hash> HashFromBase64(std::string_view text) {
+  std::optional<std::string> bytes = Base64Decode(text);
+  if (!bytes || bytes->size() != sizeof(Hash)) return std::nullopt;
+  Hash hash;
+  std::memcpy(hash.data(), bytes->data(), hash.size());
+  return hash;
+}
 
 Hash LeafHash(std::string_view leaf_bytes) {
   Sha256& h = Hasher();

@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +28,11 @@
 namespace dreichor::evidence {
 
 using Hash = Sha256::Digest;
+
+// A hash as the checkpoints, routes and tools write it: base64 (RFC 4648, padded), and back
+// (nullopt unless exactly 32 bytes).
+std::string HashToBase64(const Hash& hash);
+std::optional<Hash> HashFromBase64(std::string_view text);
 
 Hash LeafHash(std::string_view leaf_bytes);
 Hash NodeHash(const Hash& left, const Hash& right);

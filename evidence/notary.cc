@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "util/atomic_file.h"
 #include "util/check.h"
 
 namespace dreichor::evidence {
@@ -153,17 +154,8 @@ std::optional<std::string> Notary::LatestCheckpoint() const {
 }
 
 Status Notary::WriteCheckpointFile(const std::string& note, bool sync) {
-  const std::string tmp = checkpoint_file_ + ".tmp";
-  auto file = env_->NewWritableFile(tmp);
-  Status s = file.ok() ? file.value()->Append(note) : file.status();
-  if (s.ok() && sync) s = file.value()->Sync();
-  if (s.ok()) s = file.value()->Close();
-  if (s.ok()) s = env_->RenameFile(tmp, checkpoint_file_);
-  if (s.ok()) {
-    stats_.checkpoint_files_written++;
-  } else {
-    stats_.checkpoint_file_failures++;
-  }
+  const Status s = WriteFileAtomically(env_, checkpoint_file_, note, {.sync = sync});
+  if (!s.ok()) stats_.checkpoint_file_failures++;
   return s;
 }
 

@@ -46,7 +46,6 @@ struct NotaryOptions {
 struct NotaryStats {
   std::atomic<uint64_t> checkpoints_signed{0};
   std::atomic<uint64_t> checkpoints_skipped{0};
-  std::atomic<uint64_t> checkpoint_files_written{0};
   std::atomic<uint64_t> checkpoint_file_failures{0};
   std::atomic<int64_t> sign_ns_total{0};
 };

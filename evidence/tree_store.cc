@@ -4,6 +4,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "util/atomic_file.h"
 #include "util/byte_io.h"
 #include "util/crc32c.h"
 
@@ -106,13 +107,7 @@ Status TreeStore::Reset(const audit::Digest& genesis) {
       if (Status s = env_->RemoveFile(path); !s.ok()) return s;
     }
   }
-  const std::string tmp = dir_ + "/" + kHeaderFile + ".tmp";
-  auto file = env_->NewWritableFile(tmp);
-  if (!file.ok()) return file.status();
-  Status s = file.value()->Append(EncodeHeader(genesis));
-  if (s.ok()) s = file.value()->Sync();
-  if (s.ok()) s = file.value()->Close();
-  if (s.ok()) s = env_->RenameFile(tmp, dir_ + "/" + kHeaderFile);
+  Status s = WriteFileAtomically(env_, dir_ + "/" + kHeaderFile, EncodeHeader(genesis));
   for (const char* name : {kLeavesFile, kLevelFile}) {
     if (!s.ok()) break;
     auto empty = env_->NewWritableFile(dir_ + "/" + name);
@@ -143,15 +138,10 @@ Status TreeStore::Close(const audit::Digest& last_chain) {
   }
   edge.append(reinterpret_cast<const char*>(last_chain.data()), last_chain.size());
   AppendFixed<uint32_t>(&edge, crc32c::Value(edge));
-  const std::string path = dir_ + "/" + kEdgeFile;
-  auto file = env_->NewWritableFile(path + ".tmp");
-  Status s = file.ok() ? file.value()->Append(edge) : file.status();
-  if (s.ok()) s = file.value()->Sync();
-  if (s.ok()) s = file.value()->Close();
-  if (s.ok()) s = leaves_file_->Sync();
+  // The files EDGE vouches for are durable before it is.
+  Status s = leaves_file_->Sync();
   if (s.ok()) s = level_file_->Sync();
-  if (s.ok()) s = env_->RenameFile(path + ".tmp", path);
-  return s.ok() ? env_->SyncDir(dir_) : s;
+  return s.ok() ? WriteFileAtomically(env_, dir_ + "/" + kEdgeFile, edge) : s;
 }
 
 Status TreeStore::Load(const audit::Digest& genesis, audit::AuditLog& log, TreeOpenReport* report) {
@@ -218,12 +208,7 @@ Status TreeStore::Load(const audit::Digest& genesis, audit::AuditLog& log, TreeO
   size_ = 0;
   block_.assign(kCachedLevel, {});
   for (const Hash& node : nodes) {
-    // Feeding whole blocks: the same upward propagation as AddToMemory's.
-    upper_[0].push_back(node);
-    for (size_t k = 0; upper_[k].size() % 2 == 0; ++k) {
-      if (k + 1 == upper_.size()) upper_.emplace_back();
-      upper_[k + 1].push_back(NodeHash(upper_[k][upper_[k].size() - 2], upper_[k].back()));
-    }
+    AddUpperNode(node);
     size_ += kBlock;
   }
   if (Status s = env_->ReadRange(leaves_path, blocks * kBlock * kHashSize,
@@ -261,6 +246,14 @@ Status TreeStore::ExtendFromLog(audit::AuditLog& log, TreeOpenReport* report) {
   }
 }
 
+void TreeStore::AddUpperNode(const Hash& node) {
+  upper_[0].push_back(node);
+  for (size_t k = 0; upper_[k].size() % 2 == 0; ++k) {
+    if (k + 1 == upper_.size()) upper_.emplace_back();
+    upper_[k + 1].push_back(NodeHash(upper_[k][upper_[k].size() - 2], upper_[k].back()));
+  }
+}
+
 void TreeStore::AddToMemory(const Hash& leaf) {
   block_[0].push_back(leaf);
   for (size_t l = 0; block_[l].size() % 2 == 0; ++l) {
@@ -270,11 +263,7 @@ void TreeStore::AddToMemory(const Hash& leaf) {
       continue;
     }
     // The block is complete: its root is the next level-8 node.
-    upper_[0].push_back(node);
-    for (size_t k = 0; upper_[k].size() % 2 == 0; ++k) {
-      if (k + 1 == upper_.size()) upper_.emplace_back();
-      upper_[k + 1].push_back(NodeHash(upper_[k][upper_[k].size() - 2], upper_[k].back()));
-    }
+    AddUpperNode(node);
     for (std::vector<Hash>& level : block_) level.clear();
     break;
   }

@@ -77,7 +77,8 @@ class TreeStore {
   Status Reset(const audit::Digest& genesis);
   Status ExtendFromLog(audit::AuditLog& log, TreeOpenReport* report);
   bool EdgeMatches(uint64_t keep, audit::AuditLog& log) const;
-  void AddToMemory(const Hash& leaf);  // GUARDED_BY(mu_) exclusive
+  void AddToMemory(const Hash& leaf);   // GUARDED_BY(mu_) exclusive
+  void AddUpperNode(const Hash& node);  // a complete 256-leaf block's root, and what it completes
   Result<Hash> NodeLocked(unsigned level, uint64_t index) const;
 
   Env* env_;
