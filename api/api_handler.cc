@@ -84,6 +84,8 @@ ApiHandler::ApiHandler(runtime::HealthState* health, http::MetricsRegistry* metr
   AddCommandRoute("/v1/admin/risk-limits", engine::CommandType::kSetRiskLimits, true);
   AddCommandRoute("/v1/admin/retention", engine::CommandType::kSetRetention, true);
   AddCommandRoute("/v1/admin/legal-holds", engine::CommandType::kLegalHold, true);
+  AddCommandRoute("/v1/admin/api-keys", engine::CommandType::kRegisterApiKey, true);
+  AddCommandRoute("/v1/admin/api-keys/revoke", engine::CommandType::kRevokeApiKey, true);
   AddReadRoute("/v1/state", ReadState);
   AddReadRoute("/v1/markets", ReadMarkets);
   AddReadRoute("/v1/markets/{market}", ReadMarket);

@@ -2,6 +2,7 @@
 
 #include <type_traits>
 
+#include "engine/api_keys.h"
 #include "engine/names.h"
 
 namespace dreichor::cli {
@@ -38,6 +39,11 @@ std::string Fields(const SetRetention& c) {
 std::string Fields(const LegalHold& c) {
   return "hold_id=" + std::to_string(c.hold_id) + (c.placed ? " place" : " release");
 }
+std::string Fields(const RegisterApiKey& c) {
+  return "key_id=" + std::to_string(c.key_id) + " account=" + std::to_string(c.account) +
+         " permissions=" + PermissionsName(c.permissions);
+}
+std::string Fields(const RevokeApiKey& c) { return "key_id=" + std::to_string(c.key_id); }
 std::string Fields(const PlaceOrder& c) {
   std::string s = "account=" + std::to_string(c.account) + " market=" + std::to_string(c.market) +
                   " " + std::string(SideName(c.side)) + " " + std::string(OrderKindName(c.kind)) +

@@ -1,10 +1,13 @@
 #include "command_json/command_json.h"
 
+#include <algorithm>
 #include <limits>
 
+#include "engine/api_keys.h"
 #include "engine/names.h"
 #include "engine/reason.h"
 #include "http/json_fields.h"
+#include "util/base64.h"
 
 namespace dreichor::command_json {
 
@@ -126,6 +129,34 @@ std::optional<bool> ParseHoldAction(std::string_view s) {
 std::optional<ApiError> Read(FieldReader& f, LegalHold* c) {
   f.Uint("hold_id", &c->hold_id, Need::kRequired, 1, kU64Max);
   f.Enum("action", &c->placed, Need::kRequired, ParseHoldAction, "place, release");
+  return f.Finish();
+}
+
+std::optional<uint8_t> ParsePermissions(std::string_view s) {
+  if (s == "read") return kPermissionRead;
+  if (s == "trade") return kPermissionTrade;
+  if (s == "read,trade") return kAllPermissions;
+  return std::nullopt;
+}
+
+std::optional<ApiError> Read(FieldReader& f, RegisterApiKey* c) {
+  std::string public_key;
+  f.Uint("key_id", &c->key_id, Need::kRequired, 1, kU64Max);
+  f.Uint("account", &c->account, Need::kRequired, 1, kU64Max);
+  f.String("public_key", &public_key, Need::kRequired, 64);
+  f.Enum("permissions", &c->permissions, Need::kRequired, ParsePermissions,
+         "read, trade, read,trade");
+  if (auto e = f.Finish()) return e;
+  const std::optional<std::string> raw = Base64Decode(public_key);
+  if (!raw || raw->size() != c->public_key.size()) {
+    return ApiError::BadField("public_key", "must be a raw 32-byte Ed25519 public key in base64");
+  }
+  std::copy(raw->begin(), raw->end(), c->public_key.begin());
+  return std::nullopt;
+}
+
+std::optional<ApiError> Read(FieldReader& f, RevokeApiKey* c) {
+  f.Uint("key_id", &c->key_id, Need::kRequired, 1, kU64Max);
   return f.Finish();
 }
 
@@ -296,6 +327,19 @@ void Fields(const LegalHold& c, Out& out) {
   out("action", c.placed ? "place" : "release");
 }
 
+template <typename Out>
+void Fields(const RegisterApiKey& c, Out& out) {
+  out("key_id", c.key_id);
+  out("account", c.account);
+  out("public_key", Base64Encode(std::string_view(
+                        reinterpret_cast<const char*>(c.public_key.data()), c.public_key.size())));
+  out("permissions", PermissionsName(c.permissions));
+}
+template <typename Out>
+void Fields(const RevokeApiKey& c, Out& out) {
+  out("key_id", c.key_id);
+}
+
 }  // namespace
 
 ordered_json ToJson(const Command& command) {
@@ -352,6 +396,10 @@ std::optional<ApiError> Parse(CommandType type, std::string_view body, Command* 
       return Build<SetRetention>(object, out);
     case CommandType::kLegalHold:
       return Build<LegalHold>(object, out);
+    case CommandType::kRegisterApiKey:
+      return Build<RegisterApiKey>(object, out);
+    case CommandType::kRevokeApiKey:
+      return Build<RevokeApiKey>(object, out);
   }
   return ApiError::Of(http::kInternal, "unknown command type");
 }

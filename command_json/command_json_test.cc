@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/api_keys.h"
 #include "engine/command_codec.h"
 
 namespace dreichor::command_json {
@@ -35,6 +36,8 @@ std::vector<Command> OneOfEach() {
   market.min_quantity = 1;
   market.max_quantity = 50;
   market.taker_fee_bps = 35;
+  std::array<uint8_t, 32> key;
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(200 + i);
   return {market,
           SetMarketStatus{2, MarketStatus::kHalted},
           Deposit{7, "USD", 500},
@@ -46,7 +49,10 @@ std::vector<Command> OneOfEach() {
           AmendOrder{7, OrderRef{12, 0}, 101, 4},
           SetRetention{1, 5'000, 1'956'528'000'000'000'000},
           LegalHold{2027001, true},
-          LegalHold{2027001, false}};
+          LegalHold{2027001, false},
+          RegisterApiKey{5, 7, key, kAllPermissions},
+          RegisterApiKey{6, 7, key, kPermissionRead},
+          RevokeApiKey{5}};
 }
 
 TEST(CommandJsonTest, EveryCommandTypeRoundTrips) {
@@ -87,6 +93,28 @@ TEST(CommandJsonTest, BadBodiesNameTheField) {
   e = Parse(CommandType::kDeposit, "[1,2]", &c);
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->code, "malformed_json");
+}
+
+TEST(CommandJsonTest, ApiKeyBodiesNameWhatIsWrong) {
+  Command c;
+  const std::string key = "\"public_key\":\"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"";
+  auto e = Parse(CommandType::kRegisterApiKey,
+                 R"({"key_id":1,"account":7,"permissions":"read,trade",)" + key + "}", &c);
+  ASSERT_FALSE(e.has_value()) << e->message;
+  EXPECT_EQ(std::get<RegisterApiKey>(c).permissions, kAllPermissions);
+  e = Parse(CommandType::kRegisterApiKey,
+            R"({"key_id":1,"account":7,"permissions":"read","public_key":"AAAA"})", &c);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->field, "public_key");
+  e = Parse(CommandType::kRegisterApiKey,
+            R"({"key_id":1,"account":7,"permissions":"withdraw",)" + key + "}", &c);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->field, "permissions");
+  e = Parse(CommandType::kRegisterApiKey, R"({"key_id":0,"account":7,"permissions":"read",)" +
+                                              key + "}",
+            &c);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->field, "key_id");
 }
 
 TEST(CommandJsonTest, EventsAreWrittenAsObjects) {

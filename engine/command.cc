@@ -7,7 +7,8 @@ CommandType TypeOf(const Command& c) {
       CommandType::kCreateMarket, CommandType::kSetMarketStatus, CommandType::kDeposit,
       CommandType::kWithdraw,     CommandType::kSetRiskLimits,   CommandType::kPlaceOrder,
       CommandType::kCancelOrder,  CommandType::kCancelAll,       CommandType::kAmendOrder,
-      CommandType::kSetRetention, CommandType::kLegalHold,
+      CommandType::kSetRetention, CommandType::kLegalHold,       CommandType::kRegisterApiKey,
+      CommandType::kRevokeApiKey,
   };
   static_assert(sizeof(kByIndex) / sizeof(kByIndex[0]) == std::variant_size_v<Command>);
   return kByIndex[c.index()];
@@ -37,6 +38,10 @@ const char* CommandTypeName(CommandType t) {
       return "set_retention";
     case CommandType::kLegalHold:
       return "legal_hold";
+    case CommandType::kRegisterApiKey:
+      return "register_api_key";
+    case CommandType::kRevokeApiKey:
+      return "revoke_api_key";
   }
   return "unknown";
 }

@@ -7,6 +7,7 @@
 // CommandType values are written to the audit log and are frozen.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <iterator>
 #include <string>
@@ -24,6 +25,8 @@ enum class CommandType : uint16_t {
   kSetRiskLimits = 5,
   kSetRetention = 6,
   kLegalHold = 7,
+  kRegisterApiKey = 8,
+  kRevokeApiKey = 9,
   kPlaceOrder = 16,
   kCancelOrder = 17,
   kCancelAll = 18,
@@ -95,6 +98,20 @@ struct LegalHold {
   bool placed = true;
 };
 
+// Admin: registers an API key (engine/api_keys.h): the client's Ed25519 public key, bound to
+// `account`, with permission bits (kPermissionRead, kPermissionTrade).
+struct RegisterApiKey {
+  uint64_t key_id = 0;  // > 0, chosen by the operator; never reused
+  AccountId account = 0;
+  std::array<uint8_t, 32> public_key{};
+  uint8_t permissions = 0;
+};
+
+// Admin: revokes an API key for good.
+struct RevokeApiKey {
+  uint64_t key_id = 0;
+};
+
 struct PlaceOrder {
   AccountId account = 0;
   MarketId market = 0;
@@ -136,7 +153,8 @@ struct AmendOrder {
 
 using Command =
     std::variant<CreateMarket, SetMarketStatus, Deposit, Withdraw, SetRiskLimits, PlaceOrder,
-                 CancelOrder, CancelAll, AmendOrder, SetRetention, LegalHold>;
+                 CancelOrder, CancelAll, AmendOrder, SetRetention, LegalHold, RegisterApiKey,
+                 RevokeApiKey>;
 
 CommandType TypeOf(const Command& c);
 // Short snake_case name of a command type, e.g. "place_order" (for logs and metrics).
@@ -147,7 +165,8 @@ inline constexpr CommandType kCommandTypes[] = {
     CommandType::kCreateMarket, CommandType::kSetMarketStatus, CommandType::kDeposit,
     CommandType::kWithdraw,     CommandType::kSetRiskLimits,   CommandType::kPlaceOrder,
     CommandType::kCancelOrder,  CommandType::kCancelAll,       CommandType::kAmendOrder,
-    CommandType::kSetRetention, CommandType::kLegalHold,
+    CommandType::kSetRetention, CommandType::kLegalHold,       CommandType::kRegisterApiKey,
+    CommandType::kRevokeApiKey,
 };
 inline constexpr size_t kCommandTypeCount = std::size(kCommandTypes);
 static_assert(kCommandTypeCount == std::variant_size_v<Command>, "a command type is missing");

@@ -1,5 +1,6 @@
 #include "engine/command_codec.h"
 
+#include <algorithm>
 #include <type_traits>
 
 #include "util/byte_io.h"
@@ -53,6 +54,13 @@ void EncodeBody(ByteWriter& w, const LegalHold& c) {
   w.U64(c.hold_id);
   w.U8(c.placed ? 1 : 0);
 }
+void EncodeBody(ByteWriter& w, const RegisterApiKey& c) {
+  w.U64(c.key_id);
+  w.U64(c.account);
+  w.Bytes(std::string_view(reinterpret_cast<const char*>(c.public_key.data()), c.public_key.size()));
+  w.U8(c.permissions);
+}
+void EncodeBody(ByteWriter& w, const RevokeApiKey& c) { w.U64(c.key_id); }
 void EncodeBody(ByteWriter& w, const PlaceOrder& c) {
   w.U64(c.account);
   w.U32(c.market);
@@ -120,6 +128,20 @@ Command DecodeSetRiskLimits(ByteReader& r) {
   c.rate_capacity = r.U32();
   c.rate_per_second = r.U32();
   c.stp_mode = static_cast<StpMode>(r.U8());
+  return c;
+}
+Command DecodeRegisterApiKey(ByteReader& r) {
+  RegisterApiKey c;
+  c.key_id = r.U64();
+  c.account = r.U64();
+  std::string_view key = r.Bytes(c.public_key.size());
+  if (r.ok()) std::copy(key.begin(), key.end(), c.public_key.begin());
+  c.permissions = r.U8();
+  return c;
+}
+Command DecodeRevokeApiKey(ByteReader& r) {
+  RevokeApiKey c;
+  c.key_id = r.U64();
   return c;
 }
 Command DecodeSetRetention(ByteReader& r) {
@@ -243,6 +265,12 @@ Result<Command> DecodeCommand(std::string_view bytes) {
       if (bad_flag) return Status::Corruption("command: legal_hold: placed is neither 0 nor 1");
       break;
     }
+    case CommandType::kRegisterApiKey:
+      c = DecodeRegisterApiKey(r);
+      break;
+    case CommandType::kRevokeApiKey:
+      c = DecodeRevokeApiKey(r);
+      break;
     default:
       return Status::Corruption("command: unknown type code " + std::to_string(type));
   }

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "engine/api_keys.h"
 #include "util/sha256.h"
 
 namespace dreichor::engine {
@@ -21,6 +22,12 @@ PlaceOrder SamplePlace() {
   return p;
 }
 
+std::array<uint8_t, 32> Key() {
+  std::array<uint8_t, 32> key;
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i + 1);
+  return key;
+}
+
 std::vector<Command> OneOfEach() {
   CreateMarket cm{9, "ETH-USD", "ETH", "USD", 1, 1000, 1, 500, 5, 15};
   SetRiskLimits rl{7, 10, 20, 30, 40, 50, 60, StpMode::kCancelBoth};
@@ -36,7 +43,9 @@ std::vector<Command> OneOfEach() {
           am,
           SetRetention{1, 5'000, 1'956'528'000'000'000'000},
           LegalHold{2027001, true},
-          LegalHold{2027001, false}};
+          LegalHold{2027001, false},
+          RegisterApiKey{77, 7, Key(), kAllPermissions},
+          RevokeApiKey{77}};
 }
 
 TEST(CommandCodecTest, EveryCommandTypeRoundTrips) {
@@ -50,6 +59,15 @@ TEST(CommandCodecTest, EveryCommandTypeRoundTrips) {
     EXPECT_EQ(TypeOf(back.value()), TypeOf(c));
     EXPECT_EQ(EncodeCommand(back.value()), bytes) << CommandTypeName(TypeOf(c));
   }
+}
+
+TEST(CommandCodecTest, AShortPublicKeyIsRefused) {
+  std::string bytes = EncodeCommand(RegisterApiKey{77, 7, Key(), kPermissionRead});
+  bytes.resize(bytes.size() - 10);
+  Result<Command> back = DecodeCommand(bytes);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("register_api_key"), std::string::npos)
+      << back.status().ToString();
 }
 
 TEST(CommandCodecTest, ALegalHoldFlagOtherThanZeroOrOneIsRefused) {

@@ -28,6 +28,8 @@ Outcome Engine::Apply(const Command& command, TimestampNs timestamp) {
         if constexpr (std::is_same_v<T, SetRiskLimits>) return HandleSetRiskLimits(c);
         if constexpr (std::is_same_v<T, SetRetention>) return HandleSetRetention(c);
         if constexpr (std::is_same_v<T, LegalHold>) return HandleLegalHold(c);
+        if constexpr (std::is_same_v<T, RegisterApiKey>) return HandleRegisterApiKey(c);
+        if constexpr (std::is_same_v<T, RevokeApiKey>) return HandleRevokeApiKey(c);
       },
       command);
 }

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/api_keys.h"
 #include "engine/command.h"
 #include "engine/event.h"
 #include "engine/evidence_policy.h"
@@ -114,6 +115,8 @@ class Engine {
   Amount Supply(std::string_view asset) const;
   // The audit evidence's retention rules and legal holds.
   const EvidencePolicy& evidence() const { return evidence_; }
+  // The API keys clients sign with (registered and revoked).
+  const ApiKeys& api_keys() const { return api_keys_; }
 
   // ---- State ----
   // Writes the canonical serialisation (docs/engine-state-format.md): equal states give equal
@@ -163,6 +166,8 @@ class Engine {
   Outcome HandleSetRiskLimits(const SetRiskLimits& c);
   Outcome HandleSetRetention(const SetRetention& c);
   Outcome HandleLegalHold(const LegalHold& c);
+  Outcome HandleRegisterApiKey(const RegisterApiKey& c);
+  Outcome HandleRevokeApiKey(const RevokeApiKey& c);
 
   // Order entry (engine_orders.cc).
   Outcome HandlePlaceOrder(const PlaceOrder& c);
@@ -218,6 +223,7 @@ class Engine {
   OrderId next_order_id_ = 1;
   TradeId next_trade_id_ = 1;
   EvidencePolicy evidence_;
+  ApiKeys api_keys_;
   uint64_t next_priority_ = 1;  // not part of the canonical state (see Deserialize)
   TimestampNs now_ = 0;         // timestamp of the command being applied
   std::vector<Event> events_;

@@ -108,4 +108,14 @@ Outcome Engine::HandleLegalHold(const LegalHold& c) {
   return r == Reason::kNone ? Accept() : Reject(r);
 }
 
+Outcome Engine::HandleRegisterApiKey(const RegisterApiKey& c) {
+  const Reason r = api_keys_.Register({c.key_id, c.account, c.public_key, c.permissions, false});
+  return r == Reason::kNone ? Accept() : Reject(r);
+}
+
+Outcome Engine::HandleRevokeApiKey(const RevokeApiKey& c) {
+  const Reason r = api_keys_.Revoke(c.key_id);
+  return r == Reason::kNone ? Accept() : Reject(r);
+}
+
 }  // namespace dreichor::engine

@@ -14,6 +14,13 @@
 
 namespace dreichor::engine {
 
+// A distinct, valid-looking public key per `n` (for the engine, a key is 32 non-zero bytes).
+inline PublicKey TestKey(uint8_t n) {
+  PublicKey key;
+  key.fill(n);
+  return key;
+}
+
 class EngineFixture : public ::testing::Test {
  public:  // public so table-driven tests can drive a fixture from lambdas
   static constexpr MarketId kMarket = 1;

@@ -118,6 +118,16 @@ void Engine::Serialize(ByteSink* sink) const {
   }
   w.U32(static_cast<uint32_t>(evidence_.holds().size()));
   for (uint64_t hold : evidence_.holds()) w.U64(hold);
+  // Version 4: the API keys, ascending by id.
+  w.U32(static_cast<uint32_t>(api_keys_.keys().size()));
+  for (const auto& [id, key] : api_keys_.keys()) {
+    w.U64(id);
+    w.U64(key.account);
+    w.Bytes(std::string_view(reinterpret_cast<const char*>(key.public_key.data()),
+                             key.public_key.size()));
+    w.U8(key.permissions);
+    w.U8(key.revoked ? 1 : 0);
+  }
   w.Bytes(std::string_view(kStateEndMarker, 4));
 }
 

@@ -129,20 +129,49 @@ TEST_F(StateTest, WrongMagicVersionAndTrailingBytesAreNamed) {
             std::string::npos);
 }
 
-// Version 3 added the evidence policy. A version 2 state (written before retention and legal
-// holds existed) still reads, with neither; version 1 and anything after 3 are refused.
-TEST_F(StateTest, AVersionTwoStateReadsWithNoRetentionAndNoHold) {
-  std::string v3 = e.SerializeToString();
-  ASSERT_EQ(v3.substr(v3.size() - 12, 8), std::string(8, '\0'));  // no rules, no holds
-  std::string v2 = v3.substr(0, v3.size() - 12) + v3.substr(v3.size() - 4);
+// Version 3 added the evidence policy, version 4 the API keys. Older states (written before
+// those commands existed) still read, with none; version 1 and anything after 4 are refused.
+TEST_F(StateTest, VersionTwoAndThreeStatesReadWithoutTheSectionsTheyLack) {
+  const std::string v4 = e.SerializeToString();
+  const size_t end = v4.size() - 4;  // the end marker
+  ASSERT_EQ(v4.substr(end - 12, 12), std::string(12, '\0'));  // no rules, holds or keys
+  std::string v3 = v4.substr(0, end - 4) + v4.substr(end);
+  v3[4] = 3;
+  std::string v2 = v4.substr(0, end - 12) + v4.substr(end);
   v2[4] = 2;
-  auto old = Engine::Deserialize(v2);
-  ASSERT_TRUE(old.ok()) << old.status().ToString();
-  EXPECT_TRUE(old.value()->evidence().rules().empty());
-  EXPECT_TRUE(old.value()->evidence().holds().empty());
-  EXPECT_EQ(old.value()->SerializeToString(), v3);  // rewritten as version 3
+  for (const std::string& old_bytes : {v3, v2}) {
+    auto old = Engine::Deserialize(old_bytes);
+    ASSERT_TRUE(old.ok()) << old.status().ToString();
+    EXPECT_TRUE(old.value()->evidence().rules().empty());
+    EXPECT_TRUE(old.value()->api_keys().keys().empty());
+    EXPECT_EQ(old.value()->SerializeToString(), v4);  // rewritten as version 4
+  }
   v2[4] = 1;
   EXPECT_EQ(Engine::Deserialize(v2).status().code(), StatusCode::kUnsupported);
+}
+
+TEST_F(StateTest, ApiKeysRoundTripAndDamageToThemIsNamed) {
+  ASSERT_TRUE(Do(RegisterApiKey{5, kAlice, TestKey(5), kPermissionTrade}).accepted);
+  ASSERT_TRUE(Do(RegisterApiKey{9, kBob, TestKey(9), kAllPermissions}).accepted);
+  ASSERT_TRUE(Do(RevokeApiKey{5}).accepted);
+  const std::string bytes = e.SerializeToString();
+  auto copy = Engine::Deserialize(bytes);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(copy.value()->api_keys(), e.api_keys());
+  EXPECT_TRUE(copy.value()->api_keys().Find(5)->revoked);
+  EXPECT_EQ(copy.value()->StateHash(), e.StateHash());
+  // The last key's revoked flag sits just before the end marker: 2 is refused, and so is a
+  // permission byte with no permission.
+  std::string bad_flag = bytes;
+  bad_flag[bytes.size() - 5] = 2;
+  auto r = Engine::Deserialize(bad_flag);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("revoked"), std::string::npos) << r.status().ToString();
+  std::string no_permission = bytes;
+  no_permission[bytes.size() - 6] = 0;
+  r = Engine::Deserialize(no_permission);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("api keys"), std::string::npos) << r.status().ToString();
 }
 
 TEST_F(StateTest, TheEvidencePolicyRoundTripsAndDamageToItIsNamed) {
@@ -152,9 +181,9 @@ TEST_F(StateTest, TheEvidencePolicyRoundTripsAndDamageToItIsNamed) {
   ASSERT_TRUE(copy.ok()) << copy.status().ToString();
   EXPECT_EQ(copy.value()->evidence(), e.evidence());
   EXPECT_EQ(copy.value()->evidence().RetainedUntil(100), 9'500'000'000);
-  // The holds come last before the end marker: a hold id of 0 is refused.
+  // The holds come last before the (empty) keys and the end marker: a hold id of 0 is refused.
   std::string zero_hold = bytes;
-  std::fill(zero_hold.end() - 12, zero_hold.end() - 4, '\0');
+  std::fill(zero_hold.end() - 16, zero_hold.end() - 8, '\0');
   auto r = Engine::Deserialize(zero_hold);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("legal holds"), std::string::npos) << r.status().ToString();

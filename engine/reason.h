@@ -66,7 +66,16 @@ namespace dreichor::engine {
     "1024 retention rules are kept: give one that covers more records for longer")           \
   X(kInvalidLegalHold, 36, "invalid_legal_hold", "a legal hold needs a positive hold_id")    \
   X(kUnknownLegalHold, 37, "unknown_legal_hold", "no legal hold with this id is placed")     \
-  X(kLegalHoldsFull, 38, "legal_holds_full", "1024 legal holds are placed: release one first")
+  X(kLegalHoldsFull, 38, "legal_holds_full", "1024 legal holds are placed: release one first") \
+  X(kInvalidApiKey, 39, "invalid_api_key",                                                   \
+    "an API key needs a positive key_id, a trading account, a 32-byte Ed25519 public key and " \
+    "read and/or trade permission")                                                          \
+  X(kApiKeyExists, 40, "api_key_exists",                                                     \
+    "an API key with this key_id or this public key was registered before")                  \
+  X(kUnknownApiKey, 41, "unknown_api_key", "no API key has this key_id")                     \
+  X(kApiKeyRevoked, 42, "api_key_revoked", "the API key is already revoked")                 \
+  X(kApiKeysFull, 43, "api_keys_full",                                                       \
+    "the account has 64 API keys, or 100000 are registered in all")
 
 enum class Reason : uint16_t {
 #define DREICHOR_REASON_ENUM(name, value, code, message) name = value,

@@ -205,6 +205,30 @@ std::vector<Row> Rows() {
          for (uint64_t i = 1; i <= EvidencePolicy::kMaxHolds; ++i) f.Do(LegalHold{i, true});
          return Command(LegalHold{5'000, true});
        }},
+      {"invalid_api_key", Reason::kInvalidApiKey,
+       [](F&) {
+         return Command(RegisterApiKey{1, F::kAlice, PublicKey{}, kPermissionTrade});
+       }},
+      {"api_key_exists", Reason::kApiKeyExists,
+       [](F& f) {
+         f.Do(RegisterApiKey{1, F::kAlice, TestKey(1), kPermissionTrade});
+         return Command(RegisterApiKey{2, F::kBob, TestKey(1), kPermissionRead});
+       }},
+      {"unknown_api_key", Reason::kUnknownApiKey,
+       [](F&) { return Command(RevokeApiKey{9}); }},
+      {"api_key_revoked", Reason::kApiKeyRevoked,
+       [](F& f) {
+         f.Do(RegisterApiKey{1, F::kAlice, TestKey(1), kPermissionTrade});
+         f.Do(RevokeApiKey{1});
+         return Command(RevokeApiKey{1});
+       }},
+      {"api_keys_full", Reason::kApiKeysFull,
+       [](F& f) {
+         for (uint8_t i = 1; i <= ApiKeys::kMaxKeysPerAccount; ++i) {
+           f.Do(RegisterApiKey{i, F::kAlice, TestKey(i), kAllPermissions});
+         }
+         return Command(RegisterApiKey{1'000, F::kAlice, TestKey(200), kPermissionRead});
+       }},
   };
 }
 

@@ -20,6 +20,7 @@ class StateDecoder {
     if (s.ok()) s = Accounts();
     if (s.ok()) s = Orders();
     if (s.ok() && version_ >= 3) s = Evidence();
+    if (s.ok() && version_ >= 4) s = Keys();
     if (s.ok()) s = Trailer();
     if (s.ok()) s = e_->CheckInvariants();
     if (!s.ok()) return s;
@@ -280,6 +281,31 @@ class StateDecoder {
     if (!r_.ok()) return Truncated("evidence");
     if (!e_->evidence_.Restore(std::move(rules), std::move(holds))) {
       return Fail("retention rules or legal holds out of order, zero or repeated");
+    }
+    return Status::Ok();
+  }
+
+  // Version 4: the API keys, ascending by id, each valid, no id or public key repeated. Older
+  // states have none: they were written before keys existed.
+  Status Keys() {
+    const uint32_t count = r_.U32();
+    if (!r_.ok()) return Truncated("api keys");
+    if (count > ApiKeys::kMaxKeys) return Fail("too many api keys");
+    std::vector<ApiKey> keys(count);
+    for (ApiKey& key : keys) {
+      key.id = r_.U64();
+      key.account = r_.U64();
+      std::string_view bytes = r_.Bytes(key.public_key.size());
+      if (!r_.ok()) return Truncated("api keys");
+      std::copy(bytes.begin(), bytes.end(), key.public_key.begin());
+      key.permissions = r_.U8();
+      const uint8_t revoked = r_.U8();
+      if (!r_.ok()) return Truncated("api keys");
+      if (revoked > 1) return Fail("api key revoked flag is neither 0 nor 1");
+      key.revoked = revoked == 1;
+    }
+    if (!e_->api_keys_.Restore(keys)) {
+      return Fail("api keys out of order, invalid or repeated");
     }
     return Status::Ok();
   }

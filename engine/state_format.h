@@ -7,7 +7,7 @@
 namespace dreichor::engine {
 
 inline constexpr char kStateMagic[4] = {'D', 'R', 'E', 'S'};
-inline constexpr uint32_t kStateFormatVersion = 3;
+inline constexpr uint32_t kStateFormatVersion = 4;
 // The oldest version the decoder still reads (a snapshot written before the current version).
 inline constexpr uint32_t kOldestStateFormatVersion = 2;
 inline constexpr char kStateEndMarker[4] = {'E', 'N', 'D', '.'};

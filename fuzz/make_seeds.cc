@@ -16,6 +16,7 @@
 #include "command_json/command_json.h"
 #include "config/env_schema.h"
 #include "deploy/access/base64url.h"
+#include "engine/api_keys.h"
 #include "engine/command_codec.h"
 #include "evidence/checkpoint.h"
 #include "evidence/merkle.h"
@@ -83,7 +84,9 @@ std::vector<engine::Command> ExampleCommands() {
           CancelAll{1, 2},
           AmendOrder{1, OrderRef{0, 42}, 101, 2},
           SetRetention{1, 5'000, 1'956'528'000'000'000'000},
-          LegalHold{2027001, true}};
+          LegalHold{2027001, true},
+          RegisterApiKey{5, 1, PublicKey{1, 2, 3, 4, 5, 6, 7, 8}, kAllPermissions},
+          RevokeApiKey{5}};
 }
 
 void AuditSeeds(Corpus& c) {

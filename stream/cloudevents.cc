@@ -28,6 +28,9 @@ std::string Subject(const engine::Command& command) {
                  std::to_string(c.through_sequence);
         } else if constexpr (std::is_same_v<T, engine::LegalHold>) {
           return "legal-hold/" + std::to_string(c.hold_id);
+        } else if constexpr (std::is_same_v<T, engine::RegisterApiKey> ||
+                             std::is_same_v<T, engine::RevokeApiKey>) {
+          return "api-key/" + std::to_string(c.key_id);
         } else {
           return "account/" + std::to_string(c.account);
         }
