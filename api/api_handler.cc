@@ -73,19 +73,19 @@ ApiHandler::ApiHandler(runtime::HealthState* health, http::MetricsRegistry* metr
         metrics->AddCounter("dreichor_http_responses_total", "HTTP responses by status class.",
                             {{"class", std::to_string(c) + "xx"}});
   }
-  AddCommandRoute("/v1/orders", engine::CommandType::kPlaceOrder, false);
-  AddCommandRoute("/v1/orders/cancel", engine::CommandType::kCancelOrder, false);
-  AddCommandRoute("/v1/orders/cancel-all", engine::CommandType::kCancelAll, false);
-  AddCommandRoute("/v1/orders/amend", engine::CommandType::kAmendOrder, false);
-  AddCommandRoute("/v1/admin/markets", engine::CommandType::kCreateMarket, true);
-  AddCommandRoute("/v1/admin/market-status", engine::CommandType::kSetMarketStatus, true);
-  AddCommandRoute("/v1/admin/deposits", engine::CommandType::kDeposit, true);
-  AddCommandRoute("/v1/admin/withdrawals", engine::CommandType::kWithdraw, true);
-  AddCommandRoute("/v1/admin/risk-limits", engine::CommandType::kSetRiskLimits, true);
-  AddCommandRoute("/v1/admin/retention", engine::CommandType::kSetRetention, true);
-  AddCommandRoute("/v1/admin/legal-holds", engine::CommandType::kLegalHold, true);
-  AddCommandRoute("/v1/admin/api-keys", engine::CommandType::kRegisterApiKey, true);
-  AddCommandRoute("/v1/admin/api-keys/revoke", engine::CommandType::kRevokeApiKey, true);
+  AddCommandRoute("/v1/orders", engine::CommandType::kPlaceOrder, Guard::kTrading);
+  AddCommandRoute("/v1/orders/cancel", engine::CommandType::kCancelOrder, Guard::kTrading);
+  AddCommandRoute("/v1/orders/cancel-all", engine::CommandType::kCancelAll, Guard::kTrading);
+  AddCommandRoute("/v1/orders/amend", engine::CommandType::kAmendOrder, Guard::kTrading);
+  AddCommandRoute("/v1/admin/markets", engine::CommandType::kCreateMarket, Guard::kAdmin);
+  AddCommandRoute("/v1/admin/market-status", engine::CommandType::kSetMarketStatus, Guard::kAdmin);
+  AddCommandRoute("/v1/admin/deposits", engine::CommandType::kDeposit, Guard::kAdmin);
+  AddCommandRoute("/v1/admin/withdrawals", engine::CommandType::kWithdraw, Guard::kAdmin);
+  AddCommandRoute("/v1/admin/risk-limits", engine::CommandType::kSetRiskLimits, Guard::kAdmin);
+  AddCommandRoute("/v1/admin/retention", engine::CommandType::kSetRetention, Guard::kAdmin);
+  AddCommandRoute("/v1/admin/legal-holds", engine::CommandType::kLegalHold, Guard::kAdmin);
+  AddCommandRoute("/v1/admin/api-keys", engine::CommandType::kRegisterApiKey, Guard::kAdmin);
+  AddCommandRoute("/v1/admin/api-keys/revoke", engine::CommandType::kRevokeApiKey, Guard::kAdmin);
   AddReadRoute("/v1/state", ReadState);
   AddReadRoute("/v1/markets", ReadMarkets);
   AddReadRoute("/v1/markets/{market}", ReadMarket);
@@ -111,14 +111,21 @@ ApiHandler::ApiHandler(runtime::HealthState* health, http::MetricsRegistry* metr
               });
 }
 
-void ApiHandler::AddCommandRoute(std::string_view path, engine::CommandType type, bool admin) {
+void ApiHandler::AddCommandRoute(std::string_view path, engine::CommandType type, Guard guard) {
   router_.Add(
       Method::post, path,
-      [this, type, admin](const Request& request, const http::RouteParams&, Respond respond) {
-        if (admin && !Authorized(request)) {
-          Response r = ErrorReply(
-              kUnauthorized,
-              "admin routes need exactly one header Authorization: Bearer <admin token>");
+      [this, type, guard](const Request& request, const http::RouteParams&, Respond respond) {
+        const char* refusal = nullptr;
+        if (guard == Guard::kAdmin && !Authorized(request, options_.admin_token)) {
+          refusal = "admin routes need exactly one header Authorization: Bearer <admin token>";
+        } else if (guard == Guard::kTrading && !options_.trading_token.empty() &&
+                   !Authorized(request, options_.trading_token)) {
+          refusal =
+              "trading routes take orders only from the gateway: exactly one header "
+              "Authorization: Bearer <trading token>";
+        }
+        if (refusal != nullptr) {
+          Response r = ErrorReply(kUnauthorized, refusal);
           r.set(bhttp::field::www_authenticate, "Bearer");
           return respond(std::move(r));
         }
@@ -179,7 +186,7 @@ Respond ApiHandler::Counted(Respond respond) const {
   });
 }
 
-bool ApiHandler::Authorized(const Request& request) const {
+bool ApiHandler::Authorized(const Request& request, const std::string& token) {
   // Exactly one header: with two, which one a proxy checked and which one we read could differ.
   if (request.count(bhttp::field::authorization) != 1) return false;
   auto it = request.find(bhttp::field::authorization);
@@ -189,7 +196,7 @@ bool ApiHandler::Authorized(const Request& request) const {
   value.remove_prefix(kBearer.size());
   // Hashing both sides first makes the comparison independent of lengths and contents.
   const Sha256::Digest given = Sha256::Of(value);
-  const Sha256::Digest expected = Sha256::Of(options_.admin_token);
+  const Sha256::Digest expected = Sha256::Of(token);
   return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 

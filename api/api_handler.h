@@ -1,8 +1,10 @@
 // ApiHandler: the runtime's HTTP routes (docs/api.md is the reference).
 //
 //   trading   POST /v1/orders, /v1/orders/cancel, /v1/orders/cancel-all, /v1/orders/amend
+//             (Authorization: Bearer <trading token>, when one is configured)
 //   admin     POST /v1/admin/markets, /v1/admin/market-status, /v1/admin/deposits,
-//             /v1/admin/withdrawals, /v1/admin/risk-limits       (Authorization: Bearer <token>)
+//             /v1/admin/withdrawals, /v1/admin/risk-limits, /v1/admin/retention,
+//             /v1/admin/legal-holds, /v1/admin/api-keys[/revoke]  (Authorization: Bearer <token>)
 //   observer  GET /v1/markets[/{id}[/depth|/trades]], /v1/accounts/{id}/balances,
 //             /v1/accounts/{id}/orders, /v1/orders/{id}, /v1/audit/records, /v1/state
 //   evidence  GET /v1/audit/checkpoint, /v1/audit/key, /v1/audit/proof/inclusion,
@@ -35,6 +37,9 @@ namespace dreichor::api {
 
 struct ApiOptions {
   std::string admin_token;  // compared in constant time; never logged
+  // When set, the trading routes need `Authorization: Bearer <trading_token>`: the internal
+  // credential the gateway holds, so that only the gateway places orders (docs/gateway.md).
+  std::string trading_token;
 };
 
 class ApiHandler final : public http::Handler {
@@ -62,13 +67,16 @@ class ApiHandler final : public http::Handler {
     http::Counter* failed = nullptr;
   };
 
-  void AddCommandRoute(std::string_view path, engine::CommandType type, bool admin);
+  // Who may send a command route's requests.
+  enum class Guard { kTrading, kAdmin };
+  void AddCommandRoute(std::string_view path, engine::CommandType type, Guard guard);
   void AddReadRoute(std::string_view pattern, Read read);
   void AddProofRoute(std::string_view path, ProofRead read);
   void AddHealthRoutes();
   void HandleCommand(engine::CommandType type, const http::Request& request, http::Respond respond);
   http::Response Health(std::string_view path) const;
-  bool Authorized(const http::Request& request) const;
+  // Whether `request` carries exactly one `Authorization: Bearer <token>`.
+  static bool Authorized(const http::Request& request, const std::string& token);
   // `respond`, counting the answer's status class in dreichor_http_responses_total.
   http::Respond Counted(http::Respond respond) const;
 

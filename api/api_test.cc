@@ -36,7 +36,7 @@ class ApiTest : public ::testing::Test {
     log_ = std::move(log).value();
     sequencer_ = std::make_unique<runtime::Sequencer>(
         &clock_, log_.get(), std::make_unique<engine::Engine>(), 0, runtime::SequencerOptions{});
-    handler_ = std::make_unique<ApiHandler>(&health_, &metrics_, ApiOptions{kToken});
+    handler_ = std::make_unique<ApiHandler>(&health_, &metrics_, Options());
     ServerOptions options;
     options.address = "127.0.0.1";
     options.max_body_bytes = 4096;
@@ -48,6 +48,7 @@ class ApiTest : public ::testing::Test {
     server_ = std::move(server).value();
     client_ = std::make_unique<TestHttpClient>("127.0.0.1", server_->port());
   }
+  virtual ApiOptions Options() const { return ApiOptions{kToken, ""}; }
   void TearDown() override {
     health_.BeginShutdown();
     sequencer_->Stop();
@@ -213,6 +214,37 @@ TEST_F(ApiTest, AdminRoutesNeedTheBearerToken) {
   EXPECT_EQ(halt.status, 200);
   EXPECT_TRUE(Body(halt)["accepted"].get<bool>());
   EXPECT_EQ(Body(client_->Get("/v1/markets/1"))["status"], "halted");
+}
+
+// With a trading token (the gateway's internal credential), an order without it is refused before
+// it reaches the log, the admin token does not stand in for it, and with it the order is taken.
+class ApiTradingTokenTest : public ApiTest {
+ protected:
+  static constexpr char kTrading[] = "internal-trading-token-0123456789abcdef";
+  ApiOptions Options() const override { return ApiOptions{kToken, kTrading}; }
+};
+
+TEST_F(ApiTradingTokenTest, OrdersWithoutTheInternalCredentialAreRefused) {
+  Seed();
+  const uint64_t before = log_->last_sequence();
+  const std::string order =
+      R"({"account":7,"market":1,"side":"buy","kind":"limit","price":10,"quantity":1})";
+  for (const auto& headers : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {}, kAdmin, {{"Authorization", "Bearer wrong"}}}) {
+    for (const char* path : {"/v1/orders", "/v1/orders/cancel-all"}) {
+      TestResponse r = client_->Post(path, path == std::string("/v1/orders")
+                                               ? order
+                                               : std::string(R"({"account":7})"),
+                                     headers);
+      EXPECT_EQ(r.status, 401) << path;
+      EXPECT_EQ(ErrorCode(r), "unauthorized");
+    }
+  }
+  EXPECT_EQ(log_->last_sequence(), before) << "a refused order must not reach the log";
+  TestResponse ok =
+      client_->Post("/v1/orders", order, {{"Authorization", std::string("Bearer ") + kTrading}});
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(log_->last_sequence(), before + 1);
 }
 
 TEST_F(ApiTest, ObserverRoutesShowTheState) {

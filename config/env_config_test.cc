@@ -71,12 +71,20 @@ TEST(EnvConfigTest, RequirementsFollowTheAuditBackend) {
             "is required when DREICHOR_AUDIT_BACKEND=file but missing");
 }
 
-// A production runtime signs its checkpoints: no key, no start. A dev runtime may go without.
-TEST(EnvConfigTest, ProductionNeedsACheckpointKey) {
+// A production runtime signs its checkpoints and takes orders only from the gateway: no key or
+// no trading token, no start. A dev runtime may go without either.
+TEST(EnvConfigTest, ProductionNeedsACheckpointKeyAndATradingToken) {
   EnvMap env = ValidFileEnv();
   env.erase("DREICHOR_CHECKPOINT_KEY");
+  env.erase("DREICHOR_TRADING_TOKEN");
   EXPECT_TRUE(Validate(RuntimeSchema(), env).ok());
   env["DREICHOR_ENV"] = "prod";
+  EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_TRADING_TOKEN"),
+            "is required when DREICHOR_ENV=prod but missing");
+  env["DREICHOR_TRADING_TOKEN"] = "short";
+  EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_TRADING_TOKEN"),
+            "is shorter than 32 characters");
+  env["DREICHOR_TRADING_TOKEN"] = "internal-trading-token-0123456789abcdef";
   EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_CHECKPOINT_KEY"),
             "is required when DREICHOR_ENV=prod but missing");
   env["DREICHOR_CHECKPOINT_KEY"] = "PRIVATE+KEY+dreichor.test/prod/audit+00000000+AAAA";

@@ -136,6 +136,16 @@ const std::vector<VarSpec>& RuntimeSchema() {
                   "at least 32 characters.",
        .example = "change-me-to-32-or-more-random-characters",
        .min_length = 32},
+      {.name = "DREICHOR_TRADING_TOKEN",
+       .type = VarType::kString,
+       .secret = true,
+       .meaning = "The internal credential the gateway sends (Authorization: Bearer) with every "
+                  "order, cancel and amend; with it set, the trading routes refuse anyone else. "
+                  "At least 32 characters. Without it (dev only) the trading routes trust the "
+                  "network. docs/gateway.md.",
+       .example = "change-me-to-another-32-or-more-random-characters",
+       .min_length = 32,
+       .required = {"DREICHOR_ENV", "prod"}},
       {.name = "DREICHOR_CHECKPOINT_KEY",
        .type = VarType::kString,
        .secret = true,

@@ -8,6 +8,7 @@
 #include "deploy/deploy_rules.h"
 #include "testing/checkpoint_key.h"
 #include "testing/temp_dir.h"
+#include "testing/trading_token.h"
 
 namespace dreichor::deploy {
 namespace {
@@ -240,7 +241,8 @@ TEST_F(RuntimeEnvTest, ValidFileGivesTheContainerPortAndVariables) {
 
 TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {
   auto env = Load({{"DREICHOR_ENV", "prod"},
-                   {"DREICHOR_CHECKPOINT_KEY", dreichor::testing::NewCheckpointKey("prod")}});
+                   {"DREICHOR_CHECKPOINT_KEY", dreichor::testing::NewCheckpointKey("prod")},
+                   {"DREICHOR_TRADING_TOKEN", dreichor::testing::kTestTradingToken}});
   EXPECT_NE(env.status().message().find("DREICHOR_ENV is 'prod', not this agent's 'dev'"),
             std::string::npos);
   env = Load({{"DREICHOR_AUDIT_BACKEND", "postgres"},

@@ -197,7 +197,10 @@ class DashboardsTest : public ::testing::Test {
          {R"({"account":1,"market":1,"side":"sell","kind":"limit","price":100,"quantity":5})",
           R"({"account":2,"market":1,"side":"buy","kind":"limit","price":100,"quantity":2})",
           R"({"account":2,"market":7,"side":"buy","kind":"limit","price":100,"quantity":2})"}) {
-      EXPECT_EQ(c.Post("/v1/orders", order).status, 200);
+      EXPECT_EQ(c.Post("/v1/orders", order,
+                       {{"Authorization", std::string("Bearer ") + testing::kTestTradingToken}})
+                    .status,
+                200);
     }
     // The scheduled verification's textfile, beside the live runtime.
     std::filesystem::create_directories(dir_.Sub("textfiles"));

@@ -40,8 +40,8 @@ inline std::string RuntimeEnvText(const TestRuntimeEnv& e) {
          "\nDREICHOR_SNAPSHOT_EVERY=" + std::to_string(e.snapshot_every) +
          "\nDREICHOR_SNAPSHOT_RETAIN=" + std::to_string(e.snapshot_retain) +
          "\nDREICHOR_ADMIN_TOKEN=" + e.admin_token +
-         "\nDREICHOR_CHECKPOINT_KEY=" + NewCheckpointKey(e.env) +
-         "\nDREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
+         "\nDREICHOR_CHECKPOINT_KEY=" + NewCheckpointKey(e.env) + "\n" + TradingTokenLine(e.env) +
+         "DREICHOR_SHUTDOWN_DEADLINE=10s\nDREICHOR_MAX_BODY_BYTES=65536\n"
          "DREICHOR_MAX_CONNECTIONS=64\nDREICHOR_LOG_LEVEL=info\nDREICHOR_OTLP_TRACES_URL=none\n";
 }
 

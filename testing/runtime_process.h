@@ -19,6 +19,7 @@
 
 #include "config/env_config.h"
 #include "testing/checkpoint_key.h"
+#include "testing/trading_token.h"
 
 namespace dreichor::testing {
 
@@ -141,7 +142,7 @@ class RuntimeProcess {
 // listening on `listen`, every other setting at a small, valid value.
 inline config::EnvMap LocalRuntimeEnv(const std::string& env, const std::string& listen,
                                       const std::string& dir, const std::string& admin_token) {
-  return {{"DREICHOR_ENV", env},
+  config::EnvMap vars = {{"DREICHOR_ENV", env},
           {"DREICHOR_LISTEN", listen},
           {"DREICHOR_AUDIT_BACKEND", "file"},
           {"DREICHOR_AUDIT_DIR", dir + "/audit-events"},
@@ -157,6 +158,8 @@ inline config::EnvMap LocalRuntimeEnv(const std::string& env, const std::string&
           {"DREICHOR_MAX_CONNECTIONS", "64"},
           {"DREICHOR_LOG_LEVEL", "info"},
           {"DREICHOR_OTLP_TRACES_URL", "none"}};
+  if (env == "prod") vars["DREICHOR_TRADING_TOKEN"] = kTestTradingToken;
+  return vars;
 }
 
 // The environment of a market-data follower run as a local process by a test: following the
