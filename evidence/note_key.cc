@@ -1,8 +1,5 @@
 #include "evidence/note_key.h"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include <vector>
 
 #include "util/base64.h"
@@ -95,38 +92,26 @@ Result<std::unique_ptr<NoteVerifier>> NoteVerifier::Parse(std::string_view verif
 Result<std::unique_ptr<NoteVerifier>> NoteVerifier::FromPublicKey(
     std::string name, const std::array<uint8_t, 32>& public_key) {
   if (!IsValidKeyName(name)) return Status::InvalidArgument("invalid key name");
+  auto key = Ed25519PublicKey::FromRaw(public_key);
+  if (!key.ok()) return key.status();
   std::unique_ptr<NoteVerifier> v(new NoteVerifier());
-  v->key_ =
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(), public_key.size());
-  if (v->key_ == nullptr) return Status::InvalidArgument("not an Ed25519 public key");
+  v->key_ = std::move(key).value();
   v->key_id_ = ComputeKeyId(name, public_key);
   v->name_ = std::move(name);
   v->public_key_ = public_key;
   return v;
 }
 
-NoteVerifier::~NoteVerifier() { EVP_PKEY_free(key_); }
-
 std::string NoteVerifier::VerifierKey() const { return KeyText(name_, key_id_, public_key_); }
 
 bool NoteVerifier::Verify(std::string_view message, std::string_view signature) const {
-  if (signature.size() != 64) return false;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok =
-      ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key_) == 1 &&
-      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-                       signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
-                       message.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  return ok;
+  return key_->Verify(message, signature);
 }
 
 Result<std::unique_ptr<NoteSigner>> NoteSigner::Generate(std::string name) {
-  std::array<uint8_t, 32> seed{};
-  if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1) {
-    return Status::IoError("the system's random source failed");
-  }
-  return FromSeed(std::move(name), seed);
+  auto key = Ed25519PrivateKey::Generate();
+  if (!key.ok()) return key.status();
+  return FromSeed(std::move(name), key.value()->seed());
 }
 
 Result<std::unique_ptr<NoteSigner>> NoteSigner::Parse(std::string_view signer_key) {
@@ -148,42 +133,23 @@ Result<std::unique_ptr<NoteSigner>> NoteSigner::FromSeed(std::string name,
   if (!IsValidKeyName(name)) {
     return Status::InvalidArgument("invalid key name (printable ASCII, no spaces or '+')");
   }
+  auto key = Ed25519PrivateKey::FromSeed(seed);
+  if (!key.ok()) return key.status();
   std::unique_ptr<NoteSigner> s(new NoteSigner());
-  s->key_ = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size());
-  size_t public_size = s->public_key_.size();
-  if (s->key_ == nullptr ||
-      EVP_PKEY_get_raw_public_key(s->key_, s->public_key_.data(), &public_size) != 1) {
-    return Status::InvalidArgument("not an Ed25519 private key");
-  }
-  s->seed_ = seed;
-  s->key_id_ = ComputeKeyId(name, s->public_key_);
+  s->key_ = std::move(key).value();
+  s->key_id_ = ComputeKeyId(name, s->key_->public_key());
   s->name_ = std::move(name);
   return s;
 }
 
-NoteSigner::~NoteSigner() {
-  EVP_PKEY_free(key_);
-  OPENSSL_cleanse(seed_.data(), seed_.size());
+std::string NoteSigner::VerifierKey() const {
+  return KeyText(name_, key_id_, key_->public_key());
 }
-
-std::string NoteSigner::VerifierKey() const { return KeyText(name_, key_id_, public_key_); }
 
 std::string NoteSigner::SignerKey() const {
-  return std::string(kPrivatePrefix) + KeyText(name_, key_id_, seed_);
+  return std::string(kPrivatePrefix) + KeyText(name_, key_id_, key_->seed());
 }
 
-std::string NoteSigner::Sign(std::string_view message) const {
-  std::string signature(64, '\0');
-  size_t size = signature.size();
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok =
-      ctx != nullptr && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_) == 1 &&
-      EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &size,
-                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  // Signing with a key that loaded cannot fail short of memory exhaustion.
-  if (!ok || size != 64) std::abort();
-  return signature;
-}
+std::string NoteSigner::Sign(std::string_view message) const { return key_->Sign(message); }
 
 }  // namespace dreichor::evidence

@@ -19,9 +19,9 @@
 #include <string>
 #include <string_view>
 
+#include "util/ed25519.h"
 #include "util/status.h"
 
-typedef struct evp_pkey_st EVP_PKEY;
 
 namespace dreichor::evidence {
 
@@ -41,7 +41,6 @@ class NoteVerifier {
   static Result<std::unique_ptr<NoteVerifier>> Parse(std::string_view verifier_key);
   static Result<std::unique_ptr<NoteVerifier>> FromPublicKey(
       std::string name, const std::array<uint8_t, 32>& public_key);
-  ~NoteVerifier();
 
   const std::string& name() const { return name_; }
   const KeyId& key_id() const { return key_id_; }
@@ -55,7 +54,7 @@ class NoteVerifier {
   std::string name_;
   KeyId key_id_{};
   std::array<uint8_t, 32> public_key_{};
-  EVP_PKEY* key_ = nullptr;
+  std::unique_ptr<Ed25519PublicKey> key_;
 };
 
 class NoteSigner {
@@ -64,7 +63,6 @@ class NoteSigner {
   static Result<std::unique_ptr<NoteSigner>> Generate(std::string name);
   // Errors name what is wrong with the text, never the text.
   static Result<std::unique_ptr<NoteSigner>> Parse(std::string_view signer_key);
-  ~NoteSigner();
 
   const std::string& name() const { return name_; }
   const KeyId& key_id() const { return key_id_; }
@@ -79,9 +77,7 @@ class NoteSigner {
                                                       const std::array<uint8_t, 32>& seed);
   std::string name_;
   KeyId key_id_{};
-  std::array<uint8_t, 32> seed_{};
-  std::array<uint8_t, 32> public_key_{};
-  EVP_PKEY* key_ = nullptr;
+  std::unique_ptr<Ed25519PrivateKey> key_;
 };
 
 }  // namespace dreichor::evidence

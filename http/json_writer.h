@@ -32,6 +32,9 @@ class JsonWriter {
   void Int(int64_t v) { Number(v); }
   void Bool(bool v) { Raw(v ? "true" : "false"); }
   void Null() { Raw("null"); }
+  // A value that is already JSON (e.g. another service's answer), written as it is: the caller
+  // vouches that it is one complete JSON value.
+  void Json(std::string_view value) { Raw(value); }
   void String(std::string_view s) {
     Separate();
     Quoted(s);

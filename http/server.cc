@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <unistd.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -71,9 +73,18 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   static constexpr size_t kMaxPipeline = 16;
 
-  Session(tcp::socket&& socket, Server::Impl* server, bool over_limit)
-      : stream_(std::move(socket)), server_(server), over_limit_(over_limit) {
+  // `peer`: the peer's address when the socket does not tell it (an adopted connection).
+  Session(tcp::socket&& socket, Server::Impl* server, bool over_limit, std::string peer = "")
+      : stream_(std::move(socket)),
+        server_(server),
+        peer_address_(std::move(peer)),
+        over_limit_(over_limit) {
     server_->connections++;
+    if (!server_->options.peer_address_header.empty() && peer_address_.empty()) {
+      beast::error_code ec;
+      const tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+      if (!ec) peer_address_ = remote.address().to_string();
+    }
   }
   ~Session() {
     server_->busy -= slots_.size();
@@ -141,6 +152,10 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     Request request = parser_->release();
+    if (const std::string& name = server_->options.peer_address_header; !name.empty()) {
+      request.erase(name);  // whatever the client sent under this name is not believed
+      request.set(name, peer_address_);
+    }
     if (beast::websocket::is_upgrade(request) && slots_.empty() && !deferred_) {
       auto refused = server_->handler->Upgrade(request, stream_);
       if (!refused) {  // the handler owns the connection now
@@ -259,6 +274,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   Server::Impl* server_;
+  std::string peer_address_;  // the peer's IP, when the server names it to the handler
   bool over_limit_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -273,6 +289,21 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 }  // namespace
+
+void Server::Adopt(int fd, std::string peer_address) {
+  Impl* impl = impl_.get();
+  net::post(impl->io, [impl, fd, peer = std::move(peer_address)]() mutable {
+    tcp::socket socket(net::make_strand(impl->io));
+    beast::error_code ec;
+    socket.assign(tcp::v6(), fd, ec);
+    if (ec) {
+      ::close(fd);
+      return;
+    }
+    const bool over = impl->connections.load() >= impl->options.max_connections;
+    std::make_shared<Session>(std::move(socket), impl, over, std::move(peer))->Start();
+  });
+}
 
 void Server::Impl::Accept() {
   acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {

@@ -65,6 +65,10 @@ struct ServerOptions {
   // answered before it is handed over: a pipelined read then sees the effects of the commands
   // sent before it (the runtime's rule). Off: every request is handed over as it is read.
   bool reads_wait_for_earlier_requests = false;
+  // When set, every request (WebSocket handshakes included) reaches the handler with exactly one
+  // header of this name holding the peer's IP address; a client's own headers of that name are
+  // removed first. For per-address limits.
+  std::string peer_address_header{};
 };
 
 class Server {
@@ -83,6 +87,10 @@ class Server {
   // Stops accepting, marks later answers "Connection: close", and waits until no request is
   // being handled or written, or until `deadline`. True when idle.
   bool Drain(std::chrono::steady_clock::time_point deadline);
+  // Serves a connection accepted elsewhere: `fd` is a connected stream socket (the server owns
+  // it from now on), `peer_address` the address to report for it (peer_address_header). The TLS
+  // front of a service hands over each decrypted connection this way.
+  void Adopt(int fd, std::string peer_address);
   // Stops accepting and running; open connections are dropped. Idempotent.
   void Stop();
 

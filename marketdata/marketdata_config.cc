@@ -71,9 +71,6 @@ const config::SchemaHeading& MarketDataSchemaHeading() {
   return kHeading;
 }
 
-namespace {
-
-// "http://10.0.0.2:8080" or "ws://[::1]:8080" (an optional trailing "/") -> host and port.
 std::optional<config::HostPort> LeaderAddress(std::string url) {
   for (const char* scheme : {"http://", "ws://"}) {
     if (url.rfind(scheme, 0) == 0) {
@@ -86,8 +83,6 @@ std::optional<config::HostPort> LeaderAddress(std::string url) {
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 Result<MarketDataConfig> LoadMarketDataConfig(const config::EnvMap& env) {
   const config::Validation v = config::Validate(MarketDataSchema(), env);

@@ -33,4 +33,8 @@ struct MarketDataConfig {
 
 Result<MarketDataConfig> LoadMarketDataConfig(const config::EnvMap& env);
 
+// "http://10.0.0.2:8080" or "ws://[::1]:8080" (an optional trailing "/") -> host and port;
+// nullopt for anything else or port 0. The runtime's internal address, for its followers.
+std::optional<config::HostPort> LeaderAddress(std::string url);
+
 }  // namespace dreichor::marketdata
