@@ -177,4 +177,29 @@ inline config::EnvMap LocalMarketDataEnv(const std::string& env, const std::stri
           {"DREICHOR_LOG_LEVEL", "info"}};
 }
 
+// The environment of a gateway run as a local process by a test: in front of the runtime at
+// `runtime` (host:port) whose trading token is `trading_token`, public and internal sides on
+// free loopback ports, limits a test can reach (50 requests a second per key, burst 100; 200 per
+// address, burst 400), plain HTTP.
+inline config::EnvMap LocalGatewayEnv(const std::string& env, const std::string& runtime,
+                                      const std::string& trading_token) {
+  return {{"DREICHOR_ENV", env},
+          {"DREICHOR_LISTEN", "127.0.0.1:0"},
+          {"DREICHOR_INTERNAL_LISTEN", "127.0.0.1:0"},
+          {"DREICHOR_RUNTIME_URL", "http://" + runtime},
+          {"DREICHOR_TRADING_TOKEN", trading_token},
+          {"DREICHOR_RUNTIME_CONNECTIONS", "2"},
+          {"DREICHOR_SIGNATURE_WINDOW", "5s"},
+          {"DREICHOR_KEY_RATE", "50"},
+          {"DREICHOR_KEY_BURST", "100"},
+          {"DREICHOR_ADDRESS_RATE", "200"},
+          {"DREICHOR_ADDRESS_BURST", "400"},
+          {"DREICHOR_MAX_LAG", "5s"},
+          {"DREICHOR_MAX_CONNECTIONS", "256"},
+          {"DREICHOR_MAX_BODY_BYTES", "16384"},
+          {"DREICHOR_SESSION_QUEUE_BYTES", "1048576"},
+          {"DREICHOR_TLS", "off"},
+          {"DREICHOR_LOG_LEVEL", "info"}};
+}
+
 }  // namespace dreichor::testing
