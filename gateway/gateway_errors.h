@@ -27,7 +27,7 @@ inline constexpr http::ErrorCode kUnknownOp{400, "unknown_op"};
 inline constexpr http::ErrorCode kTooManyInFlight{429, "too_many_in_flight"};
 
 inline constexpr const http::ErrorCode* kGatewayErrors[] = {
-    &http::kMalformedJson,     &http::kInvalidField,  &http::kUnknownField,
+    &http::kMalformedJson,     &http::kInvalidField,
     &http::kMalformedHttp,     &kMissingSignature,    &kUnknownApiKey,
     &kApiKeyRevoked,           &kStaleTimestamp,      &kBadSignature,
     &kReplayed,                &kPermissionDenied,    &kAccountMismatch,
