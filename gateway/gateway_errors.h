@@ -33,7 +33,7 @@ inline constexpr const http::ErrorCode* kGatewayErrors[] = {
     &kReplayed,                &kPermissionDenied,    &kAccountMismatch,
     &http::kNotFound,          &kOrderNotOpen,        &http::kMethodNotAllowed,
     &http::kBodyTooLarge,      &http::kUpgradeRequired, &http::kHeadersTooLarge,
-    &kRateLimited,             &http::kInternal,      &kRuntimeUnavailable,
+    &kRateLimited,             &kRuntimeUnavailable,
     &kGatewayBusy,             &kNotReady,            &http::kTooManyConnections,
     &kLogonRequired,           &kSequenceOutOfOrder,  &kUnknownOp,
     &kTooManyInFlight,

@@ -134,6 +134,7 @@ int RunGateway(const config::EnvMap& env) {
       .clock = clock,
       .readiness = readiness,
       .websocket = http::WebSocketOptions{.max_queued_bytes = config.session_queue_bytes,
+                                          .json_array_batches = true,
                                           .max_message_bytes = config.max_body_bytes}});
   GatewayInternalHandler internal(&registry, readiness, [&] { return follower.applied(); });
 

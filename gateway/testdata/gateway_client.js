@@ -93,10 +93,14 @@ function openSession() {
     const ws = new WebSocket(`${scheme}://${gatewayHost}:${gatewayPort}/v1/session`,
                              tlsCa ? {ca: tlsCa} : {});
     const session = {ws, messages: [], waiters: [], closeCode: null};
+    // Every frame is a JSON array of one or more messages, in order.
     ws.on('message', (data) => {
-      const m = JSON.parse(data.toString());
-      session.messages.push(m);
-      session.waiters = session.waiters.filter((w) => !(w.pred(m) && (w.resolve(m), true)));
+      const frame = JSON.parse(data.toString());
+      if (!Array.isArray(frame)) throw new Error('a frame that is not an array: ' + data);
+      for (const m of frame) {
+        session.messages.push(m);
+        session.waiters = session.waiters.filter((w) => !(w.pred(m) && (w.resolve(m), true)));
+      }
     });
     ws.on('close', (code) => {
       session.closeCode = code;
