@@ -232,10 +232,9 @@ TEST_F(ApiTradingTokenTest, OrdersWithoutTheInternalCredentialAreRefused) {
   for (const auto& headers : std::vector<std::vector<std::pair<std::string, std::string>>>{
            {}, kAdmin, {{"Authorization", "Bearer wrong"}}}) {
     for (const char* path : {"/v1/orders", "/v1/orders/cancel-all"}) {
-      TestResponse r = client_->Post(path, path == std::string("/v1/orders")
-                                               ? order
-                                               : std::string(R"({"account":7})"),
-                                     headers);
+      TestResponse r = client_->Post(
+          path, path == std::string("/v1/orders") ? order : std::string(R"({"account":7})"),
+          headers);
       EXPECT_EQ(r.status, 401) << path;
       EXPECT_EQ(ErrorCode(r), "unauthorized");
     }

@@ -58,9 +58,9 @@ std::unique_ptr<Ed25519PrivateKey> BenchKey(uint64_t id) {
 
 std::string OrderBody(int connection) {
   const bool sell = connection % 2 == 0;
-  return R"({"account":)" + std::to_string(kFirstAccount + connection) +
-         R"(,"market":1,"side":")" + (sell ? "sell" : "buy") + R"(","kind":")" +
-         (sell ? "limit" : "ioc") + R"(","price":100,"quantity":1})";
+  return R"({"account":)" + std::to_string(kFirstAccount + connection) + R"(,"market":1,"side":")" +
+         (sell ? "sell" : "buy") + R"(","kind":")" + (sell ? "limit" : "ioc") +
+         R"(","price":100,"quantity":1})";
 }
 
 int64_t NowMs() {
@@ -147,11 +147,10 @@ void RunSession(const Options& o, int connection, Steady::time_point end, Totals
   auto key = BenchKey(key_id);
   const std::string ts = std::to_string(NowMs());
   const std::string nonce = "bench-" + std::to_string(key_id) + "-" + ts;
-  ws.write(net::buffer(R"({"op":"logon","key_id":)" + std::to_string(key_id) + R"(,"timestamp":)" +
-                       ts + R"(,"nonce":")" + nonce + R"(","signature":")" +
-                       Base64Encode(key->Sign(gateway::SigningPayload(ts, "GET", "/v1/session",
-                                                                      nonce))) +
-                       "\"}"));
+  ws.write(net::buffer(
+      R"({"op":"logon","key_id":)" + std::to_string(key_id) + R"(,"timestamp":)" + ts +
+      R"(,"nonce":")" + nonce + R"(","signature":")" +
+      Base64Encode(key->Sign(gateway::SigningPayload(ts, "GET", "/v1/session", nonce))) + "\"}"));
   beast::flat_buffer buffer;
   ws.read(buffer);  // [{"type":"logon",...}]
   if (beast::buffers_to_string(buffer.data()).find("\"logon\"") == std::string::npos) {
@@ -166,8 +165,8 @@ void RunSession(const Options& o, int connection, Steady::time_point end, Totals
   while (Steady::now() < end) {
     const auto sent = Steady::now();
     for (int i = 0; i < o.window; ++i) {
-      ws.write(net::buffer(R"({"op":"place","seq":)" + std::to_string(++seq) +
-                           R"(,"order":)" + body + "}"));
+      ws.write(net::buffer(R"({"op":"place","seq":)" + std::to_string(++seq) + R"(,"order":)" +
+                           body + "}"));
     }
     // Each frame is a JSON array of messages; answers and errors are counted in it.
     for (int answered = 0; answered < o.window;) {
@@ -225,8 +224,8 @@ bool Seed(const Options& o) {
     const Ed25519Bytes pub = BenchKey(id)->public_key();
     posts.push_back(
         {"/v1/admin/api-keys",
-         R"({"key_id":)" + account + R"(,"account":)" + account + R"(,"permissions":")" + Permissions() + R"(",)" +
-             R"("public_key":")" +
+         R"({"key_id":)" + account + R"(,"account":)" + account + R"(,"permissions":")" +
+             Permissions() + R"(",)" + R"("public_key":")" +
              Base64Encode(std::string(reinterpret_cast<const char*>(pub.data()), pub.size())) +
              "\"}"});
   }
@@ -288,10 +287,11 @@ int main(int argc, char** argv) {
                               static_cast<size_t>(p / 100.0 * totals.latencies_ns.size()));
     return static_cast<double>(totals.latencies_ns[i]) / 1e3;
   };
-  printf("{\"mode\":\"%s\",\"connections\":%d,\"window\":%d,\"orders\":%llu,"
-         "\"throughput_per_s\":%.0f,\"p50_us\":%.0f,\"p99_us\":%.0f,\"errors\":%llu}\n",
-         o.mode.c_str(), o.connections, o.window,
-         static_cast<unsigned long long>(totals.orders.load()), totals.orders.load() / seconds,
-         percentile_us(50), percentile_us(99), static_cast<unsigned long long>(totals.errors.load()));
+  printf(
+      "{\"mode\":\"%s\",\"connections\":%d,\"window\":%d,\"orders\":%llu,"
+      "\"throughput_per_s\":%.0f,\"p50_us\":%.0f,\"p99_us\":%.0f,\"errors\":%llu}\n",
+      o.mode.c_str(), o.connections, o.window,
+      static_cast<unsigned long long>(totals.orders.load()), totals.orders.load() / seconds,
+      percentile_us(50), percentile_us(99), static_cast<unsigned long long>(totals.errors.load()));
   return totals.errors.load() == 0 ? 0 : 1;
 }

@@ -110,9 +110,8 @@ TEST(CommandJsonTest, ApiKeyBodiesNameWhatIsWrong) {
             R"({"key_id":1,"account":7,"permissions":"withdraw",)" + key + "}", &c);
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->field, "permissions");
-  e = Parse(CommandType::kRegisterApiKey, R"({"key_id":0,"account":7,"permissions":"read",)" +
-                                              key + "}",
-            &c);
+  e = Parse(CommandType::kRegisterApiKey,
+            R"({"key_id":0,"account":7,"permissions":"read",)" + key + "}", &c);
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->field, "key_id");
 }

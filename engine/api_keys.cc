@@ -6,8 +6,8 @@ namespace dreichor::engine {
 namespace {
 
 bool Valid(const ApiKey& key) {
-  const bool zero_key = std::all_of(key.public_key.begin(), key.public_key.end(),
-                                    [](uint8_t b) { return b == 0; });
+  const bool zero_key =
+      std::all_of(key.public_key.begin(), key.public_key.end(), [](uint8_t b) { return b == 0; });
   return key.id != 0 && key.account != kFeeAccountId && !zero_key && key.permissions != 0 &&
          (key.permissions & ~kAllPermissions) == 0;
 }

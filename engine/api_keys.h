@@ -60,7 +60,7 @@ class ApiKeys {
 
  private:
   std::map<uint64_t, ApiKey> keys_;
-  std::set<PublicKey> public_keys_;         // every key's, for uniqueness
+  std::set<PublicKey> public_keys_;            // every key's, for uniqueness
   std::map<AccountId, uint32_t> per_account_;  // keys ever registered per account
 };
 

@@ -151,10 +151,9 @@ struct AmendOrder {
   Quantity new_quantity = 0;  // the new open (unfilled) quantity, > 0
 };
 
-using Command =
-    std::variant<CreateMarket, SetMarketStatus, Deposit, Withdraw, SetRiskLimits, PlaceOrder,
-                 CancelOrder, CancelAll, AmendOrder, SetRetention, LegalHold, RegisterApiKey,
-                 RevokeApiKey>;
+using Command = std::variant<CreateMarket, SetMarketStatus, Deposit, Withdraw, SetRiskLimits,
+                             PlaceOrder, CancelOrder, CancelAll, AmendOrder, SetRetention,
+                             LegalHold, RegisterApiKey, RevokeApiKey>;
 
 CommandType TypeOf(const Command& c);
 // Short snake_case name of a command type, e.g. "place_order" (for logs and metrics).

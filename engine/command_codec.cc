@@ -57,7 +57,8 @@ void EncodeBody(ByteWriter& w, const LegalHold& c) {
 void EncodeBody(ByteWriter& w, const RegisterApiKey& c) {
   w.U64(c.key_id);
   w.U64(c.account);
-  w.Bytes(std::string_view(reinterpret_cast<const char*>(c.public_key.data()), c.public_key.size()));
+  w.Bytes(
+      std::string_view(reinterpret_cast<const char*>(c.public_key.data()), c.public_key.size()));
   w.U8(c.permissions);
 }
 void EncodeBody(ByteWriter& w, const RevokeApiKey& c) { w.U64(c.key_id); }

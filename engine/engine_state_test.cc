@@ -133,7 +133,7 @@ TEST_F(StateTest, WrongMagicVersionAndTrailingBytesAreNamed) {
 // those commands existed) still read, with none; version 1 and anything after 4 are refused.
 TEST_F(StateTest, VersionTwoAndThreeStatesReadWithoutTheSectionsTheyLack) {
   const std::string v4 = e.SerializeToString();
-  const size_t end = v4.size() - 4;  // the end marker
+  const size_t end = v4.size() - 4;                           // the end marker
   ASSERT_EQ(v4.substr(end - 12, 12), std::string(12, '\0'));  // no rules, holds or keys
   std::string v3 = v4.substr(0, end - 4) + v4.substr(end);
   v3[4] = 3;

@@ -214,8 +214,7 @@ std::vector<Row> Rows() {
          f.Do(RegisterApiKey{1, F::kAlice, TestKey(1), kPermissionTrade});
          return Command(RegisterApiKey{2, F::kBob, TestKey(1), kPermissionRead});
        }},
-      {"unknown_api_key", Reason::kUnknownApiKey,
-       [](F&) { return Command(RevokeApiKey{9}); }},
+      {"unknown_api_key", Reason::kUnknownApiKey, [](F&) { return Command(RevokeApiKey{9}); }},
       {"api_key_revoked", Reason::kApiKeyRevoked,
        [](F& f) {
          f.Do(RegisterApiKey{1, F::kAlice, TestKey(1), kPermissionTrade});

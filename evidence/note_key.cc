@@ -142,9 +142,7 @@ Result<std::unique_ptr<NoteSigner>> NoteSigner::FromSeed(std::string name,
   return s;
 }
 
-std::string NoteSigner::VerifierKey() const {
-  return KeyText(name_, key_id_, key_->public_key());
-}
+std::string NoteSigner::VerifierKey() const { return KeyText(name_, key_id_, key_->public_key()); }
 
 std::string NoteSigner::SignerKey() const {
   return std::string(kPrivatePrefix) + KeyText(name_, key_id_, key_->seed());

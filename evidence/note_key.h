@@ -22,7 +22,6 @@
 #include "util/ed25519.h"
 #include "util/status.h"
 
-
 namespace dreichor::evidence {
 
 using KeyId = std::array<uint8_t, 4>;

@@ -50,27 +50,27 @@ AuthResult Authenticator::Check(const SignedRequest& request) {
                                        "); the window is ±" + std::to_string(window_.count()) +
                                        " ms");
   }
-  const std::optional<engine::ApiKey> key = state_->Read(
-      [&](const engine::Engine& e) -> std::optional<engine::ApiKey> {
+  const std::optional<engine::ApiKey> key =
+      state_->Read([&](const engine::Engine& e) -> std::optional<engine::ApiKey> {
         const engine::ApiKey* k = e.api_keys().Find(*key_id);
         return k == nullptr ? std::nullopt : std::optional<engine::ApiKey>(*k);
       });
   if (!key) return refuse(kUnknownApiKey, "no API key " + std::to_string(*key_id));
-  if (key->revoked) return refuse(kApiKeyRevoked, "API key " + std::to_string(*key_id) +
-                                                      " is revoked");
+  if (key->revoked)
+    return refuse(kApiKeyRevoked, "API key " + std::to_string(*key_id) + " is revoked");
   const std::optional<std::string> signature = Base64Decode(request.signature);
   if (!signature || signature->size() != kEd25519SignatureBytes) {
     return refuse(kBadSignature, "the signature must be 64 bytes in base64");
   }
   std::shared_ptr<const Ed25519PublicKey> verifier = Verifier(*key);
   if (verifier == nullptr || !verifier->Verify(request.payload, *signature)) {
-    return refuse(kBadSignature,
-                  "the signature does not verify with API key " + std::to_string(*key_id) +
-                      " over timestamp, method, path and body as received");
+    return refuse(kBadSignature, "the signature does not verify with API key " +
+                                     std::to_string(*key_id) +
+                                     " over timestamp, method, path and body as received");
   }
   const int64_t expires_ms = static_cast<int64_t>(*timestamp) + window_.count();
-  switch (replay_.Record(std::to_string(*key_id) + " " + request.replay_token, expires_ms,
-                         now_ms)) {
+  switch (
+      replay_.Record(std::to_string(*key_id) + " " + request.replay_token, expires_ms, now_ms)) {
     case ReplayGuard::Use::kFirst:
       break;
     case ReplayGuard::Use::kReplayed:

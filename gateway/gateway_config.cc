@@ -132,10 +132,9 @@ const std::vector<VarSpec>& GatewaySchema() {
 }
 
 const config::SchemaHeading& GatewaySchemaHeading() {
-  static const config::SchemaHeading kHeading{"Gateway environment schema",
-                                              "gateway/gateway_config.cc",
-                                              "dreichor-gateway env-schema",
-                                              "Every variable the gateway reads"};
+  static const config::SchemaHeading kHeading{
+      "Gateway environment schema", "gateway/gateway_config.cc", "dreichor-gateway env-schema",
+      "Every variable the gateway reads"};
   return kHeading;
 }
 

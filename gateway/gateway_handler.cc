@@ -20,8 +20,8 @@ namespace {
 
 std::string_view Header(const Request& request, std::string_view name) {
   auto it = request.find(boost::beast::string_view(name.data(), name.size()));
-  return it == request.end() ? std::string_view() : std::string_view(it->value().data(),
-                                                                     it->value().size());
+  return it == request.end() ? std::string_view()
+                             : std::string_view(it->value().data(), it->value().size());
 }
 
 Response Refusal(const ApiError& error, int64_t retry_after_ms = 0) {
@@ -42,53 +42,51 @@ std::string MethodAndPattern(Method method, std::string_view pattern) {
 }  // namespace
 
 GatewayHandler::GatewayHandler(GatewayParts parts) : parts_(std::move(parts)) {
-  for (const char* path : {"/v1/orders", "/v1/orders/cancel", "/v1/orders/cancel-all",
-                           "/v1/orders/amend"}) {
-    AddSigned(Method::post, path, engine::kPermissionTrade,
-              [this](const Caller& caller, const Request& request, const RouteParams&,
-                     Respond respond) {
-                nlohmann::json body;
-                if (auto e = http::ParseObject(request.body(), &body)) {
-                  return respond(ErrorReply(*e));
-                }
-                auto account = body.find("account");
-                if (account == body.end() || !account->is_number_unsigned() ||
-                    account->get<uint64_t>() != caller.account) {
-                  return respond(Refusal(ApiError::Of(
-                      kAccountMismatch,
-                      "the body's account must be this key's account " +
-                          std::to_string(caller.account))));
-                }
-                Forward(caller, request, std::move(respond));
-              });
+  for (const char* path :
+       {"/v1/orders", "/v1/orders/cancel", "/v1/orders/cancel-all", "/v1/orders/amend"}) {
+    AddSigned(
+        Method::post, path, engine::kPermissionTrade,
+        [this](const Caller& caller, const Request& request, const RouteParams&, Respond respond) {
+          nlohmann::json body;
+          if (auto e = http::ParseObject(request.body(), &body)) {
+            return respond(ErrorReply(*e));
+          }
+          auto account = body.find("account");
+          if (account == body.end() || !account->is_number_unsigned() ||
+              account->get<uint64_t>() != caller.account) {
+            return respond(Refusal(
+                ApiError::Of(kAccountMismatch, "the body's account must be this key's account " +
+                                                   std::to_string(caller.account))));
+          }
+          Forward(caller, request, std::move(respond));
+        });
   }
-  for (const char* pattern :
-       {"/v1/accounts/{account}/balances", "/v1/accounts/{account}/orders"}) {
+  for (const char* pattern : {"/v1/accounts/{account}/balances", "/v1/accounts/{account}/orders"}) {
     AddSigned(Method::get, pattern, engine::kPermissionRead,
               [this](const Caller& caller, const Request& request, const RouteParams& params,
                      Respond respond) {
                 if (params.Get("account") != std::to_string(caller.account)) {
-                  return respond(Refusal(ApiError::Of(
-                      kAccountMismatch,
-                      "this key reads only its account " + std::to_string(caller.account))));
+                  return respond(
+                      Refusal(ApiError::Of(kAccountMismatch, "this key reads only its account " +
+                                                                 std::to_string(caller.account))));
                 }
                 Forward(caller, request, std::move(respond));
               });
   }
-  AddSigned(Method::get, "/v1/orders/{order_id}", engine::kPermissionRead,
-            [this](const Caller& caller, const Request& request, const RouteParams&,
-                   Respond respond) {
-              // Another account's order answers exactly as an order that is not open.
-              Forward(caller, request, std::move(respond),
-                      [account = caller.account](const RuntimeAnswer& a) -> std::optional<Response> {
-                        if (a.status != 200) return std::nullopt;
-                        const auto j = nlohmann::json::parse(a.body, nullptr, false);
-                        if (j.is_object() && j.value("account", uint64_t{0}) == account) {
-                          return std::nullopt;
-                        }
-                        return ErrorReply(kOrderNotOpen, "no open order has this id");
-                      });
-            });
+  AddSigned(
+      Method::get, "/v1/orders/{order_id}", engine::kPermissionRead,
+      [this](const Caller& caller, const Request& request, const RouteParams&, Respond respond) {
+        // Another account's order answers exactly as an order that is not open.
+        Forward(caller, request, std::move(respond),
+                [account = caller.account](const RuntimeAnswer& a) -> std::optional<Response> {
+                  if (a.status != 200) return std::nullopt;
+                  const auto j = nlohmann::json::parse(a.body, nullptr, false);
+                  if (j.is_object() && j.value("account", uint64_t{0}) == account) {
+                    return std::nullopt;
+                  }
+                  return ErrorReply(kOrderNotOpen, "no open order has this id");
+                });
+      });
   const std::pair<const char*, api::Read> reads[] = {
       {"/v1/markets", api::ReadMarkets},
       {"/v1/markets/{market}", api::ReadMarket},
@@ -103,13 +101,14 @@ GatewayHandler::GatewayHandler(GatewayParts parts) : parts_(std::move(parts)) {
                 });
   }
   routes_.push_back(MethodAndPattern(Method::get, "/openapi.yaml"));
-  router_.Add(Method::get, "/openapi.yaml", [](const Request&, const RouteParams&, Respond respond) {
-    Response r(bhttp::status::ok, 11);
-    r.set(bhttp::field::content_type, "application/yaml");
-    r.body() = kOpenApiDocument;
-    r.prepare_payload();
-    respond(std::move(r));
-  });
+  router_.Add(Method::get, "/openapi.yaml",
+              [](const Request&, const RouteParams&, Respond respond) {
+                Response r(bhttp::status::ok, 11);
+                r.set(bhttp::field::content_type, "application/yaml");
+                r.body() = kOpenApiDocument;
+                r.prepare_payload();
+                respond(std::move(r));
+              });
   routes_.push_back(MethodAndPattern(Method::get, kSessionPath));
   router_.Add(Method::get, kSessionPath, [](const Request&, const RouteParams&, Respond respond) {
     Response r = ErrorReply(http::kUpgradeRequired,
@@ -188,14 +187,14 @@ std::optional<Caller> GatewayHandler::Authenticate(const Request& request, uint8
     return std::nullopt;
   }
   if (!auth.caller->Can(permission)) {
-    respond(Refusal(ApiError::Of(
-        kPermissionDenied, std::string("this API key lacks the ") +
-                               (permission == engine::kPermissionTrade ? "trade" : "read") +
-                               " permission")));
+    respond(Refusal(ApiError::Of(kPermissionDenied,
+                                 std::string("this API key lacks the ") +
+                                     (permission == engine::kPermissionTrade ? "trade" : "read") +
+                                     " permission")));
     return std::nullopt;
   }
-  if (const int64_t wait =
-          parts_.key_limits->Take(std::to_string(auth.caller->key_id), parts_.clock->NowUnixNanos());
+  if (const int64_t wait = parts_.key_limits->Take(std::to_string(auth.caller->key_id),
+                                                   parts_.clock->NowUnixNanos());
       wait > 0) {
     respond(Refusal(ApiError::Of(kRateLimited, "the API key's rate limit is reached"), wait));
     return std::nullopt;

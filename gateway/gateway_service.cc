@@ -53,16 +53,16 @@ void AddMetrics(http::MetricsRegistry* r, const marketdata::Follower& follower,
                         "Session messages refused (error messages sent).",
                         [&] { return static_cast<double>(sessions.stats().refused.load()); });
   r->AddCounterFunction("dreichor_gateway_private_messages_total",
-                        "Private order and fill messages sent to sessions.",
-                        [&] { return static_cast<double>(sessions.stats().private_messages.load()); });
+                        "Private order and fill messages sent to sessions.", [&] {
+                          return static_cast<double>(sessions.stats().private_messages.load());
+                        });
   r->AddGaugeFunction("dreichor_gateway_replay_memory",
                       "Signatures and nonces remembered against replay.",
                       [&] { return static_cast<double>(auth.replay().size()); });
 }
 
-std::string NotReadyReason(const marketdata::Follower& follower,
-                           const marketdata::LeaderLink& link, Clock* clock,
-                           std::chrono::milliseconds max_lag) {
+std::string NotReadyReason(const marketdata::Follower& follower, const marketdata::LeaderLink& link,
+                           Clock* clock, std::chrono::milliseconds max_lag) {
   if (follower.diverged()) return "diverged from the runtime's record stream";
   if (!link.connected()) return "not subscribed to the runtime's record stream";
   const int64_t at = link.last_verified_heartbeat_ns();
@@ -106,8 +106,8 @@ int RunGateway(const config::EnvMap& env) {
   }
 
   http::MetricsRegistry registry;
-  RuntimeLink runtime(RuntimeLinkOptions{config.runtime, config.runtime_connections,
-                                         config.trading_token});
+  RuntimeLink runtime(
+      RuntimeLinkOptions{config.runtime, config.runtime_connections, config.trading_token});
   std::unique_ptr<SessionHub> sessions;
   marketdata::Follower follower(
       marketdata::FollowerStart{std::make_unique<engine::Engine>(), {}, false},

@@ -11,9 +11,8 @@ double RateLimiter::Refilled(const Bucket& b, int64_t now_ns) const {
 }
 
 void RateLimiter::ForgetFullBuckets(int64_t now_ns) {
-  std::erase_if(buckets_, [&](const auto& entry) {
-    return Refilled(entry.second, now_ns) >= limit_.burst;
-  });
+  std::erase_if(buckets_,
+                [&](const auto& entry) { return Refilled(entry.second, now_ns) >= limit_.burst; });
 }
 
 int64_t RateLimiter::Take(const std::string& who, int64_t now_ns) {

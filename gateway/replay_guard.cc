@@ -2,8 +2,7 @@
 
 namespace dreichor::gateway {
 
-ReplayGuard::Use ReplayGuard::Record(const std::string& token, int64_t expires_ms,
-                                     int64_t now_ms) {
+ReplayGuard::Use ReplayGuard::Record(const std::string& token, int64_t expires_ms, int64_t now_ms) {
   std::lock_guard<std::mutex> guard(mu_);
   while (!expiries_.empty() && expiries_.top().first < now_ms) {
     seen_.erase(expiries_.top().second);

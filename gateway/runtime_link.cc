@@ -114,16 +114,17 @@ struct RuntimeLink::Lane {
           if (g != self->generation) return;
           if (ec) return self->Broken("resolving the runtime: " + ec.message());
           self->stream->expires_after(self->impl->options.timeout);
-          self->stream->async_connect(results, [self, g](beast::error_code e, const tcp::endpoint&) {
-            if (g != self->generation) return;
-            if (e) return self->Broken("connecting to the runtime: " + e.message());
-            self->connecting = false;
-            beast::error_code ignored;
-            self->stream->socket().set_option(tcp::no_delay(true), ignored);
-            ++self->impl->owner->connected_;
-            self->Write();
-            self->Read();
-          });
+          self->stream->async_connect(
+              results, [self, g](beast::error_code e, const tcp::endpoint&) {
+                if (g != self->generation) return;
+                if (e) return self->Broken("connecting to the runtime: " + e.message());
+                self->connecting = false;
+                beast::error_code ignored;
+                self->stream->socket().set_option(tcp::no_delay(true), ignored);
+                ++self->impl->owner->connected_;
+                self->Write();
+                self->Read();
+              });
         });
   }
 
@@ -137,13 +138,13 @@ struct RuntimeLink::Lane {
     written = end;
     writing = true;
     stream->expires_after(impl->options.timeout);
-    beast::net::async_write(*stream, net::buffer(wire), [this, g = generation](beast::error_code ec,
-                                                                               size_t) {
-      if (g != generation) return;
-      writing = false;
-      if (ec) return Broken("writing to the runtime: " + ec.message());
-      Pump();
-    });
+    beast::net::async_write(*stream, net::buffer(wire),
+                            [this, g = generation](beast::error_code ec, size_t) {
+                              if (g != generation) return;
+                              writing = false;
+                              if (ec) return Broken("writing to the runtime: " + ec.message());
+                              Pump();
+                            });
   }
 
   void Read() {
@@ -152,22 +153,23 @@ struct RuntimeLink::Lane {
     parser.emplace();
     parser->body_limit(kMaxAnswerBytes);
     stream->expires_after(impl->options.timeout);
-    bhttp::async_read(*stream, buffer, *parser, [this, g = generation](beast::error_code ec, size_t) {
-      if (g != generation) return;
-      reading = false;
-      if (ec) return Broken("reading the runtime's answer: " + ec.message());
-      bhttp::response<bhttp::string_body> r = parser->release();
-      Pending done = std::move(in_flight.front());
-      in_flight.pop_front();
-      --written;
-      ++impl->owner->forwarded_;
-      const bool keep_alive = r.keep_alive();
-      done.done(RuntimeAnswer{r.result_int(), std::string(r[bhttp::field::content_type]),
-                              std::move(r.body())});
-      if (!keep_alive) return Broken("the runtime closed the connection");
-      if (written == 0) stream->expires_never();
-      Pump();
-    });
+    bhttp::async_read(
+        *stream, buffer, *parser, [this, g = generation](beast::error_code ec, size_t) {
+          if (g != generation) return;
+          reading = false;
+          if (ec) return Broken("reading the runtime's answer: " + ec.message());
+          bhttp::response<bhttp::string_body> r = parser->release();
+          Pending done = std::move(in_flight.front());
+          in_flight.pop_front();
+          --written;
+          ++impl->owner->forwarded_;
+          const bool keep_alive = r.keep_alive();
+          done.done(RuntimeAnswer{r.result_int(), std::string(r[bhttp::field::content_type]),
+                                  std::move(r.body())});
+          if (!keep_alive) return Broken("the runtime closed the connection");
+          if (written == 0) stream->expires_never();
+          Pump();
+        });
   }
 
   // The connection is lost: what was written fails (its outcome is unknown); what was not is

@@ -63,7 +63,8 @@ std::string FillBody(const engine::Event& trade, engine::AccountId account) {
   w.Uint(taker ? trade.order_id : trade.maker_order_id);
   w.Key("side");
   const engine::Side side =
-      taker ? trade.side : (trade.side == engine::Side::kBuy ? engine::Side::kSell : engine::Side::kBuy);
+      taker ? trade.side
+            : (trade.side == engine::Side::kBuy ? engine::Side::kSell : engine::Side::kBuy);
   w.String(engine::SideName(side));
   w.Key("role");
   w.String(taker ? "taker" : "maker");
@@ -155,8 +156,10 @@ void SessionHub::OnMessage(const SessionPtr& session, std::string_view text) {
   if (name == "logon") return Logon(session, message);
   if (CommandPath(name) == nullptr) {
     return Error(session, 0,
-                 ApiError::Of(kUnknownOp, "op must be one of logon, place, cancel, cancel_all, "
-                                          "amend; not " + name));
+                 ApiError::Of(kUnknownOp,
+                              "op must be one of logon, place, cancel, cancel_all, "
+                              "amend; not " +
+                                  name));
   }
   if (!session->caller) {
     Error(session, 0, ApiError::Of(kLogonRequired, "log on first"));
@@ -229,8 +232,9 @@ void SessionHub::Command(const SessionPtr& session, const std::string& op, const
   auto order = message.find("order");
   if (order == message.end() || !order->is_object() || message.size() != 3) {
     return Error(session, seq,
-                 ApiError::BadField("order", "a command has exactly op, seq and order (an "
-                                             "object: the REST body)"));
+                 ApiError::BadField("order",
+                                    "a command has exactly op, seq and order (an "
+                                    "object: the REST body)"));
   }
   if (!auth_->StillValid(caller.key_id)) {
     Error(session, seq, ApiError::Of(kApiKeyRevoked, "the API key is revoked"));
@@ -240,8 +244,7 @@ void SessionHub::Command(const SessionPtr& session, const std::string& op, const
     return Error(session, seq,
                  ApiError::Of(kPermissionDenied, "this API key may not trade (read only)"));
   }
-  if (const int64_t wait = key_limits_->Take(std::to_string(caller.key_id),
-                                             clock_->NowUnixNanos());
+  if (const int64_t wait = key_limits_->Take(std::to_string(caller.key_id), clock_->NowUnixNanos());
       wait > 0) {
     return Error(session, seq, ApiError::Of(kRateLimited, "the API key's rate limit is reached"),
                  wait);

@@ -24,9 +24,9 @@
 
 #include <atomic>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -93,10 +93,10 @@ class SessionHub {
   SessionStats stats_;
 
   std::mutex mu_;
-  std::map<Session*, SessionPtr> sessions_;                        // GUARDED_BY(mu_)
-  std::map<engine::AccountId, std::set<Session*>> readers_;        // GUARDED_BY(mu_)
-  std::map<uint64_t, std::set<Session*>> by_key_;                  // GUARDED_BY(mu_)
-  bool closed_ = false;                                            // GUARDED_BY(mu_)
+  std::map<Session*, SessionPtr> sessions_;                  // GUARDED_BY(mu_)
+  std::map<engine::AccountId, std::set<Session*>> readers_;  // GUARDED_BY(mu_)
+  std::map<uint64_t, std::set<Session*>> by_key_;            // GUARDED_BY(mu_)
+  bool closed_ = false;                                      // GUARDED_BY(mu_)
 };
 
 }  // namespace dreichor::gateway

@@ -28,7 +28,9 @@ constexpr size_t kChunk = 16 << 10;
 class Tunnel : public std::enable_shared_from_this<Tunnel> {
  public:
   Tunnel(tcp::socket socket, ssl::context& context)
-      : tls_(std::move(socket), context), plain_(tls_.get_executor()), timer_(tls_.get_executor()) {}
+      : tls_(std::move(socket), context),
+        plain_(tls_.get_executor()),
+        timer_(tls_.get_executor()) {}
 
   void Start(http::Server* server) {
     timer_.expires_after(kHandshakeTimeout);
@@ -62,27 +64,27 @@ class Tunnel : public std::enable_shared_from_this<Tunnel> {
   }
 
   void FromClient() {
-    tls_.async_read_some(net::buffer(in_), [self = shared_from_this()](
-                                               boost::system::error_code ec, size_t n) {
-      if (ec) return self->Close();
-      net::async_write(self->plain_, net::buffer(self->in_.data(), n),
-                       [self](boost::system::error_code e, size_t) {
-                         if (e) return self->Close();
-                         self->FromClient();
-                       });
-    });
+    tls_.async_read_some(net::buffer(in_),
+                         [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                           if (ec) return self->Close();
+                           net::async_write(self->plain_, net::buffer(self->in_.data(), n),
+                                            [self](boost::system::error_code e, size_t) {
+                                              if (e) return self->Close();
+                                              self->FromClient();
+                                            });
+                         });
   }
 
   void ToClient() {
-    plain_.async_read_some(net::buffer(out_), [self = shared_from_this()](
-                                                  boost::system::error_code ec, size_t n) {
-      if (ec) return self->Close();
-      net::async_write(self->tls_, net::buffer(self->out_.data(), n),
-                       [self](boost::system::error_code e, size_t) {
-                         if (e) return self->Close();
-                         self->ToClient();
-                       });
-    });
+    plain_.async_read_some(net::buffer(out_),
+                           [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                             if (ec) return self->Close();
+                             net::async_write(self->tls_, net::buffer(self->out_.data(), n),
+                                              [self](boost::system::error_code e, size_t) {
+                                                if (e) return self->Close();
+                                                self->ToClient();
+                                              });
+                           });
   }
 
   void Close() {
@@ -163,8 +165,9 @@ Status TlsFront::Start(const config::HostPort& listen, http::Server* server) {
   if (!ec) impl_->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) impl_->acceptor.bind(endpoint, ec);
   if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return Status::IoError("binding " + listen.host + ":" + std::to_string(listen.port) +
-                                 ": " + ec.message());
+  if (ec)
+    return Status::IoError("binding " + listen.host + ":" + std::to_string(listen.port) + ": " +
+                           ec.message());
   impl_->server = server;
   impl_->Accept();
   impl_->thread = std::thread([this] { impl_->io.run(); });
@@ -175,8 +178,8 @@ std::string TlsFront::address() const {
   boost::system::error_code ec;
   const tcp::endpoint e = impl_->acceptor.local_endpoint(ec);
   if (ec) return "";
-  const std::string host = e.address().is_v6() ? "[" + e.address().to_string() + "]"
-                                               : e.address().to_string();
+  const std::string host =
+      e.address().is_v6() ? "[" + e.address().to_string() + "]" : e.address().to_string();
   return host + ":" + std::to_string(e.port());
 }
 

@@ -28,7 +28,7 @@ class TlsFront {
   // Binds `listen` and serves its connections into `server` (which must outlive Stop).
   Status Start(const config::HostPort& listen, http::Server* server);
   std::string address() const;  // "127.0.0.1:8443"
-  void Stop();                   // idempotent
+  void Stop();                  // idempotent
 
   struct Impl;
 

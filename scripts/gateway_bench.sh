@@ -68,7 +68,7 @@ env -i PATH="$PATH" DREICHOR_ENV=dev DREICHOR_LISTEN=127.0.0.1:0 DREICHOR_INTERN
   DREICHOR_LOG_LEVEL=info \
   ./build/release/gateway/dreichor-gateway >"$work/gateway.log" 2>&1 &
 gateway_pid=$!
-pids+=($gateway_pid)
+pids+=("$gateway_pid")
 gateway="$(address_of "$work/gateway.log" listening address)"
 internal="$(address_of "$work/gateway.log" listening internal_address)"
 
@@ -100,12 +100,14 @@ for round in $(seq "$rounds"); do
     before="$(cpu_seconds)"
     result="$(load --mode "$mode" --duration "$seconds")"
     after="$(cpu_seconds)"
-    echo "$result" | sed "s/}\$/,\"round\":$round,\"gateway_cpu_s\":$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f", a - b }')}/"
+    cpu="$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f", a - b }')"
+    echo "${result%\}},\"round\":$round,\"gateway_cpu_s\":$cpu}"
   done
 done
 echo "== latency: one order at a time, one connection, $rounds rounds of $seconds s =="
 for round in $(seq "$rounds"); do
   for mode in direct session; do
-    one_at_a_time --mode "$mode" --duration "$seconds" | sed "s/}\$/,\"round\":$round}/"
+    result="$(one_at_a_time --mode "$mode" --duration "$seconds")"
+    echo "${result%\}},\"round\":$round}"
   done
 done

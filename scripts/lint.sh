@@ -4,7 +4,8 @@
 # without an image digest), and the monitoring configuration (promtool: the Prometheus
 # configuration, the alert rules and their unit tests; amtool: Alertmanager's;
 # scripts/check_monitoring.py: runbooks, dashboards, the log shippers, the OpenTelemetry
-# Collector, the monitoring stack's versions). Part of the test command.
+# Collector, the monitoring stack's versions), and the OpenAPI documents (Redocly,
+# scripts/lint_openapi.sh). Part of the test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,13 +25,18 @@ DREICHOR_DEV_DB_PASSWORD=lint DREICHOR_DEV_MIGRATOR_PASSWORD=lint DREICHOR_DEV_R
   DREICHOR_DEV_ADMIN_TOKEN=lint compose infra/compose/docker-compose.dev.yml
 GRAFANA_ADMIN_PASSWORD_FILE=$env_file compose infra/compose/docker-compose.monitoring.yml
 digest=sha256:$(printf '%064d' 0)
-DREICHOR_RUNTIME_IMAGE=registry.example/dreichor/runtime DREICHOR_RUNTIME_DIGEST=$digest \
+export DREICHOR_GATEWAY_ENV_FILE=$env_file
+export DREICHOR_RUNTIME_IMAGE=registry.example/dreichor/runtime
+export DREICHOR_GATEWAY_IMAGE=registry.example/dreichor/gateway
+DREICHOR_RUNTIME_DIGEST=$digest DREICHOR_GATEWAY_DIGEST=$digest \
   compose infra/compose/docker-compose.prod.yml
-if DREICHOR_RUNTIME_IMAGE=registry.example/dreichor/runtime \
-  compose infra/compose/docker-compose.prod.yml 2>/dev/null; then
-  echo "lint: docker-compose.prod.yml accepted a missing DREICHOR_RUNTIME_DIGEST" >&2
-  exit 1
-fi
+for pin in DREICHOR_RUNTIME_DIGEST DREICHOR_GATEWAY_DIGEST; do
+  if env DREICHOR_RUNTIME_DIGEST="$digest" DREICHOR_GATEWAY_DIGEST="$digest" -u "$pin" \
+    docker-compose -f infra/compose/docker-compose.prod.yml config -q 2>/dev/null; then
+    echo "lint: docker-compose.prod.yml accepted a missing $pin" >&2
+    exit 1
+  fi
+done
 # Prod runs what was recorded, never what a name points at now: its image is pinned by digest,
 # and no prod file may name `latest`.
 prod_files=(infra/compose/docker-compose.prod.yml infra/deploy/*prod*)
@@ -38,13 +44,16 @@ if grep -n -i -w latest "${prod_files[@]}"; then
   echo "lint: a prod file names latest (above)" >&2
   exit 1
 fi
-if ! grep -q -E '^ +image: .*@\$\{DREICHOR_RUNTIME_DIGEST' infra/compose/docker-compose.prod.yml; then
-  echo "lint: docker-compose.prod.yml does not pin the runtime image by digest" >&2
-  exit 1
-fi
+for service in RUNTIME GATEWAY; do
+  if ! grep -q -E "^ +image: .*@\\\$\\{DREICHOR_${service}_DIGEST" infra/compose/docker-compose.prod.yml; then
+    echo "lint: docker-compose.prod.yml does not pin the ${service,,} image by digest" >&2
+    exit 1
+  fi
+done
 monitoring=infra/monitoring
 promtool check config --lint=all "$monitoring/prometheus/prometheus.yml" >/dev/null
 promtool test rules "$monitoring/prometheus/alert-rules.test.yml" >/dev/null
 amtool check-config "$monitoring/alertmanager/alertmanager.yml" >/dev/null
 python3 scripts/check_monitoring.py
-echo "lint: ${#yaml_files[@]} YAML files, ${#shell_files[@]} shell scripts, 3 compose files, the monitoring configuration clean"
+./scripts/lint_openapi.sh >/dev/null
+echo "lint: ${#yaml_files[@]} YAML files, ${#shell_files[@]} shell scripts, 3 compose files, the monitoring configuration, the OpenAPI documents clean"

@@ -10,8 +10,10 @@
 # docker-registry for the deploy agent's integration test, which runs a real container engine
 # and a real registry on loopback, and mmdebstrap for the end-to-end run's Debian base image;
 # yamllint, shellcheck and docker-compose for scripts/lint.sh; clang with its libFuzzer runtime for
-# the fuzz targets (scripts/fuzz.sh); Node.js with the `ws` package for the independent market-data
-# client of the follower's tests.
+# the fuzz targets (scripts/fuzz.sh); Node.js with the `ws` package for the independent clients of
+# the follower's and the gateway's tests, and npm for Redocly's OpenAPI linter
+# (scripts/lint_openapi.sh); Python's `cryptography` and the openssl command for the gateway's
+# example client and its TLS test.
 set -euo pipefail
 
 build_packages=(
@@ -24,7 +26,7 @@ test_packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   prometheus prometheus-alertmanager prometheus-node-exporter python3-yaml curl postgresql
   podman runc netavark aardvark-dns iptables nftables catatonit docker-registry
-  yamllint shellcheck docker-compose mmdebstrap nodejs node-ws
+  yamllint shellcheck docker-compose mmdebstrap nodejs node-ws python3-cryptography openssl
 )
 
 case "${1:-}" in
@@ -37,6 +39,11 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# npm comes with some Node.js builds and is a package of its own in Debian's.
+if [ "${1:-}" != --build-only ] && ! command -v npm >/dev/null; then
+  missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -45,10 +45,11 @@ RuntimeService::~RuntimeService() {
 
 Status RuntimeService::Bind() {
   handler_ = std::make_unique<api::ApiHandler>(
-      health_, &registry_, api::ApiOptions{config_.String("DREICHOR_ADMIN_TOKEN"),
-                                     config_.Has("DREICHOR_TRADING_TOKEN")
-                                         ? config_.String("DREICHOR_TRADING_TOKEN")
-                                         : std::string()});
+      health_, &registry_,
+      api::ApiOptions{config_.String("DREICHOR_ADMIN_TOKEN"),
+                      config_.Has("DREICHOR_TRADING_TOKEN")
+                          ? config_.String("DREICHOR_TRADING_TOKEN")
+                          : std::string()});
   const auto listen = config::ParseHostPort(config_.String("DREICHOR_LISTEN"));
   http::ServerOptions options;
   options.address = listen->host;

@@ -143,21 +143,21 @@ class RuntimeProcess {
 inline config::EnvMap LocalRuntimeEnv(const std::string& env, const std::string& listen,
                                       const std::string& dir, const std::string& admin_token) {
   config::EnvMap vars = {{"DREICHOR_ENV", env},
-          {"DREICHOR_LISTEN", listen},
-          {"DREICHOR_AUDIT_BACKEND", "file"},
-          {"DREICHOR_AUDIT_DIR", dir + "/audit-events"},
-          {"DREICHOR_AUDIT_SEGMENT_BYTES", "67108864"},
-          {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", "8388608"},
-          {"DREICHOR_SNAPSHOT_DIR", dir + "/snapshots"},
-          {"DREICHOR_SNAPSHOT_EVERY", "5000"},
-          {"DREICHOR_SNAPSHOT_RETAIN", "2"},
-          {"DREICHOR_ADMIN_TOKEN", admin_token},
-          {"DREICHOR_CHECKPOINT_KEY", NewCheckpointKey(env)},
-          {"DREICHOR_SHUTDOWN_DEADLINE", "20s"},
-          {"DREICHOR_MAX_BODY_BYTES", "65536"},
-          {"DREICHOR_MAX_CONNECTIONS", "64"},
-          {"DREICHOR_LOG_LEVEL", "info"},
-          {"DREICHOR_OTLP_TRACES_URL", "none"}};
+                         {"DREICHOR_LISTEN", listen},
+                         {"DREICHOR_AUDIT_BACKEND", "file"},
+                         {"DREICHOR_AUDIT_DIR", dir + "/audit-events"},
+                         {"DREICHOR_AUDIT_SEGMENT_BYTES", "67108864"},
+                         {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", "8388608"},
+                         {"DREICHOR_SNAPSHOT_DIR", dir + "/snapshots"},
+                         {"DREICHOR_SNAPSHOT_EVERY", "5000"},
+                         {"DREICHOR_SNAPSHOT_RETAIN", "2"},
+                         {"DREICHOR_ADMIN_TOKEN", admin_token},
+                         {"DREICHOR_CHECKPOINT_KEY", NewCheckpointKey(env)},
+                         {"DREICHOR_SHUTDOWN_DEADLINE", "20s"},
+                         {"DREICHOR_MAX_BODY_BYTES", "65536"},
+                         {"DREICHOR_MAX_CONNECTIONS", "64"},
+                         {"DREICHOR_LOG_LEVEL", "info"},
+                         {"DREICHOR_OTLP_TRACES_URL", "none"}};
   if (env == "prod") vars["DREICHOR_TRADING_TOKEN"] = kTestTradingToken;
   return vars;
 }
