@@ -239,6 +239,23 @@ TEST_F(RuntimeEnvTest, ValidFileGivesTheContainerPortAndVariables) {
   EXPECT_EQ(env.value().variables.size(), 15u);
 }
 
+// The production shape: a prod runtime takes orders only from the gateway, so the prod agent
+// refuses a runtime env file without the internal credential, naming it and quoting nothing.
+TEST_F(RuntimeEnvTest, AProdRuntimeWithoutTheTradingTokenIsRefused) {
+  config_.env = "prod";
+  auto env = Load({{"DREICHOR_ENV", "prod"},
+                   {"DREICHOR_CHECKPOINT_KEY", dreichor::testing::NewCheckpointKey("prod")}});
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.status().message().find(
+                "DREICHOR_TRADING_TOKEN is required when DREICHOR_ENV=prod but missing"),
+            std::string::npos)
+      << env.status().message();
+  env = Load({{"DREICHOR_ENV", "prod"},
+              {"DREICHOR_CHECKPOINT_KEY", dreichor::testing::NewCheckpointKey("prod")},
+              {"DREICHOR_TRADING_TOKEN", dreichor::testing::kTestTradingToken}});
+  EXPECT_TRUE(env.ok()) << env.status().message();
+}
+
 TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {
   auto env = Load({{"DREICHOR_ENV", "prod"},
                    {"DREICHOR_CHECKPOINT_KEY", dreichor::testing::NewCheckpointKey("prod")},

@@ -95,12 +95,34 @@ TEST(CommandCodecTest, PlaceOrderMatchesTheDocumentedExample) {
   EXPECT_EQ(ToHex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), expected_hex);
 }
 
+// The second worked example of docs/command-encoding.md: registering RFC 8032's first test key.
+TEST(CommandCodecTest, RegisterApiKeyMatchesTheDocumentedExample) {
+  const std::string key_hex = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+  RegisterApiKey c{7, 1001, {}, kAllPermissions};
+  for (size_t i = 0; i < c.public_key.size(); ++i) {
+    c.public_key[i] = static_cast<uint8_t>(std::stoi(key_hex.substr(2 * i, 2), nullptr, 16));
+  }
+  const std::string expected_hex =
+      "01"                 // encoding version
+      "0800"               // type 8 = register_api_key
+      "0700000000000000"   // key id 7
+      "e903000000000000"   // account 1001
+      + key_hex +          // the Ed25519 public key, 32 raw bytes
+      "03";                // permissions read (1) | trade (2)
+  const std::string bytes = EncodeCommand(c);
+  EXPECT_EQ(ToHex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), expected_hex);
+}
+
 TEST(CommandCodecTest, TypeCodesAreFrozen) {
   EXPECT_EQ(static_cast<int>(CommandType::kCreateMarket), 1);
   EXPECT_EQ(static_cast<int>(CommandType::kSetMarketStatus), 2);
   EXPECT_EQ(static_cast<int>(CommandType::kDeposit), 3);
   EXPECT_EQ(static_cast<int>(CommandType::kWithdraw), 4);
   EXPECT_EQ(static_cast<int>(CommandType::kSetRiskLimits), 5);
+  EXPECT_EQ(static_cast<int>(CommandType::kSetRetention), 6);
+  EXPECT_EQ(static_cast<int>(CommandType::kLegalHold), 7);
+  EXPECT_EQ(static_cast<int>(CommandType::kRegisterApiKey), 8);
+  EXPECT_EQ(static_cast<int>(CommandType::kRevokeApiKey), 9);
   EXPECT_EQ(static_cast<int>(CommandType::kPlaceOrder), 16);
   EXPECT_EQ(static_cast<int>(CommandType::kCancelOrder), 17);
   EXPECT_EQ(static_cast<int>(CommandType::kCancelAll), 18);

@@ -105,6 +105,13 @@ const std::vector<VarSpec>& GatewaySchema() {
        .example = "16777216",
        .min = 65536,
        .max = 1 << 30},
+      {.name = "DREICHOR_LOGON_DEADLINE",
+       .type = VarType::kDuration,
+       .meaning = "How long a new session may take to log on before it is closed (4001), so that "
+                  "idle connections cannot hold the session limit.",
+       .example = "10s",
+       .min = 500,
+       .max = 600'000},
       {.name = "DREICHOR_TLS",
        .type = VarType::kEnum,
        .meaning = "on: the public side speaks TLS itself (certificate and key from files); off: "
@@ -159,6 +166,7 @@ Result<GatewayConfig> LoadGatewayConfig(const config::EnvMap& env) {
     g.max_connections = static_cast<size_t>(c.Integer("DREICHOR_MAX_CONNECTIONS"));
     g.max_body_bytes = static_cast<size_t>(c.Integer("DREICHOR_MAX_BODY_BYTES"));
     g.session_queue_bytes = static_cast<size_t>(c.Integer("DREICHOR_SESSION_QUEUE_BYTES"));
+    g.logon_deadline = std::chrono::milliseconds(c.DurationMs("DREICHOR_LOGON_DEADLINE"));
     if (c.String("DREICHOR_TLS") == "on") {
       g.tls_cert_file = c.String("DREICHOR_TLS_CERT_FILE");
       g.tls_key_file = c.String("DREICHOR_TLS_KEY_FILE");

@@ -39,6 +39,7 @@ struct GatewayConfig {
   size_t max_connections = 0;
   size_t max_body_bytes = 0;
   size_t session_queue_bytes = 0;
+  std::chrono::milliseconds logon_deadline{0};
   std::string tls_cert_file;  // both empty: plain HTTP (TLS terminated by the ingress)
   std::string tls_key_file;
   std::string log_level;

@@ -30,6 +30,7 @@ config::EnvMap ValidEnv() {
           {"DREICHOR_MAX_CONNECTIONS", "64"},
           {"DREICHOR_MAX_BODY_BYTES", "16384"},
           {"DREICHOR_SESSION_QUEUE_BYTES", "1048576"},
+          {"DREICHOR_LOGON_DEADLINE", "10s"},
           {"DREICHOR_TLS", "off"},
           {"DREICHOR_LOG_LEVEL", "info"}};
 }

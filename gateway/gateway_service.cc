@@ -117,7 +117,8 @@ int RunGateway(const config::EnvMap& env) {
   RateLimiter key_limits(config.key_limit, kTrackedCallers);
   RateLimiter address_limits(config.address_limit, kTrackedCallers);
   sessions = std::make_unique<SessionHub>(&auth, &key_limits, &runtime, clock,
-                                          SessionOptions{.max_sessions = config.max_connections});
+                                          SessionOptions{.max_sessions = config.max_connections,
+                                                         .logon_deadline = config.logon_deadline});
   marketdata::LeaderLinkOptions link_options;
   link_options.leader = config.runtime;
   marketdata::LeaderLink link(&follower, link_options, clock, &log);

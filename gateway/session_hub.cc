@@ -19,6 +19,8 @@ struct SessionHub::Session {
   uint64_t next_seq = 1;         // the connection's strand only
   uint64_t stream_seq = 0;       // under SessionHub::mu_
   std::atomic<size_t> in_flight{0};
+  int64_t accepted_ns = 0;          // when the handshake completed
+  std::atomic<bool> logged_on{false};
 
   void Send(std::string text) {
     connection->Send(std::make_shared<const std::string>(std::move(text)));
@@ -82,11 +84,45 @@ std::string FillBody(const engine::Event& trade, engine::AccountId account) {
 
 SessionHub::SessionHub(Authenticator* auth, RateLimiter* key_limits, RuntimeLink* link,
                        Clock* clock, SessionOptions options)
-    : auth_(auth), key_limits_(key_limits), link_(link), clock_(clock), options_(options) {}
+    : auth_(auth), key_limits_(key_limits), link_(link), clock_(clock), options_(options) {
+  sweeper_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!closed_) {
+      sweep_.wait_for(lock, std::chrono::seconds(1));
+      if (closed_) break;
+      lock.unlock();
+      CloseLateLogons();
+      lock.lock();
+    }
+  });
+}
+
+SessionHub::~SessionHub() {
+  CloseAll();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+void SessionHub::CloseLateLogons() {
+  const int64_t deadline_ns =
+      clock_->NowUnixNanos() -
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.logon_deadline).count();
+  std::vector<SessionPtr> late;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [raw, s] : sessions_) {
+      if (!s->logged_on.load() && s->accepted_ns < deadline_ns) late.push_back(s);
+    }
+  }
+  for (const SessionPtr& s : late) {
+    Error(s, 0, ApiError::Of(kLogonRequired, "no logon within the deadline"));
+    s->connection->Close(kCloseLogonRefused, "logon deadline passed");
+  }
+}
 
 void SessionHub::Accept(http::Request& request, boost::beast::tcp_stream& stream,
                         const http::WebSocketOptions& options) {
   auto session = std::make_shared<Session>();
+  session->accepted_ns = clock_->NowUnixNanos();
   session->connection = http::WebSocketConnection::Create(std::move(stream), options);
   Session* raw = session.get();
   bool over = false;
@@ -130,6 +166,7 @@ void SessionHub::CloseAll() {
     closed_ = true;
     for (auto& [raw, s] : sessions_) all.push_back(s);
   }
+  sweep_.notify_all();
   for (auto& s : all) s->connection->Close(http::kCloseGoingAway, "the gateway is shutting down");
 }
 
@@ -198,6 +235,7 @@ void SessionHub::Logon(const SessionPtr& session, const json& message) {
   AuthResult auth = auth_->Check(signed_logon);
   if (!auth.caller) return refuse(auth.error);
   session->caller = auth.caller;
+  session->logged_on = true;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (sessions_.contains(session.get())) {

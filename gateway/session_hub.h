@@ -23,12 +23,15 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gateway/authenticator.h"
@@ -54,20 +57,27 @@ struct SessionStats {
 struct SessionOptions {
   size_t max_in_flight = 4096;  // commands sent to the runtime and not yet answered, per session
   size_t max_sessions = 4096;
+  // A session not logged on this long after its handshake is closed (4001), so that idle
+  // connections cannot hold the session limit.
+  std::chrono::milliseconds logon_deadline{10'000};
 };
 
 class SessionHub {
  public:
   SessionHub(Authenticator* auth, RateLimiter* key_limits, RuntimeLink* link, Clock* clock,
              SessionOptions options);
+  ~SessionHub();
 
   // Takes the connection of a WebSocket handshake and serves it.
   void Accept(http::Request& request, boost::beast::tcp_stream& stream,
               const http::WebSocketOptions& options);
   // Follower::OnApplied: the private stream, and revocations.
   void OnApplied(const stream::StreamItem& item, const std::vector<engine::Event>& events);
-  // Closes every session (1001). Idempotent.
+  // Closes every session (1001) and stops the logon deadline's sweeper. Idempotent.
   void CloseAll();
+  // Closes the sessions that did not log on within the deadline (the sweeper calls it every
+  // second; tests call it directly).
+  void CloseLateLogons();
 
   const SessionStats& stats() const { return stats_; }
 
@@ -97,6 +107,8 @@ class SessionHub {
   std::map<engine::AccountId, std::set<Session*>> readers_;  // GUARDED_BY(mu_)
   std::map<uint64_t, std::set<Session*>> by_key_;            // GUARDED_BY(mu_)
   bool closed_ = false;                                      // GUARDED_BY(mu_)
+  std::condition_variable sweep_;
+  std::thread sweeper_;
 };
 
 }  // namespace dreichor::gateway

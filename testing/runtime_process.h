@@ -198,6 +198,7 @@ inline config::EnvMap LocalGatewayEnv(const std::string& env, const std::string&
           {"DREICHOR_MAX_CONNECTIONS", "256"},
           {"DREICHOR_MAX_BODY_BYTES", "16384"},
           {"DREICHOR_SESSION_QUEUE_BYTES", "1048576"},
+          {"DREICHOR_LOGON_DEADLINE", "1s"},
           {"DREICHOR_TLS", "off"},
           {"DREICHOR_LOG_LEVEL", "info"}};
 }

@@ -227,6 +227,9 @@ async function refusalsOverSessions(keys, before) {
   m = await first.next((x) => x.type === 'error' && x.code === 'unknown_op');
   check('session: an op that does not exist -> unknown_op', m !== null, JSON.stringify(m));
   first.ws.close();
+  const idle = await openSession();
+  check('session: a session that never logs on is closed 4001 at the deadline',
+        (await idle.closed(5000)) === 4001, idle.closeCode);
   const reader = await logOn(R, 13);
   check('session: a read-only key logs on', reader.reply && reader.reply.type === 'logon', JSON.stringify(reader.reply));
   reader.session.send({op: 'place', seq: 1, order: order(1001, 'buy', 90, 1)});
