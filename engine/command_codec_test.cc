@@ -103,12 +103,12 @@ TEST(CommandCodecTest, RegisterApiKeyMatchesTheDocumentedExample) {
     c.public_key[i] = static_cast<uint8_t>(std::stoi(key_hex.substr(2 * i, 2), nullptr, 16));
   }
   const std::string expected_hex =
-      "01"                 // encoding version
-      "0800"               // type 8 = register_api_key
-      "0700000000000000"   // key id 7
-      "e903000000000000"   // account 1001
-      + key_hex +          // the Ed25519 public key, 32 raw bytes
-      "03";                // permissions read (1) | trade (2)
+      "01"                // encoding version
+      "0800"              // type 8 = register_api_key
+      "0700000000000000"  // key id 7
+      "e903000000000000"  // account 1001
+      + key_hex +         // the Ed25519 public key, 32 raw bytes
+      "03";               // permissions read (1) | trade (2)
   const std::string bytes = EncodeCommand(c);
   EXPECT_EQ(ToHex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), expected_hex);
 }

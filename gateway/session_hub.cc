@@ -19,7 +19,7 @@ struct SessionHub::Session {
   uint64_t next_seq = 1;         // the connection's strand only
   uint64_t stream_seq = 0;       // under SessionHub::mu_
   std::atomic<size_t> in_flight{0};
-  int64_t accepted_ns = 0;          // when the handshake completed
+  int64_t accepted_ns = 0;  // when the handshake completed
   std::atomic<bool> logged_on{false};
 
   void Send(std::string text) {
