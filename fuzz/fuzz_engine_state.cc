@@ -2,9 +2,9 @@
 // snapshot holds.
 //
 // Any bytes: Deserialize either refuses with a reason or builds an engine that passes every
-// invariant and serialises back to exactly the input (equal states, equal bytes) — or, for a
-// version 2 input, to its version 3 form: the version field 3 and an empty evidence section (no
-// retention rule, no hold) before the end marker. The engine then takes a few commands without
+// invariant and serialises back to exactly the input (equal states, equal bytes) — or, for an
+// older version, to its version 4 form: the version field 4 and the sections it lacked, empty,
+// before the end marker (version 2: no retention rule, no hold, no API key; version 3: no key). The engine then takes a few commands without
 // breaking an invariant.
 #include <cstdint>
 #include <cstdlib>
@@ -25,9 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Engine& e = *engine.value();
   if (!e.CheckInvariants().ok()) std::abort();
   std::string expected(input);
-  if (expected[4] == 2) {  // the version, little-endian u32 after the magic
-    expected[4] = 3;
-    expected.insert(expected.size() - 4, std::string(8, '\0'));
+  if (expected[4] == 2 || expected[4] == 3) {  // the version, little-endian u32 after the magic
+    expected.insert(expected.size() - 4, std::string(expected[4] == 2 ? 12 : 4, '\0'));
+    expected[4] = 4;
   }
   if (e.SerializeToString() != expected) std::abort();
   // The restored engine must go on working: cancel everything everywhere, trade a little.
