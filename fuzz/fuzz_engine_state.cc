@@ -4,8 +4,8 @@
 // Any bytes: Deserialize either refuses with a reason or builds an engine that passes every
 // invariant and serialises back to exactly the input (equal states, equal bytes) — or, for an
 // older version, to its version 4 form: the version field 4 and the sections it lacked, empty,
-// before the end marker (version 2: no retention rule, no hold, no API key; version 3: no key). The engine then takes a few commands without
-// breaking an invariant.
+// before the end marker (version 2: no retention rule, no hold, no API key; version 3: no key). The
+// engine then takes a few commands without breaking an invariant.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
