@@ -49,12 +49,13 @@ GatewayHandler::GatewayHandler(GatewayParts parts) : parts_(std::move(parts)) {
         [this](const Caller& caller, const Request& request, const RouteParams&, Respond respond) {
           nlohmann::json body;
           if (auto e = http::ParseObject(request.body(), &body)) {
-            return respond(ErrorReply(*e));
+            return respond(Refuse(request, *e));
           }
           auto account = body.find("account");
           if (account == body.end() || !account->is_number_unsigned() ||
               account->get<uint64_t>() != caller.account) {
-            return respond(Refusal(
+            return respond(Refuse(
+                request,
                 ApiError::Of(kAccountMismatch, "the body's account must be this key's account " +
                                                    std::to_string(caller.account))));
           }
@@ -66,9 +67,9 @@ GatewayHandler::GatewayHandler(GatewayParts parts) : parts_(std::move(parts)) {
               [this](const Caller& caller, const Request& request, const RouteParams& params,
                      Respond respond) {
                 if (params.Get("account") != std::to_string(caller.account)) {
-                  return respond(
-                      Refusal(ApiError::Of(kAccountMismatch, "this key reads only its account " +
-                                                                 std::to_string(caller.account))));
+                  return respond(Refuse(
+                      request, ApiError::Of(kAccountMismatch, "this key reads only its account " +
+                                                                  std::to_string(caller.account))));
                 }
                 Forward(caller, request, std::move(respond));
               });
@@ -135,7 +136,17 @@ std::optional<Response> GatewayHandler::LimitAddress(const Request& request) {
   const std::string address(Header(request, kPeerAddressHeader));
   const int64_t wait = parts_.address_limits->Take(address, parts_.clock->NowUnixNanos());
   if (wait == 0) return std::nullopt;
-  return Refusal(ApiError::Of(kRateLimited, "this address's rate limit is reached"), wait);
+  return Refuse(request, ApiError::Of(kRateLimited, "this address's rate limit is reached"), wait);
+}
+
+Response GatewayHandler::Refuse(const Request& request, const ApiError& error,
+                                int64_t retry_after_ms) {
+  if (parts_.refusals != nullptr) {
+    const std::string_view target(request.target().data(), request.target().size());
+    parts_.refusals->Record(error, target.substr(0, target.find('?')),
+                            Header(request, "DREICHOR-KEY"), Header(request, kPeerAddressHeader));
+  }
+  return Refusal(error, retry_after_ms);
 }
 
 void GatewayHandler::Handle(Request&& request, Respond respond) {
@@ -143,7 +154,7 @@ void GatewayHandler::Handle(Request&& request, Respond respond) {
   const std::string_view target(request.target().data(), request.target().size());
   if (target != "/openapi.yaml") {
     if (const std::string why = parts_.readiness(); !why.empty()) {
-      return respond(ErrorReply(kNotReady, "not serving: " + why));
+      return respond(Refuse(request, ApiError::Of(kNotReady, "not serving: " + why)));
     }
   }
   router_.Dispatch(request, std::move(respond));
@@ -157,7 +168,7 @@ std::optional<Response> GatewayHandler::Upgrade(Request& request,
     return ErrorReply(http::kNotFound, "no WebSocket route " + std::string(target));
   }
   if (const std::string why = parts_.readiness(); !why.empty()) {
-    return ErrorReply(kNotReady, "not serving: " + why);
+    return Refuse(request, ApiError::Of(kNotReady, "not serving: " + why));
   }
   parts_.sessions->Accept(request, stream, parts_.websocket);
   return std::nullopt;
@@ -167,10 +178,11 @@ std::optional<Caller> GatewayHandler::Authenticate(const Request& request, uint8
                                                    const Respond& respond) {
   for (const char* name : {"DREICHOR-KEY", "DREICHOR-TIMESTAMP", "DREICHOR-SIGNATURE"}) {
     if (request.count(name) != 1) {
-      respond(Refusal(ApiError::Of(kMissingSignature,
-                                   std::string("signed routes need exactly one header ") + name +
-                                       " (and DREICHOR-KEY, DREICHOR-TIMESTAMP, "
-                                       "DREICHOR-SIGNATURE together)")));
+      respond(Refuse(request,
+                     ApiError::Of(kMissingSignature,
+                                  std::string("signed routes need exactly one header ") + name +
+                                      " (and DREICHOR-KEY, DREICHOR-TIMESTAMP, "
+                                      "DREICHOR-SIGNATURE together)")));
       return std::nullopt;
     }
   }
@@ -183,20 +195,22 @@ std::optional<Caller> GatewayHandler::Authenticate(const Request& request, uint8
       "rest " + std::string(signature)};
   AuthResult auth = parts_.auth->Check(signed_request);
   if (!auth.caller) {
-    respond(Refusal(auth.error));
+    respond(Refuse(request, auth.error));
     return std::nullopt;
   }
   if (!auth.caller->Can(permission)) {
-    respond(Refusal(ApiError::Of(kPermissionDenied,
-                                 std::string("this API key lacks the ") +
-                                     (permission == engine::kPermissionTrade ? "trade" : "read") +
-                                     " permission")));
+    respond(Refuse(request,
+                   ApiError::Of(kPermissionDenied,
+                                std::string("this API key lacks the ") +
+                                    (permission == engine::kPermissionTrade ? "trade" : "read") +
+                                    " permission")));
     return std::nullopt;
   }
   if (const int64_t wait = parts_.key_limits->Take(std::to_string(auth.caller->key_id),
                                                    parts_.clock->NowUnixNanos());
       wait > 0) {
-    respond(Refusal(ApiError::Of(kRateLimited, "the API key's rate limit is reached"), wait));
+    respond(
+        Refuse(request, ApiError::Of(kRateLimited, "the API key's rate limit is reached"), wait));
     return std::nullopt;
   }
   return auth.caller;
@@ -205,12 +219,17 @@ std::optional<Caller> GatewayHandler::Authenticate(const Request& request, uint8
 void GatewayHandler::Forward(const Caller& caller, const Request& request, Respond respond,
                              AnswerCheck check) {
   auto shared_respond = std::make_shared<Respond>(std::move(respond));
+  const std::string_view target(request.target().data(), request.target().size());
   const bool queued = parts_.link->Send(
-      caller.key_id, request.method(), std::string(request.target()), request.body(),
+      caller.key_id, request.method(), std::string(target), request.body(),
       std::string(Header(request, "traceparent")),
-      [shared_respond, check = std::move(check)](Result<RuntimeAnswer> answer) {
+      [this, shared_respond, check = std::move(check), key_id = std::to_string(caller.key_id),
+       path = std::string(target.substr(0, target.find('?'))),
+       address = std::string(Header(request, kPeerAddressHeader))](Result<RuntimeAnswer> answer) {
         if (!answer.ok()) {
-          return (*shared_respond)(ErrorReply(kRuntimeUnavailable, answer.status().message()));
+          const ApiError error = ApiError::Of(kRuntimeUnavailable, answer.status().message());
+          if (parts_.refusals != nullptr) parts_.refusals->Record(error, path, key_id, address);
+          return (*shared_respond)(ErrorReply(error));
         }
         if (check) {
           if (std::optional<Response> replaced = check(answer.value())) {
@@ -226,7 +245,8 @@ void GatewayHandler::Forward(const Caller& caller, const Request& request, Respo
         (*shared_respond)(std::move(r));
       });
   if (!queued) {
-    (*shared_respond)(ErrorReply(kGatewayBusy, "the gateway's queue to the runtime is full"));
+    (*shared_respond)(
+        Refuse(request, ApiError::Of(kGatewayBusy, "the gateway's queue to the runtime is full")));
   }
 }
 

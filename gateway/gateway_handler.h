@@ -24,6 +24,7 @@
 
 #include "gateway/authenticator.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/refusals.h"
 #include "gateway/runtime_link.h"
 #include "gateway/session_hub.h"
 #include "http/metrics.h"
@@ -49,6 +50,7 @@ struct GatewayParts {
   RateLimiter* address_limits = nullptr;
   RuntimeLink* link = nullptr;
   SessionHub* sessions = nullptr;
+  Refusals* refusals = nullptr;  // may be null (tests of the route table)
   Clock* clock = nullptr;
   Readiness readiness;
   http::WebSocketOptions websocket;
@@ -75,6 +77,9 @@ class GatewayHandler final : public http::Handler {
                AnswerCheck check = nullptr);
   // A refusal when `request`'s source address has no token left.
   std::optional<http::Response> LimitAddress(const http::Request& request);
+  // The answer to a refused request, recorded (counted, and logged within limits).
+  http::Response Refuse(const http::Request& request, const http::ApiError& error,
+                        int64_t retry_after_ms = 0);
   void AddSigned(http::Method method, std::string_view pattern, uint8_t permission,
                  std::function<void(const Caller&, const http::Request&, const http::RouteParams&,
                                     http::Respond)>

@@ -107,6 +107,25 @@ TEST_F(GatewayIntegrationTest, AnIndependentClientMeetsEveryRefusalAndTheHappyPa
   EXPECT_TRUE(RunClient(port, "", "", &output)) << output << gateway->Text();
   EXPECT_NE(output.find("all checks held"), std::string::npos) << output;
   EXPECT_EQ(gateway->Text().find(kTradingToken), std::string::npos) << "a secret in the log";
+  // Every refusal is counted by code, and logged with its code, never with what was signed.
+  const std::string counted = internal_client.Get("/metrics").body;
+  for (const char* code : {"missing_signature", "unknown_api_key", "stale_timestamp",
+                           "bad_signature", "replayed", "permission_denied", "account_mismatch",
+                           "api_key_revoked", "rate_limited", "seq_out_of_order"}) {
+    const std::string series =
+        std::string("dreichor_gateway_refusals_total{code=\"") + code + "\"} ";
+    const size_t at = counted.find(series);
+    ASSERT_NE(at, std::string::npos) << series;
+    EXPECT_NE(counted.compare(at + series.size(), 2, "0\n"), 0) << code << " never counted";
+  }
+  bool logged_bad_signature = false;
+  for (const json& line : gateway->Lines()) {
+    if (line.value("msg", "") != "refused") continue;
+    EXPECT_FALSE(line.contains("signature") || line.contains("nonce") || line.contains("body"))
+        << line.dump();
+    if (line.value("code", "") == "bad_signature") logged_bad_signature = true;
+  }
+  EXPECT_TRUE(logged_bad_signature) << gateway->Text();
 }
 
 // Killed without warning, the gateway keeps nothing: it learns every key again from the

@@ -61,19 +61,6 @@ void AddMetrics(http::MetricsRegistry* r, const marketdata::Follower& follower,
                       [&] { return static_cast<double>(auth.replay().size()); });
 }
 
-std::string NotReadyReason(const marketdata::Follower& follower, const marketdata::LeaderLink& link,
-                           Clock* clock, std::chrono::milliseconds max_lag) {
-  if (follower.diverged()) return "diverged from the runtime's record stream";
-  if (!link.connected()) return "not subscribed to the runtime's record stream";
-  const int64_t at = link.last_verified_heartbeat_ns();
-  if (at == 0) return "catching up: no heartbeat verified yet";
-  const int64_t age_ms = (clock->NowUnixNanos() - at) / 1'000'000;
-  if (age_ms > max_lag.count()) {
-    return "lagging: the last heartbeat verified is " + std::to_string(age_ms) + " ms old";
-  }
-  return "";
-}
-
 }  // namespace
 
 int RunGateway(const config::EnvMap& env) {
@@ -116,14 +103,17 @@ int RunGateway(const config::EnvMap& env) {
   Authenticator auth(&follower, clock, config.signature_window, kReplayCapacity);
   RateLimiter key_limits(config.key_limit, kTrackedCallers);
   RateLimiter address_limits(config.address_limit, kTrackedCallers);
-  sessions = std::make_unique<SessionHub>(&auth, &key_limits, &runtime, clock,
+  Refusals refusals(&registry, &log, clock);
+  sessions = std::make_unique<SessionHub>(&auth, &key_limits, &runtime, &refusals, clock,
                                           SessionOptions{.max_sessions = config.max_connections,
                                                          .logon_deadline = config.logon_deadline});
   marketdata::LeaderLinkOptions link_options;
   link_options.leader = config.runtime;
   marketdata::LeaderLink link(&follower, link_options, clock, &log);
   AddMetrics(&registry, follower, link, runtime, *sessions, auth);
-  Readiness readiness = [&] { return NotReadyReason(follower, link, clock, config.max_lag); };
+  Readiness readiness = [&] {
+    return marketdata::NotReadyReason(follower, link, clock, config.max_lag);
+  };
 
   GatewayHandler handler(GatewayParts{
       .state = &follower,
@@ -132,6 +122,7 @@ int RunGateway(const config::EnvMap& env) {
       .address_limits = &address_limits,
       .link = &runtime,
       .sessions = sessions.get(),
+      .refusals = &refusals,
       .clock = clock,
       .readiness = readiness,
       .websocket = http::WebSocketOptions{.max_queued_bytes = config.session_queue_bytes,

@@ -83,8 +83,13 @@ std::string FillBody(const engine::Event& trade, engine::AccountId account) {
 }  // namespace
 
 SessionHub::SessionHub(Authenticator* auth, RateLimiter* key_limits, RuntimeLink* link,
-                       Clock* clock, SessionOptions options)
-    : auth_(auth), key_limits_(key_limits), link_(link), clock_(clock), options_(options) {
+                       Refusals* refusals, Clock* clock, SessionOptions options)
+    : auth_(auth),
+      key_limits_(key_limits),
+      link_(link),
+      refusals_(refusals),
+      clock_(clock),
+      options_(options) {
   sweeper_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(mu_);
     while (!closed_) {
@@ -173,6 +178,12 @@ void SessionHub::CloseAll() {
 void SessionHub::Error(const SessionPtr& session, uint64_t seq, const ApiError& error,
                        int64_t retry_after_ms) {
   ++stats_.refused;
+  if (refusals_ != nullptr) {
+    // The key once logged on (the strand's: Error runs there, or after the session ended).
+    const std::string key_id =
+        session->logged_on.load() ? std::to_string(session->caller->key_id) : std::string();
+    refusals_->Record(error, "session", key_id, session->connection->peer());
+  }
   nlohmann::ordered_json j{{"type", "error"}};
   if (seq != 0) j["seq"] = seq;
   j["code"] = error.code;

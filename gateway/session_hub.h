@@ -36,6 +36,7 @@
 
 #include "gateway/authenticator.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/refusals.h"
 #include "gateway/runtime_link.h"
 #include "http/websocket.h"
 #include "stream/stream_parse.h"
@@ -64,8 +65,9 @@ struct SessionOptions {
 
 class SessionHub {
  public:
-  SessionHub(Authenticator* auth, RateLimiter* key_limits, RuntimeLink* link, Clock* clock,
-             SessionOptions options);
+  // `refusals` may be null.
+  SessionHub(Authenticator* auth, RateLimiter* key_limits, RuntimeLink* link, Refusals* refusals,
+             Clock* clock, SessionOptions options);
   ~SessionHub();
 
   // Takes the connection of a WebSocket handshake and serves it.
@@ -98,6 +100,7 @@ class SessionHub {
   Authenticator* auth_;
   RateLimiter* key_limits_;
   RuntimeLink* link_;
+  Refusals* refusals_;
   Clock* clock_;
   const SessionOptions options_;
   SessionStats stats_;

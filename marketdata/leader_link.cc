@@ -140,4 +140,17 @@ Status LeaderLink::SnapshotNow() {
   return written;
 }
 
+std::string NotReadyReason(const Follower& follower, const LeaderLink& link, Clock* clock,
+                           std::chrono::milliseconds max_lag) {
+  if (follower.diverged()) return "diverged from the leader";
+  if (!link.connected()) return "not subscribed to the leader";
+  const int64_t at = link.last_verified_heartbeat_ns();
+  if (at == 0) return "catching up: no heartbeat verified yet";
+  const int64_t age_ms = (clock->NowUnixNanos() - at) / 1'000'000;
+  if (age_ms > max_lag.count()) {
+    return "lagging: the last heartbeat verified is " + std::to_string(age_ms) + " ms old";
+  }
+  return "";
+}
+
 }  // namespace dreichor::marketdata

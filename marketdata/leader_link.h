@@ -89,4 +89,9 @@ class LeaderLink {
   std::thread thread_;
 };
 
+// Why a process serving `follower`'s state is not ready ("" when it is): diverged, not
+// subscribed, no heartbeat verified yet, or the last one verified older than `max_lag` by `clock`.
+std::string NotReadyReason(const Follower& follower, const LeaderLink& link, Clock* clock,
+                           std::chrono::milliseconds max_lag);
+
 }  // namespace dreichor::marketdata
