@@ -9,6 +9,7 @@
 #include "cli/deploy_history.h"
 #include "cli/evidence_commands.h"
 #include "cli/failover.h"
+#include "config/env_check.h"
 #include "config/env_config.h"
 
 namespace {
@@ -157,6 +158,7 @@ void AddEvidence(CLI::App* audit, int* code) {
 int main(int argc, char** argv) {
   using namespace dreichor::cli;
   CLI::App app{"Dreichor operator tool: verify and inspect audit logs, snapshots and env files"};
+  app.set_version_flag("--version", dreichor::config::VersionLine("dreichor"));
   app.require_subcommand(1);
   int code = kOk;
 

@@ -1,6 +1,6 @@
 # dreichor_test(NAME SOURCES a_test.cc ... LIBS lib ... LABEL unit|integration|system
 #               [POSTGRES] [ENV VAR=value ...] [DEFINITIONS NAME="value" ...]
-#               [DEPENDS target ...] [COST n])
+#               [DEPENDS target ...] [COST n] [FIXTURES fixture ...])
 #
 # Registers one GoogleTest executable with CTest. Every test in the tree goes through this
 # helper so that all tests share one set of flags, one main, one discovery rule and one tier:
@@ -15,13 +15,14 @@
 # whole run (testing/CMakeLists.txt); the case finds its URL through DREICHOR_TEST_POSTGRES_URL_FILE.
 # ENV sets environment variables for every case (e.g. a fixed RapidCheck seed); DEFINITIONS are
 # compile definitions (paths of programs and source files the test uses) and DEPENDS the
-# programs it runs, built before it. COST makes ctest start a long test early.
+# programs it runs, built before it. COST makes ctest start a long test early. FIXTURES are ctest
+# fixtures every case requires (e.g. the Debian packages, made by packaging/CMakeLists.txt).
 # With DREICHOR_TESTS off (image builds) it does nothing.
 function(dreichor_test name)
   if(NOT DREICHOR_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "POSTGRES" "COST;LABEL" "SOURCES;LIBS;ENV;DEFINITIONS;DEPENDS" ${ARGN})
+  cmake_parse_arguments(ARG "POSTGRES" "COST;LABEL" "SOURCES;LIBS;ENV;DEFINITIONS;DEPENDS;FIXTURES" ${ARGN})
   if(NOT ARG_LABEL MATCHES "^(unit|integration|system)$")
     message(FATAL_ERROR "dreichor_test(${name}): LABEL must be unit, integration or system")
   endif()
@@ -53,6 +54,10 @@ function(dreichor_test name)
   endif()
   if(ARG_COST)
     list(APPEND properties COST ${ARG_COST})
+  endif()
+  if(ARG_FIXTURES)
+    string(REPLACE ";" "\\;" fixtures "${ARG_FIXTURES}")
+    list(APPEND properties FIXTURES_REQUIRED "${fixtures}")
   endif()
   if(ARG_LABEL STREQUAL "system")
     list(APPEND properties RESOURCE_LOCK container_networks)

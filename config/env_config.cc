@@ -7,6 +7,8 @@
 #include <charconv>
 #include <iostream>
 
+#include "config/env_check.h"
+
 namespace dreichor::config {
 
 namespace {
@@ -71,6 +73,7 @@ std::string CheckValue(const VarSpec& spec, const std::string& value, int64_t* n
   if (value.empty()) return "is empty";
   switch (spec.type) {
     case VarType::kString:
+      if (spec.none_allowed && value == "none") return "";
       if (value.size() < spec.min_length) {
         return "is shorter than " + std::to_string(spec.min_length) + " characters";
       }
@@ -116,11 +119,24 @@ std::string CheckValue(const VarSpec& spec, const std::string& value, int64_t* n
   return "has an unknown type";
 }
 
+}  // namespace
+
+std::string Requirement::Describe() const {
+  std::string out;
+  if (var.empty()) return out;
+  out.append("when ").append(var).append(except ? " is not " : "=").append(value);
+  return out;
+}
+
+namespace {
+
 bool IsRequired(const VarSpec& spec, const EnvMap& env) {
   if (spec.optional) return false;
-  if (spec.required.when_var.empty()) return true;
-  auto it = env.find(std::string(spec.required.when_var));
-  return it != env.end() && it->second == spec.required.when_value;
+  const Requirement& r = spec.required;
+  if (r.var.empty()) return true;
+  auto it = env.find(std::string(r.var));
+  if (it == env.end()) return false;
+  return r.except ? it->second != r.value : it->second == r.value;
 }
 
 }  // namespace
@@ -150,12 +166,11 @@ struct Validator {
       auto it = env.find(name);
       if (it == env.end()) {
         if (IsRequired(spec, env)) {
-          std::string why = "is required";
-          if (!spec.required.when_var.empty()) {
-            why += " when " + std::string(spec.required.when_var) + "=" +
-                   std::string(spec.required.when_value);
-          }
-          v.problems.push_back({name, why + " but missing"});
+          std::string why = "is required ";
+          why.append(spec.required.Describe());
+          if (!spec.required.var.empty()) why.push_back(' ');
+          why.append("but missing");
+          v.problems.push_back({name, why});
         }
         continue;
       }
@@ -278,11 +293,9 @@ std::string RenderSchemaDocument(const std::vector<VarSpec>& schema, const Schem
     } else if (s.none_allowed) {
       type += " or `none`";
     }
-    std::string required =
-        s.optional ? "no"
-        : s.required.when_var.empty()
-            ? "yes"
-            : "when " + std::string(s.required.when_var) + "=" + std::string(s.required.when_value);
+    std::string required = s.optional               ? "no"
+                           : s.required.var.empty() ? "yes"
+                                                    : s.required.Describe();
     out += "| `" + std::string(s.name) + "` | " + type + " | " + required + " | " +
            (s.secret ? "yes" : "no") + " | " + std::string(s.meaning) + " | `" +
            std::string(s.example) + "` |\n";
@@ -291,18 +304,24 @@ std::string RenderSchemaDocument(const std::vector<VarSpec>& schema, const Schem
 }
 
 int ServiceMain(int argc, char** argv, const std::vector<VarSpec>& schema,
-                const SchemaHeading& heading, const std::function<int()>& serve) {
-  const std::string command = argc > 1 ? argv[1] : "serve";
-  if (argc > 2 || (command != "serve" && command != "env-schema")) {
-    std::cerr << "usage: " << heading.command.substr(0, heading.command.find(' '))
-              << " [serve|env-schema]\n";
-    return 2;
-  }
-  if (command == "env-schema") {
+                const SchemaHeading& heading, const std::function<Status(const EnvMap&)>& load,
+                const std::function<int()>& serve) {
+  const std::string program = heading.command.substr(0, heading.command.find(' '));
+  const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  if (args.empty() || args == std::vector<std::string>{"serve"}) return serve();
+  if (args == std::vector<std::string>{"env-schema"}) {
     std::cout << RenderSchemaDocument(schema, heading);
     return 0;
   }
-  return serve();
+  if (args == std::vector<std::string>{"--version"}) {
+    std::cout << VersionLine(program) << "\n";
+    return 0;
+  }
+  if (args.size() == 3 && args[0] == "env" && args[1] == "check") {
+    return EnvFileCheck(args[2], load, std::cout, std::cerr);
+  }
+  std::cerr << "usage: " << program << " [serve | env-schema | env check FILE | --version]\n";
+  return 2;
 }
 
 }  // namespace dreichor::config

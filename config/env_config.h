@@ -79,10 +79,14 @@ std::string Redact(const VarSpec& spec, std::string_view value);
 // The schema as a Markdown document (infra/env/ENV_SCHEMA.md, infra/deploy/AGENT_ENV_SCHEMA.md).
 std::string RenderSchemaDocument(const std::vector<VarSpec>& schema, const SchemaHeading& heading);
 
-// The main of a service configured by one schema: `program [serve|env-schema]`. `serve` (the
-// default) runs `serve` and returns its exit code; `env-schema` prints the schema document;
-// anything else prints the usage and returns 2.
+// The main of a service configured by one schema:
+//   program [serve]            runs `serve` and returns its exit code
+//   program env-schema         prints the schema document
+//   program env check FILE     checks FILE with `load`, the service's own loader (env_check.h)
+//   program --version          prints "<program> <version>"
+// Anything else prints the usage and returns 2.
 int ServiceMain(int argc, char** argv, const std::vector<VarSpec>& schema,
-                const SchemaHeading& heading, const std::function<int()>& serve);
+                const SchemaHeading& heading, const std::function<Status(const EnvMap&)>& load,
+                const std::function<int()>& serve);
 
 }  // namespace dreichor::config

@@ -52,7 +52,7 @@ TEST(EnvConfigTest, EveryMissingVariableIsReportedInOneRun) {
   Validation v = Validate(RuntimeSchema(), EnvMap{});
   size_t always_required = 0;
   for (const VarSpec& s : RuntimeSchema()) {
-    always_required += s.required.when_var.empty() && !s.optional;
+    always_required += s.required.var.empty() && !s.optional;
   }
   EXPECT_EQ(v.problems.size(), always_required);
   EXPECT_EQ(ProblemFor(v, "DREICHOR_LISTEN"), "is required but missing");
@@ -80,13 +80,13 @@ TEST(EnvConfigTest, ProductionNeedsACheckpointKeyAndATradingToken) {
   EXPECT_TRUE(Validate(RuntimeSchema(), env).ok());
   env["DREICHOR_ENV"] = "prod";
   EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_TRADING_TOKEN"),
-            "is required when DREICHOR_ENV=prod but missing");
+            "is required when DREICHOR_ENV is not dev but missing");
   env["DREICHOR_TRADING_TOKEN"] = "short";
   EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_TRADING_TOKEN"),
             "is shorter than 32 characters");
   env["DREICHOR_TRADING_TOKEN"] = "internal-trading-token-0123456789abcdef";
   EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_CHECKPOINT_KEY"),
-            "is required when DREICHOR_ENV=prod but missing");
+            "is required when DREICHOR_ENV is not dev but missing");
   env["DREICHOR_CHECKPOINT_KEY"] = "PRIVATE+KEY+dreichor.test/prod/audit+00000000+AAAA";
   EXPECT_EQ(ProblemFor(Validate(RuntimeSchema(), env), "DREICHOR_CHECKPOINT_KEY"),
             "is not a checkpoint signing key: the signing key is not an Ed25519 key (base64 of "

@@ -18,10 +18,17 @@ enum class VarType { kString, kInteger, kDuration, kEnum, kPath, kUrl, kHostPort
 
 std::string_view VarTypeName(VarType t);
 
-// When a variable must be present: always, or only when another variable has a given value.
+// When a variable must be present: always; when another variable has a given value
+// (`{"DREICHOR_AUDIT_BACKEND", "postgres"}`); or when that variable is set to anything but the
+// value (`{"DREICHOR_ENV", "dev", kExcept}`: production's rules hold in staging too).
+inline constexpr bool kExcept = true;
 struct Requirement {
-  std::string_view when_var;    // empty: always required
-  std::string_view when_value;  // required when when_var equals this
+  std::string_view var;  // empty: always required
+  std::string_view value;
+  bool except = false;  // false: required when var == value; true: when var is set and != value
+
+  // "when DREICHOR_AUDIT_BACKEND=postgres", "when DREICHOR_ENV is not dev"; "" when always.
+  std::string Describe() const;
 };
 
 struct VarSpec {
@@ -35,7 +42,7 @@ struct VarSpec {
   int64_t max = INT64_MAX;
   size_t min_length = 0;  // kString: e.g. a token's minimum length
   Requirement required{};
-  // kUrl: the value `none` is accepted too (a feature turned off, said explicitly).
+  // kUrl, kString: the value `none` is accepted too (a feature turned off, said explicitly).
   bool none_allowed = false;
   // Never required. Only for an instruction an operator gives once after deciding something
   // (e.g. acknowledging a loss), whose absence means "not given", never a default value.

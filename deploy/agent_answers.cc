@@ -24,6 +24,12 @@ const http::ErrorCode& RefusalError(Refusal r) {
       return kAlreadyRunning;
     case Refusal::kEngineError:
       return kEngineError;
+    case Refusal::kNoPromotionSource:
+      return kNoPromotionSource;
+    case Refusal::kSourceUnavailable:
+      return kPromotionSourceUnavailable;
+    case Refusal::kNotPromotable:
+      return kNothingToPromote;
     case Refusal::kHistoryFailed:
     case Refusal::kNone:
       break;
@@ -64,7 +70,11 @@ http::Response ActionAnswer(const ActionResult& result) {
   }
   const HistoryRecord& r = *result.record;
   const ordered_json record = r.ToJson();
-  if (r.outcome != Outcome::kFailed) return http::JsonReply(200, ordered_json{{"record", record}});
+  if (r.outcome != Outcome::kFailed) {
+    ordered_json body{{"record", record}};
+    if (result.source_record) body["source_record"] = *result.source_record;
+    return http::JsonReply(200, body);
+  }
   if (r.action == Action::kStop || r.action == Action::kStart) {
     return http::JsonReply(FailureStatus(r), ordered_json{{"record", record}});
   }

@@ -14,13 +14,14 @@ const std::vector<VarSpec>& AgentSchema() {
   static const std::vector<VarSpec> kSchema = {
       {.name = "DREICHOR_AGENT_ENV",
        .type = VarType::kEnum,
-       .meaning = "The environment this agent deploys; it touches nothing of the other one.",
+       .meaning = "The environment this agent deploys; it touches nothing of the others.",
        .example = "dev",
-       .choices = {"dev", "prod"}},
+       .choices = {"dev", "staging", "prod"}},
       {.name = "DREICHOR_AGENT_LISTEN",
        .type = VarType::kHostPort,
-       .meaning = "Loopback address and port of the agent's API (dev 127.0.0.1:3005, prod "
-                  "127.0.0.1:3006); any other address is refused.",
+       .meaning = "Loopback address and port of the agent's API (dev 127.0.0.1:3005, staging "
+                  "127.0.0.1:3007, prod 127.0.0.1:3006); any other address, or another "
+                  "environment's port, is refused.",
        .example = "127.0.0.1:3005"},
       {.name = "DREICHOR_AGENT_ENGINE_SOCKET",
        .type = VarType::kPath,
@@ -133,6 +134,34 @@ const std::vector<VarSpec>& AgentSchema() {
                   "OTLP/HTTP traces endpoint (infra/monitoring/otel/collector.yaml), or `none`.",
        .example = "http://127.0.0.1:4318/v1/traces",
        .none_allowed = true},
+      {.name = "DREICHOR_AGENT_PROMOTE_FROM",
+       .type = VarType::kUrl,
+       .meaning = "The deploy agent of the environment before this one (staging: dev's, prod: "
+                  "staging's), as a loopback http:// URL: POST /v1/promote asks it which digest "
+                  "runs there and deploys exactly that. `none` in dev, where nothing is promoted "
+                  "in.",
+       .example = "http://127.0.0.1:3005",
+       .none_allowed = true},
+      {.name = "DREICHOR_AGENT_PROMOTE_FROM_TOKEN",
+       .type = VarType::kString,
+       .secret = true,
+       .meaning = "The credential this agent presents (Authorization: Bearer) to the agent named "
+                  "by DREICHOR_AGENT_PROMOTE_FROM; that agent holds it as its "
+                  "DREICHOR_AGENT_PROMOTE_TO_TOKEN. At least 32 characters; `none` exactly when "
+                  "DREICHOR_AGENT_PROMOTE_FROM is `none`.",
+       .example = "one-link-one-token-at-least-32-random-characters",
+       .min_length = 32,
+       .none_allowed = true},
+      {.name = "DREICHOR_AGENT_PROMOTE_TO_TOKEN",
+       .type = VarType::kString,
+       .secret = true,
+       .meaning = "The credential the next environment's agent (dev: staging's, staging: prod's) "
+                  "presents to read this environment's promotable deployment and to record a "
+                  "promotion in this history; nothing else is reachable with it. At least 32 "
+                  "characters; `none` turns the link off (always in prod, the last environment).",
+       .example = "another-link-another-token-at-least-32-characters",
+       .min_length = 32,
+       .none_allowed = true},
       {.name = "DREICHOR_AGENT_LOG_LEVEL",
        .type = VarType::kEnum,
        .meaning = "Least severe log level written.",
@@ -147,6 +176,28 @@ const config::SchemaHeading& AgentSchemaHeading() {
       "Deploy agent environment schema", "deploy/agent_config.cc",
       "dreichor-deploy-agent env-schema", "Every variable the deploy agent reads"};
   return kHeading;
+}
+
+std::string PromotedFrom(const std::string& env) {
+  const std::vector<std::string>& all = Environments();
+  for (size_t i = 1; i < all.size(); ++i) {
+    if (all[i] == env) return all[i - 1];
+  }
+  return "";
+}
+
+std::string PromotedTo(const std::string& env) {
+  const std::vector<std::string>& all = Environments();
+  for (size_t i = 0; i + 1 < all.size(); ++i) {
+    if (all[i] == env) return all[i + 1];
+  }
+  return "";
+}
+
+uint16_t AgentPort(const std::string& env) {
+  if (env == "dev") return kDevAgentPort;
+  if (env == "staging") return kStagingAgentPort;
+  return kProdAgentPort;
 }
 
 namespace {
@@ -182,6 +233,19 @@ bool IsBareRepository(const std::string& repo) {
          name_start < repo.size();
 }
 
+// "http://127.0.0.1:3005" (an optional trailing slash) -> its host and port; nullopt for
+// anything else, a non-loopback host included.
+std::optional<config::HostPort> LoopbackHttpUrl(const std::string& url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.rfind(kScheme, 0) != 0) return std::nullopt;
+  std::string rest = url.substr(kScheme.size());
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  if (rest.find('/') != std::string::npos) return std::nullopt;
+  std::optional<config::HostPort> hp = config::ParseHostPort(rest);
+  if (!hp || hp->port == 0 || !config::IsLoopbackAddress(hp->host)) return std::nullopt;
+  return hp;
+}
+
 std::string TrimSlash(std::string s) {
   while (s.size() > 1 && s.back() == '/') s.pop_back();
   return s;
@@ -215,17 +279,50 @@ bool IsPrivateSubnet(const std::string& text) {
   return within(0x0A000000, 8) || within(0xAC100000, 12) || within(0xC0A80000, 16);
 }
 
+// The promotion links: only where the environment has one, on loopback, one token per link.
+void CheckPromotion(const AgentConfig& c, std::vector<std::string>* problems) {
+  if (PromotedFrom(c.env).empty() && !c.promote_from_url.empty()) {
+    problems->push_back("DREICHOR_AGENT_PROMOTE_FROM: " + c.env +
+                        " is the first environment; nothing is promoted into it (set `none`)");
+  }
+  if (c.promote_from_url.empty() != c.promote_from_token.empty()) {
+    problems->push_back(
+        "DREICHOR_AGENT_PROMOTE_FROM_TOKEN: must be `none` exactly when "
+        "DREICHOR_AGENT_PROMOTE_FROM is `none`");
+  }
+  if (PromotedTo(c.env).empty() && !c.promote_to_token.empty()) {
+    problems->push_back("DREICHOR_AGENT_PROMOTE_TO_TOKEN: " + c.env +
+                        " is the last environment; nothing is promoted out of it (set `none`)");
+  }
+  if (!c.promote_from_url.empty()) {
+    const std::optional<config::HostPort> from = LoopbackHttpUrl(c.promote_from_url);
+    if (!from) {
+      problems->push_back(
+          "DREICHOR_AGENT_PROMOTE_FROM: must be http://<loopback address>:<port>, the " +
+          PromotedFrom(c.env) + " agent (the agents talk on this server only)");
+    } else if (from->port == c.listen.port && c.listen.port != 0) {
+      problems->push_back("DREICHOR_AGENT_PROMOTE_FROM: names this agent itself");
+    }
+  }
+  if (!c.promote_from_token.empty() && c.promote_from_token == c.promote_to_token) {
+    problems->push_back(
+        "DREICHOR_AGENT_PROMOTE_TO_TOKEN: must differ from DREICHOR_AGENT_PROMOTE_FROM_TOKEN "
+        "(one token per link)");
+  }
+}
+
 // Checks across variables; each problem is one line.
 void CheckCoherence(const AgentConfig& c, std::vector<std::string>* problems) {
-  const std::string other = c.env == "dev" ? "prod" : "dev";
   if (!config::IsLoopbackAddress(c.listen.host)) {
     problems->push_back("DREICHOR_AGENT_LISTEN: must be a loopback address (127.0.0.0/8 or ::1)");
   }
-  const uint16_t other_port = c.env == "dev" ? kProdAgentPort : kDevAgentPort;
-  if (c.listen.port == other_port) {
-    problems->push_back("DREICHOR_AGENT_LISTEN: port " + std::to_string(other_port) +
-                        " belongs to the " + other + " agent");
+  for (const std::string& other : Environments()) {
+    if (other != c.env && c.listen.port == AgentPort(other)) {
+      problems->push_back("DREICHOR_AGENT_LISTEN: port " + std::to_string(AgentPort(other)) +
+                          " belongs to the " + other + " agent");
+    }
   }
+  CheckPromotion(c, problems);
   if (!config::IsLoopbackAddress(c.runtime_publish.host) || c.runtime_publish.port == 0) {
     problems->push_back(
         "DREICHOR_AGENT_RUNTIME_PUBLISH: must be a loopback address with a non-zero port");
@@ -310,6 +407,13 @@ Result<AgentConfig> LoadAgentConfig(const config::EnvMap& env) {
     a.log_level = c.String("DREICHOR_AGENT_LOG_LEVEL");
     a.otlp_traces_url = c.String("DREICHOR_AGENT_OTLP_TRACES_URL");
     if (a.otlp_traces_url == "none") a.otlp_traces_url.clear();
+    const auto unless_none = [&c](const char* name) {
+      const std::string& value = c.String(name);
+      return value == "none" ? std::string() : value;
+    };
+    a.promote_from_url = TrimSlash(unless_none("DREICHOR_AGENT_PROMOTE_FROM"));
+    a.promote_from_token = unless_none("DREICHOR_AGENT_PROMOTE_FROM_TOKEN");
+    a.promote_to_token = unless_none("DREICHOR_AGENT_PROMOTE_TO_TOKEN");
     CheckCoherence(a, &problems);
     if (problems.empty()) return a;
   }
@@ -338,6 +442,8 @@ std::string DescribeConfig(const AgentConfig& c) {
   j["access_allowed"] = c.access_allowed;
   j["access_keys"] = c.access_keys;
   j["otlp_traces_url"] = c.otlp_traces_url.empty() ? "none" : c.otlp_traces_url;
+  j["promote_from"] = c.promote_from_url.empty() ? "none" : c.promote_from_url;
+  j["promote_to"] = PromotedTo(c.env).empty() ? "none" : PromotedTo(c.env);
   return j.dump();
 }
 

@@ -24,7 +24,7 @@ const std::vector<config::VarSpec>& AgentSchema();
 const config::SchemaHeading& AgentSchemaHeading();
 
 struct AgentConfig {
-  std::string env;  // "dev" or "prod"
+  std::string env;  // "dev", "staging" or "prod" (kEnvironments)
   config::HostPort listen;
   std::string engine_socket;
   std::string image_repository;       // e.g. ghcr.io/example/dreichor/runtime
@@ -44,6 +44,11 @@ struct AgentConfig {
   std::string access_keys;                  // https://.../cdn-cgi/access/certs or file:/path
   std::string log_level;
   std::string otlp_traces_url;  // empty: no trace export
+  // Promotion (docs/deploy-agent.md, "Promotion"): the agent of the environment before this one,
+  // and the credentials of the two links. Empty where the environment has no such link.
+  std::string promote_from_url;    // e.g. "http://127.0.0.1:3005" (staging's: dev's agent)
+  std::string promote_from_token;  // sent to that agent; secret
+  std::string promote_to_token;    // accepted from the next environment's agent; secret
 
   // Derived paths, all under base_dir.
   std::string container_name() const { return "dreichor-runtime-" + env; }
@@ -59,16 +64,28 @@ struct AgentConfig {
   std::string migrator_role() const { return database_name() + "_migrator"; }
 };
 
+// The environments in promotion order: a digest goes from each to the next, never back.
+inline const std::vector<std::string>& Environments() {
+  static const std::vector<std::string> kEnvironments = {"dev", "staging", "prod"};
+  return kEnvironments;
+}
+// The environment a digest is promoted into `env` from ("" for dev), and the one it goes to
+// next ("" for prod).
+std::string PromotedFrom(const std::string& env);
+std::string PromotedTo(const std::string& env);
+
 // The port each environment's agent listens on in production (DESIGN.md).
 inline constexpr uint16_t kDevAgentPort = 3005;
 inline constexpr uint16_t kProdAgentPort = 3006;
+inline constexpr uint16_t kStagingAgentPort = 3007;
+uint16_t AgentPort(const std::string& env);
 
 // Validates the environment and derives the configuration. The error lists every problem, one
 // per line, as "VAR: problem"; secret values never appear in it.
 Result<AgentConfig> LoadAgentConfig(const config::EnvMap& env);
 
-// The configuration as it may be logged (no secrets in it: the agent's only secret, the
-// migration role's password, stays in its file).
+// The configuration as it may be logged (no secrets in it: the promotion tokens are left out,
+// and the migration role's password stays in its file).
 std::string DescribeConfig(const AgentConfig& config);
 
 }  // namespace dreichor::deploy

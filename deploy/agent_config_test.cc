@@ -36,7 +36,10 @@ config::EnvMap DevEnv() {
       {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com, deploy-bot.access"},
       {"DREICHOR_AGENT_ACCESS_KEYS", "https://example.cloudflareaccess.com/cdn-cgi/access/certs"},
       {"DREICHOR_AGENT_LOG_LEVEL", "info"},
-      {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"}};
+      {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"},
+      {"DREICHOR_AGENT_PROMOTE_FROM", "none"},
+      {"DREICHOR_AGENT_PROMOTE_FROM_TOKEN", "none"},
+      {"DREICHOR_AGENT_PROMOTE_TO_TOKEN", "none"}};
 }
 
 std::string Problems(const config::EnvMap& env) {
@@ -65,7 +68,7 @@ TEST(AgentConfigTest, ValidDevConfigurationDerivesPathsAndNames) {
 
 TEST(AgentConfigTest, EveryMissingVariableIsReportedAtOnce) {
   const std::string p = Problems({});
-  EXPECT_NE(p.find("22 configuration problem(s)"), std::string::npos) << p;
+  EXPECT_NE(p.find("25 configuration problem(s)"), std::string::npos) << p;
   EXPECT_NE(p.find("DREICHOR_AGENT_RUNTIME_MEMORY_MIB"), std::string::npos) << "no default";
   EXPECT_NE(p.find("DREICHOR_AGENT_ACCESS_AUDIENCE"), std::string::npos);
   EXPECT_NE(p.find("DREICHOR_AGENT_ENGINE_SOCKET"), std::string::npos);
@@ -150,6 +153,76 @@ TEST(AgentConfigTest, MixedEnvironmentsAreRefused) {
   EXPECT_NE(Problems(env).find("must be under DREICHOR_AGENT_BASE_DIR"), std::string::npos);
 }
 
+config::EnvMap StagingEnv() {
+  config::EnvMap env = DevEnv();
+  env["DREICHOR_AGENT_ENV"] = "staging";
+  env["DREICHOR_AGENT_LISTEN"] = "127.0.0.1:3007";
+  env["DREICHOR_AGENT_BASE_DIR"] = "/opt/dreichor/staging";
+  env["DREICHOR_AGENT_RUNTIME_ENV_FILE"] = "/opt/dreichor/staging/runtime.env";
+  env["DREICHOR_AGENT_RUNTIME_SUBNET"] = "10.89.3.0/24";
+  env["DREICHOR_AGENT_PROMOTE_FROM"] = "http://127.0.0.1:3005";
+  env["DREICHOR_AGENT_PROMOTE_FROM_TOKEN"] = "dev-to-staging-link-token-0123456789abcdef";
+  env["DREICHOR_AGENT_PROMOTE_TO_TOKEN"] = "staging-to-prod-link-token-0123456789abcdef";
+  return env;
+}
+
+TEST(AgentConfigTest, StagingIsAnEnvironmentOfItsOwnBetweenDevAndProd) {
+  auto c = LoadAgentConfig(StagingEnv());
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c.value().database_name(), "dreichor_staging");
+  EXPECT_EQ(c.value().network_name(), "dreichor-staging");
+  EXPECT_EQ(c.value().container_name(), "dreichor-runtime-staging");
+  EXPECT_EQ(c.value().promote_from_url, "http://127.0.0.1:3005");
+  EXPECT_EQ(PromotedFrom("staging"), "dev");
+  EXPECT_EQ(PromotedTo("staging"), "prod");
+  EXPECT_EQ(PromotedFrom("dev"), "");
+  EXPECT_EQ(PromotedTo("prod"), "");
+  const std::string described = DescribeConfig(c.value());
+  EXPECT_EQ(described.find("link-token"), std::string::npos) << "tokens are secrets: " << described;
+
+  config::EnvMap env = StagingEnv();
+  env["DREICHOR_AGENT_LISTEN"] = "127.0.0.1:3005";
+  EXPECT_NE(Problems(env).find("port 3005 belongs to the dev agent"), std::string::npos);
+  env = DevEnv();
+  env["DREICHOR_AGENT_LISTEN"] = "127.0.0.1:3007";
+  EXPECT_NE(Problems(env).find("port 3007 belongs to the staging agent"), std::string::npos);
+}
+
+TEST(AgentConfigTest, PromotionLinksGoForwardOnLoopbackWithOneTokenEach) {
+  config::EnvMap env = StagingEnv();
+  env["DREICHOR_AGENT_PROMOTE_FROM"] = "http://10.0.0.5:3005";
+  EXPECT_NE(Problems(env).find("must be http://<loopback address>:<port>, the dev agent"),
+            std::string::npos)
+      << Problems(env);
+  env["DREICHOR_AGENT_PROMOTE_FROM"] = "https://127.0.0.1:3005/v1";
+  EXPECT_NE(Problems(env).find("DREICHOR_AGENT_PROMOTE_FROM: must be"), std::string::npos);
+
+  env = StagingEnv();
+  env["DREICHOR_AGENT_PROMOTE_FROM_TOKEN"] = "none";
+  EXPECT_NE(Problems(env).find("must be `none` exactly when"), std::string::npos);
+  env = StagingEnv();
+  env["DREICHOR_AGENT_PROMOTE_FROM_TOKEN"] = "short";
+  EXPECT_NE(Problems(env).find("is shorter than 32 characters"), std::string::npos);
+  EXPECT_EQ(Problems(env).find("short\n"), std::string::npos) << "a secret is never echoed";
+  env = StagingEnv();
+  env["DREICHOR_AGENT_PROMOTE_TO_TOKEN"] = env["DREICHOR_AGENT_PROMOTE_FROM_TOKEN"];
+  EXPECT_NE(Problems(env).find("one token per link"), std::string::npos);
+
+  env = DevEnv();
+  env["DREICHOR_AGENT_PROMOTE_FROM"] = "http://127.0.0.1:3007";
+  env["DREICHOR_AGENT_PROMOTE_FROM_TOKEN"] = "backwards-link-token-0123456789abcdef";
+  EXPECT_NE(Problems(env).find("dev is the first environment"), std::string::npos);
+
+  env = StagingEnv();
+  env["DREICHOR_AGENT_ENV"] = "prod";
+  env["DREICHOR_AGENT_LISTEN"] = "127.0.0.1:3006";
+  env["DREICHOR_AGENT_BASE_DIR"] = "/opt/dreichor/prod";
+  env["DREICHOR_AGENT_RUNTIME_ENV_FILE"] = "/opt/dreichor/prod/runtime.env";
+  EXPECT_NE(Problems(env).find("prod is the last environment"), std::string::npos);
+  env["DREICHOR_AGENT_PROMOTE_TO_TOKEN"] = "none";
+  EXPECT_EQ(Problems(env), "");
+}
+
 TEST(AgentConfigTest, RepositoriesMayNotCarryATagAndKeysMustBeTheTeams) {
   config::EnvMap env = DevEnv();
   env["DREICHOR_AGENT_IMAGE_REPOSITORY"] = "ghcr.io/example/runtime:latest";
@@ -183,6 +256,10 @@ TEST(DeployRulesTest, ImmutableTags) {
     EXPECT_FALSE(CheckTag(tag, "prod").ok()) << tag;
   }
   EXPECT_TRUE(CheckTag("latest", "dev").ok()) << "dev accepts moving tags (pinned by digest)";
+  EXPECT_NE(CheckTag("latest", "staging").message().find("staging refuses moving tags"),
+            std::string::npos)
+      << "staging has prod's rules";
+  EXPECT_TRUE(CheckTag("v1.4.2", "staging").ok());
   EXPECT_FALSE(CheckTag("../etc", "dev").ok());
   EXPECT_FALSE(CheckTag("", "dev").ok());
   EXPECT_FALSE(CheckTag(std::string(129, 'a'), "dev").ok());
@@ -247,7 +324,7 @@ TEST_F(RuntimeEnvTest, AProdRuntimeWithoutTheTradingTokenIsRefused) {
                    {"DREICHOR_CHECKPOINT_KEY", dreichor::testing::NewCheckpointKey("prod")}});
   ASSERT_FALSE(env.ok());
   EXPECT_NE(env.status().message().find(
-                "DREICHOR_TRADING_TOKEN is required when DREICHOR_ENV=prod but missing"),
+                "DREICHOR_TRADING_TOKEN is required when DREICHOR_ENV is not dev but missing"),
             std::string::npos)
       << env.status().message();
   env = Load({{"DREICHOR_ENV", "prod"},

@@ -14,7 +14,10 @@ inline constexpr http::ErrorCode kNothingToRollBackTo{409, "nothing_to_roll_back
 inline constexpr http::ErrorCode kNotRunning{409, "not_running"};
 inline constexpr http::ErrorCode kNoContainer{409, "no_container"};
 inline constexpr http::ErrorCode kAlreadyRunning{409, "already_running"};
+inline constexpr http::ErrorCode kNoPromotionSource{409, "no_promotion_source"};
+inline constexpr http::ErrorCode kNothingToPromote{409, "nothing_to_promote"};
 inline constexpr http::ErrorCode kHistoryFailed{500, "history_failed"};
+inline constexpr http::ErrorCode kPromotionSourceUnavailable{502, "promotion_source_unavailable"};
 inline constexpr http::ErrorCode kEngineError{502, "engine_error"};
 inline constexpr http::ErrorCode kAgentShuttingDown{503, "shutting_down"};
 

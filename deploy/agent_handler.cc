@@ -1,10 +1,13 @@
 #include "deploy/agent_handler.h"
 
+#include <openssl/crypto.h>
+
 #include "deploy/agent_answers.h"
 #include "deploy/agent_errors.h"
 #include "http/json_fields.h"
 #include "http/reply.h"
 #include "util/parse_number.h"
+#include "util/sha256.h"
 #include "util/trace_context.h"
 
 namespace dreichor::deploy {
@@ -30,6 +33,22 @@ std::optional<size_t> LimitParam(std::string_view query, size_t fallback) {
 
 // Actions other than deploy take no body (an empty one, or {}).
 bool EmptyBody(const Request& request) { return request.body().empty() || request.body() == "{}"; }
+
+constexpr std::string_view kPromotionPrefix = "/v1/promotion/";
+
+// Whether `request` carries exactly one `Authorization: Bearer <token>`; compared in constant
+// time (both sides hashed first, so neither length nor content leaks).
+bool BearerMatches(const Request& request, const std::string& token) {
+  if (token.empty() || request.count(boost::beast::http::field::authorization) != 1) return false;
+  const auto it = request.find(boost::beast::http::field::authorization);
+  std::string_view value(it->value().data(), it->value().size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.substr(0, kBearer.size()) != kBearer) return false;
+  value.remove_prefix(kBearer.size());
+  const Sha256::Digest given = Sha256::Of(value);
+  const Sha256::Digest expected = Sha256::Of(token);
+  return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
 
 }  // namespace
 
@@ -134,9 +153,102 @@ void AgentHandler::AddRoutes() {
                 RunAction(
                     "deploy", who, [deployer, tag, who] { return deployer->Deploy(tag, who); }, r);
               });
+  router_.Add(
+      Method::post, "/v1/promote", [this](const Request& q, const RouteParams& p, Respond r) {
+        if (!EmptyBody(q)) return r(ErrorReply(http::kInvalidField, "promote takes no body"));
+        if (upstream_ == nullptr) {
+          return r(ErrorReply(kNoPromotionSource,
+                              env_ + " is the first environment: nothing is promoted into it"));
+        }
+        const std::string who = p.identity();
+        RunAction(
+            "promote", who, [this, who] { return PromoteFromSource(who); }, r);
+      });
+  AddPromotionRoutes();
   AddActionRoute("/v1/rollback", "rollback", &Deployer::Rollback);
   AddActionRoute("/v1/stop", "stop", &Deployer::Stop);
   AddActionRoute("/v1/start", "start", &Deployer::Start);
+}
+
+void AgentHandler::EnablePromotion(const PromotionLink* upstream, std::string downstream_token) {
+  upstream_ = upstream;
+  downstream_token_ = std::move(downstream_token);
+}
+
+ActionResult AgentHandler::PromoteFromSource(const std::string& identity) {
+  auto source = upstream_->Source();
+  if (!source.ok()) {
+    const bool refused = source.status().code() == StatusCode::kFailedPrecondition;
+    return ActionResult{refused ? Refusal::kNotPromotable : Refusal::kSourceUnavailable,
+                        source.status().message(), std::nullopt, std::nullopt};
+  }
+  ActionResult result = deployer_->Promote(source.value(), identity);
+  if (result.refusal != Refusal::kNone || !result.record) return result;
+  const HistoryRecord& r = *result.record;
+  if (r.outcome != Outcome::kSucceeded && r.outcome != Outcome::kNoop) return result;
+  const Status reported = upstream_->Report({.env = env_,
+                                             .deployment = r.deployment.value_or(0),
+                                             .source_deployment = source.value().deployment,
+                                             .digest = r.digest.value_or(""),
+                                             .identity = identity});
+  result.source_record = reported.ok() ? "recorded" : "not recorded: " + reported.message();
+  if (!reported.ok()) {
+    log_->Error("promotion not recorded by the source", {{"error", reported.message()}});
+  }
+  return result;
+}
+
+void AgentHandler::AddPromotionRoutes() {
+  peer_router_.Add(
+      Method::get, "/v1/promotion/source", [this](const Request&, const RouteParams&, Respond r) {
+        RunWorker([this, r] {
+          auto offer = deployer_->Promotable();
+          if (!offer.ok()) {
+            const bool engine = offer.status().code() != StatusCode::kFailedPrecondition;
+            return r(
+                ErrorReply(engine ? kEngineError : kNothingToPromote, offer.status().message()));
+          }
+          http::Response reply =
+              JsonReply(200, ordered_json::parse(PromotionSourceJson(env_, offer.value())));
+          r(std::move(reply));
+        });
+      });
+  peer_router_.Add(
+      Method::post, "/v1/promotion/record",
+      [this](const Request& q, const RouteParams&, Respond r) {
+        auto report = ParsePromotionReport(q.body());
+        if (!report.ok()) {
+          return r(ErrorReply(http::kInvalidField, report.status().message()));
+        }
+        const PromotionReport& p = report.value();
+        if (p.env != PromotedTo(env_)) {
+          return r(ErrorReply(http::kInvalidField, "env: " + env_ + " promotes into " +
+                                                       PromotedTo(env_) + " only, not " + p.env));
+        }
+        RunWorker([this, p, r] {
+          const ActionResult result = deployer_->RecordPromoted(p.source_deployment, p.digest,
+                                                                p.env, p.deployment, p.identity);
+          r(ActionAnswer(result));
+        });
+      });
+}
+
+bool AgentHandler::AuthenticatePeer(const Request& request, Respond& respond) {
+  if (BearerMatches(request, downstream_token_)) return true;
+  const std::string_view target(request.target().data(), request.target().size());
+  const char* reason = downstream_token_.empty()
+                           ? "nothing is promoted out of this environment"
+                           : "promotion routes need exactly one header Authorization: Bearer "
+                             "<the promotion token of this link>";
+  metrics_.OnAccessRefused(401);
+  log_->Warn("request refused", {{"method", std::string(request.method_string())},
+                                 {"path", std::string(target.substr(0, target.find('?')))},
+                                 {"status", 401},
+                                 {"reason", reason}});
+  http::Response reply = ErrorReply(kUnauthenticated, reason);
+  reply.set(boost::beast::http::field::www_authenticate, "Bearer");
+  respond(std::move(reply));
+  return false;
 }
 
 void AgentHandler::AddActionRoute(const char* path, const char* action, DeployerAction run) {
@@ -192,6 +304,10 @@ void AgentHandler::Handle(Request&& request, Respond respond) {
     return respond(http::MetricsReply(*metrics_.registry()));
   }
   if (draining_) return respond(ErrorReply(kAgentShuttingDown, "the agent is shutting down"));
+  if (target.substr(0, kPromotionPrefix.size()) == kPromotionPrefix) {
+    if (!AuthenticatePeer(request, respond)) return;
+    return peer_router_.Dispatch(request, std::move(respond), "agent:" + PromotedTo(env_));
+  }
   const std::optional<std::string> who = Authenticate(request, respond);
   if (!who) return;
   router_.Dispatch(request, std::move(respond), *who);

@@ -4,9 +4,13 @@
 //   GET  /metrics             no authentication: Prometheus text (agent_metrics.h)
 //   POST /v1/deploy {"tag"}   POST /v1/rollback   POST /v1/stop   POST /v1/start
 //   GET  /v1/status           GET  /v1/deployments[?limit=N]
+//   POST /v1/promote          deploys the digest that runs in the environment before this one
+//   GET  /v1/promotion/source POST /v1/promotion/record   the next environment's agent only
 //
-// Every route but /health/live and /metrics needs a valid Cloudflare Access token in
-// Cf-Access-Jwt-Assertion (401 or 403 otherwise, logged with the reason, never the token).
+// Every route but /health/live, /metrics and /v1/promotion/* needs a valid Cloudflare Access
+// token in Cf-Access-Jwt-Assertion (401 or 403 otherwise, logged with the reason, never the
+// token). /v1/promotion/* needs `Authorization: Bearer <DREICHOR_AGENT_PROMOTE_TO_TOKEN>`
+// instead: the next environment's agent calls them, on loopback, with no person behind it.
 // Mutating actions take the ActionLock: a second one at the same time gets 409 naming who holds
 // it. Actions and status run on worker threads, so a long deploy never blocks the I/O threads.
 #pragma once
@@ -20,6 +24,7 @@
 #include "deploy/access/access_verifier.h"
 #include "deploy/agent_metrics.h"
 #include "deploy/deployer.h"
+#include "deploy/promotion_link.h"
 #include "http/router.h"
 #include "util/clock.h"
 #include "util/json_log.h"
@@ -41,6 +46,10 @@ class AgentHandler final : public http::Handler {
   void Handle(http::Request&& request, http::Respond respond) override;
   // Waits for running actions to finish; later requests are answered 503.
   void Drain();
+  // Promotion: `upstream` (null in dev) is the link to the agent of the environment before this
+  // one, for POST /v1/promote; `downstream_token` (empty in prod) is what the next
+  // environment's agent presents on /v1/promotion/*. Call before serving.
+  void EnablePromotion(const PromotionLink* upstream, std::string downstream_token);
   // The registry behind GET /metrics.
   http::MetricsRegistry* metrics_registry() { return metrics_.registry(); }
 
@@ -49,6 +58,11 @@ class AgentHandler final : public http::Handler {
   // when it proves none.
   std::optional<std::string> Authenticate(const http::Request& request, http::Respond& respond);
   void AddRoutes();
+  void AddPromotionRoutes();
+  // POST /v1/promote's action: ask the source, deploy its digest, report back.
+  ActionResult PromoteFromSource(const std::string& identity);
+  // Whether `request` carries the next environment's token (refusal answered and logged if not).
+  bool AuthenticatePeer(const http::Request& request, http::Respond& respond);
   using DeployerAction = ActionResult (Deployer::*)(const std::string& identity);
   // POST `path` runs `run` under the lock; the action takes no body.
   void AddActionRoute(const char* path, const char* action, DeployerAction run);
@@ -63,7 +77,10 @@ class AgentHandler final : public http::Handler {
   JsonLog* const log_;
   ActionLock lock_;
   AgentMetrics metrics_;
-  http::Router router_;  // the authenticated routes; handlers get the identity from identity_
+  http::Router router_;       // the authenticated routes; handlers get the identity from identity_
+  http::Router peer_router_;  // /v1/promotion/*, for the next environment's agent
+  const PromotionLink* upstream_ = nullptr;
+  std::string downstream_token_;
   std::atomic<bool> draining_{false};
   std::mutex workers_mu_;
   struct Worker {

@@ -34,9 +34,11 @@ using testing::TestResponse;
 constexpr char kIssuer[] = "https://dreichor-test.cloudflareaccess.com";
 constexpr char kDevAudience[] = "aud-dev-5b3f1c0e9a7d4e21";
 constexpr char kProdAudience[] = "aud-prod-91e0d7c4b2a84f36";
+constexpr char kStagingAudience[] = "aud-staging-3c8e2a7f10b94d55";
 // The environments' networks; no other test uses these (system tests run one at a time).
 constexpr char kDevSubnet[] = "10.231.1.0/24";
 constexpr char kProdSubnet[] = "10.231.2.0/24";
+constexpr char kStagingSubnet[] = "10.231.4.0/24";
 constexpr char kAdminToken[] = "integration-admin-token-0123456789abcdef";
 constexpr char kRuntimeBinary[] = DREICHOR_BINARY_DIR "/service/dreichor-runtime";
 constexpr char kAgentBinary[] = DREICHOR_BINARY_DIR "/deploy/dreichor-deploy-agent";
@@ -67,6 +69,13 @@ std::string RuntimeContext(const std::string& dir) {
 class AgentIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    PrepareHostAndImages();
+    if (HasFatalFailure() || IsSkipped()) return;
+    dev_ = StartAgent("dev", kDevAudience);
+  }
+
+  // The container host, the registry and the three runtime images pushed to it.
+  void PrepareHostAndImages() {
     std::string why;
     host_ = TestContainerHost::Start(&why);
     if (!host_) {
@@ -82,9 +91,7 @@ class AgentIntegrationTest : public ::testing::Test {
     BuildAndPush("sha-bbbbbbb", "b", healthcheck + "]");
     // Its healthcheck probes a port nothing listens on: it never becomes ready.
     BuildAndPush("sha-ccccccc", "c", healthcheck + R"(, "--address", "127.0.0.1:1"])");
-    if (HasFatalFailure()) return;
     std::ofstream(jwks_) << testing::Jwks({&key_});
-    dev_ = StartAgent("dev", kDevAudience);
   }
 
   void BuildAndPush(const std::string& tag, const std::string& variant,
@@ -113,7 +120,9 @@ class AgentIntegrationTest : public ::testing::Test {
     std::string audience;
   };
 
-  std::unique_ptr<Agent> StartAgent(const std::string& env, const std::string& audience) {
+  // `extra`: variables that replace the local defaults (the promotion links).
+  std::unique_ptr<Agent> StartAgent(const std::string& env, const std::string& audience,
+                                    const config::EnvMap& extra = {}) {
     auto agent = std::make_unique<Agent>();
     agent->base = host_->dir() + "/" + env + "-root/" + env;
     agent->audience = audience;
@@ -146,10 +155,13 @@ class AgentIntegrationTest : public ::testing::Test {
         testing::LocalAgentEnv(env, agent->base, agent->gate_socket, jwks_, audience);
     vars["DREICHOR_AGENT_IMAGE_REPOSITORY"] = repository_;
     vars["DREICHOR_AGENT_RUNTIME_PUBLISH"] = "127.0.0.1:" + std::to_string(agent->runtime_port);
-    vars["DREICHOR_AGENT_RUNTIME_SUBNET"] = env == "dev" ? kDevSubnet : kProdSubnet;
+    vars["DREICHOR_AGENT_RUNTIME_SUBNET"] = env == "dev"       ? kDevSubnet
+                                            : env == "staging" ? kStagingSubnet
+                                                               : kProdSubnet;
     vars["DREICHOR_AGENT_ACCESS_TEAM_DOMAIN"] = kIssuer;
     vars["DREICHOR_AGENT_ACCESS_ALLOWED"] = "alice@example.com,deploy-bot.access";
     vars["PATH"] = "/usr/bin:/bin";
+    for (const auto& [name, value] : extra) vars[name] = value;
     agent->process = std::make_unique<testing::RuntimeProcess>(
         kAgentBinary, vars, host_->dir() + "/agent-" + env + ".log");
     agent->port = testing::WaitForAgentPort(*agent->process);
@@ -548,6 +560,157 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
   }
   dev_->process->Signal(SIGTERM);
   EXPECT_EQ(dev_->process->Wait(std::chrono::seconds(30)), 0);
+}
+
+// Promotion (docs/deploy-agent.md, "Promotion"): three environments, each with its own agent,
+// gate, network and runtime; one digest deployed in dev and promoted, never rebuilt or re-tagged,
+// to staging and then prod, recorded in both histories of each step.
+class PromotionIntegrationTest : public AgentIntegrationTest {
+ protected:
+  void SetUp() override { PrepareHostAndImages(); }
+
+  TestResponse PeerCall(const Agent& agent, const std::string& method, const std::string& path,
+                        const std::string& token, const std::string& body = "") {
+    TestHttpClient client("127.0.0.1", agent.port, 30'000);
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Authorization", "Bearer " + token}};
+    if (method == "POST") headers.emplace_back("Content-Type", "application/json");
+    return client.Send(method, path, body, headers);
+  }
+  // The history's entries, oldest first, as "action:outcome[:peer_env]".
+  std::vector<std::string> History(const Agent& agent) {
+    const TestResponse r = Call(agent, "GET", "/v1/deployments?limit=1000");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> out;
+    const json body = json::parse(r.body);
+    for (const json& e : body["entries"]) {
+      std::string line = e["action"].get<std::string>() + ":" + e["outcome"].get<std::string>();
+      if (e.contains("peer_env")) line += ":" + e["peer_env"].get<std::string>();
+      out.insert(out.begin(), line);
+    }
+    return out;
+  }
+};
+
+TEST_F(PromotionIntegrationTest, OneDigestGoesFromDevThroughStagingToProd) {
+  const std::string dev_link = "dev-to-staging-link-token-4f0e9c2b7a61d385";
+  const std::string staging_link = "staging-to-prod-link-token-8b2d6e0f13c97a54";
+  auto dev = StartAgent("dev", kDevAudience, {{"DREICHOR_AGENT_PROMOTE_TO_TOKEN", dev_link}});
+  ASSERT_NE(dev->port, 0);
+  const auto from = [](const Agent& a) { return "http://127.0.0.1:" + std::to_string(a.port); };
+  auto staging = StartAgent("staging", kStagingAudience,
+                            {{"DREICHOR_AGENT_PROMOTE_FROM", from(*dev)},
+                             {"DREICHOR_AGENT_PROMOTE_FROM_TOKEN", dev_link},
+                             {"DREICHOR_AGENT_PROMOTE_TO_TOKEN", staging_link}});
+  ASSERT_NE(staging->port, 0);
+  auto prod = StartAgent("prod", kProdAudience,
+                         {{"DREICHOR_AGENT_PROMOTE_FROM", from(*staging)},
+                          {"DREICHOR_AGENT_PROMOTE_FROM_TOKEN", staging_link}});
+  ASSERT_NE(prod->port, 0);
+
+  {
+    SCOPED_TRACE("nothing runs in dev yet: nothing to promote, nothing recorded");
+    const TestResponse r = Call(*staging, "POST", "/v1/promote");
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "nothing_to_promote") << r.body;
+    EXPECT_NE(r.body.find("dev has no succeeded deployment"), std::string::npos) << r.body;
+    const TestResponse first = Call(*dev, "POST", "/v1/promote");
+    EXPECT_EQ(first.status, 409) << first.body;
+    EXPECT_EQ(json::parse(first.body)["error"]["code"], "no_promotion_source");
+  }
+  const TestResponse deployed = Call(*dev, "POST", "/v1/deploy", R"({"tag":"sha-aaaaaaa"})");
+  ASSERT_EQ(deployed.status, 200) << deployed.body;
+  const json dev_record = json::parse(deployed.body)["record"];
+  const std::string digest = dev_record["digest"];
+  ASSERT_EQ(digest.rfind("sha256:", 0), 0u) << digest;
+  {
+    SCOPED_TRACE("prod takes only from staging, which has nothing yet");
+    const TestResponse r = Call(*prod, "POST", "/v1/promote");
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_NE(r.body.find("staging has no succeeded deployment"), std::string::npos) << r.body;
+  }
+  {
+    SCOPED_TRACE("dev -> staging");
+    const TestResponse r = Call(*staging, "POST", "/v1/promote");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json body = json::parse(r.body);
+    EXPECT_EQ(body["record"]["action"], "promote");
+    EXPECT_EQ(body["record"]["outcome"], "succeeded");
+    EXPECT_EQ(body["record"]["digest"], digest);
+    EXPECT_EQ(body["record"]["tag"], "sha-aaaaaaa");
+    EXPECT_EQ(body["record"]["peer_env"], "dev");
+    EXPECT_EQ(body["record"]["peer_deployment"], dev_record["deployment"]);
+    EXPECT_EQ(body["source_record"], "recorded");
+  }
+  {
+    SCOPED_TRACE("staging -> prod");
+    const TestResponse r = Call(*prod, "POST", "/v1/promote");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json body = json::parse(r.body);
+    EXPECT_EQ(body["record"]["digest"], digest);
+    EXPECT_EQ(body["record"]["peer_env"], "staging");
+    EXPECT_EQ(body["source_record"], "recorded");
+  }
+  {
+    SCOPED_TRACE("one digest everywhere, each runtime ready on its own network");
+    for (const Agent* agent : {dev.get(), staging.get(), prod.get()}) {
+      const json status = Status(*agent);
+      EXPECT_EQ(status["container"]["digest"], digest) << status;
+      EXPECT_EQ(status["container"]["ready"], true) << status;
+      EXPECT_EQ(status["current_deployment"]["digest"], digest) << status;
+      TestHttpClient runtime("127.0.0.1", agent->runtime_port, 10'000);
+      EXPECT_EQ(runtime.Get("/health/ready").status, 200);
+    }
+  }
+  {
+    SCOPED_TRACE("recorded in both histories of each step");
+    EXPECT_EQ(History(*dev), (std::vector<std::string>{"deploy:started", "deploy:succeeded",
+                                                       "promoted:succeeded:staging"}));
+    EXPECT_EQ(History(*staging),
+              (std::vector<std::string>{"promote:started:dev", "promote:succeeded:dev",
+                                        "promoted:succeeded:prod"}));
+    EXPECT_EQ(History(*prod),
+              (std::vector<std::string>{"promote:started:staging", "promote:succeeded:staging"}));
+    for (const Agent* agent : {dev.get(), staging.get(), prod.get()}) {
+      const std::string cli = std::string(kCliBinary) + " deploy history verify " + agent->base +
+                              "/deploy-agent/history > /dev/null";
+      EXPECT_EQ(std::system(cli.c_str()), 0) << agent->base;
+    }
+  }
+  {
+    SCOPED_TRACE("the links are one way and one token each");
+    EXPECT_EQ(PeerCall(*dev, "GET", "/v1/promotion/source", dev_link).status, 200);
+    EXPECT_EQ(PeerCall(*dev, "GET", "/v1/promotion/source", staging_link).status, 401)
+        << "prod's link token opens nothing in dev";
+    EXPECT_EQ(Call(*dev, "GET", "/v1/promotion/source").status, 401)
+        << "an operator's Access token is not the link's credential";
+    const TestResponse from_prod = PeerCall(*prod, "GET", "/v1/promotion/source", staging_link);
+    EXPECT_EQ(from_prod.status, 401) << from_prod.body;
+    EXPECT_NE(from_prod.body.find("nothing is promoted out of this environment"),
+              std::string::npos);
+    const TestResponse forged = PeerCall(*dev, "POST", "/v1/promotion/record", dev_link,
+                                         json{{"env", "staging"},
+                                              {"deployment", 99},
+                                              {"source_deployment", dev_record["deployment"]},
+                                              {"digest", "sha256:" + std::string(64, 'e')},
+                                              {"operator", "mallory@example.com"}}
+                                             .dump());
+    EXPECT_EQ(forged.status, 409) << "dev never ran that digest: " << forged.body;
+    const TestResponse sideways = PeerCall(*dev, "POST", "/v1/promotion/record", dev_link,
+                                           json{{"env", "prod"},
+                                                {"deployment", 1},
+                                                {"source_deployment", dev_record["deployment"]},
+                                                {"digest", digest},
+                                                {"operator", "mallory@example.com"}}
+                                               .dump());
+    EXPECT_EQ(sideways.status, 400) << "dev promotes into staging only: " << sideways.body;
+    EXPECT_EQ(History(*dev).size(), 3u) << "refused reports leave no record";
+  }
+  for (Agent* agent : {prod.get(), staging.get(), dev.get()}) {
+    EXPECT_EQ(Call(*agent, "POST", "/v1/stop").status, 200);
+    agent->process->Signal(SIGTERM);
+    EXPECT_EQ(agent->process->Wait(std::chrono::seconds(30)), 0);
+  }
 }
 
 }  // namespace

@@ -21,12 +21,17 @@ Status CheckTag(const std::string& tag, const std::string& env) {
   if (!std::regex_match(tag, kSyntax)) {
     return Status::InvalidArgument("tag: not a valid image tag");
   }
-  if (env == "prod" && !IsImmutableTag(tag)) {
+  if (env != "dev" && !IsImmutableTag(tag)) {
     return Status::InvalidArgument("tag: '" + tag +
-                                   "' is not immutable (sha-<hex> or a version); prod refuses "
-                                   "moving tags such as latest");
+                                   "' is not immutable (sha-<hex> or a version); " + env +
+                                   " refuses moving tags such as latest");
   }
   return Status::Ok();
+}
+
+bool IsImageDigest(const std::string& digest) {
+  static const std::regex kDigest("sha256:[0-9a-f]{64}");
+  return std::regex_match(digest, kDigest);
 }
 
 std::string DatabaseName(const std::string& url) {

@@ -19,9 +19,12 @@ inline constexpr char kContainerSnapshotDir[] = "/var/lib/dreichor/snapshots";
 // ("1.4.2", "v1.4.2", "v2.0.0-rc.1"), or a named release ("core-runtime-v1", "runtime-v1.2").
 bool IsImmutableTag(const std::string& tag);
 
-// A tag's syntax (Docker's: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}); in prod it must also be
-// immutable. The error says which rule failed.
+// A tag's syntax (Docker's: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}); in every environment but dev
+// (staging has prod's rules) it must also be immutable. The error says which rule failed.
 Status CheckTag(const std::string& tag, const std::string& env);
+
+// "sha256:" and 64 lowercase hex digits: a registry manifest digest.
+bool IsImageDigest(const std::string& digest);
 
 // The runtime env file, checked for this environment.
 struct RuntimeEnv {

@@ -9,8 +9,11 @@ namespace dreichor::deploy {
 namespace {
 
 HistoryRecord NewRecord(Action action, Outcome outcome, const std::string& identity,
-                        const std::string& tag) {
+                        const std::string& tag, const std::string& peer_env = "",
+                        std::optional<uint64_t> peer_deployment = std::nullopt) {
   HistoryRecord r;
+  if (!peer_env.empty()) r.peer_env = peer_env;
+  r.peer_deployment = peer_deployment;
   r.action = action;
   r.outcome = outcome;
   r.identity = identity;
@@ -62,7 +65,10 @@ Status Deployer::Load() {
   std::lock_guard<std::mutex> lock(state_mu_);
   for (const HistoryEntry& e : entries.value()) {
     const HistoryRecord& r = e.record;
-    if (r.action != Action::kDeploy && r.action != Action::kRollback) continue;
+    if (r.action != Action::kDeploy && r.action != Action::kRollback &&
+        r.action != Action::kPromote) {
+      continue;
+    }
     if (r.outcome == Outcome::kSucceeded) {
       succeeded_.push_back({r.deployment.value_or(0), r.tag, r.digest.value_or("")});
       failed_after_stop_ = false;
@@ -84,14 +90,16 @@ Result<uint64_t> Deployer::Record(const HistoryRecord& record) {
 }
 
 ActionResult Deployer::Refused(Refusal refusal, std::string message) {
-  return ActionResult{refusal, std::move(message), std::nullopt};
+  return ActionResult{refusal, std::move(message), std::nullopt, std::nullopt};
 }
 
 ActionResult Deployer::Finish(Action action, const std::string& identity, uint64_t deployment,
                               const Target& target, int64_t started_ns,
-                              const std::optional<Failure>& failure, bool old_stopped) {
-  HistoryRecord r =
-      NewRecord(action, failure ? Outcome::kFailed : Outcome::kSucceeded, identity, target.tag);
+                              const std::optional<Failure>& failure, bool old_stopped,
+                              const std::optional<Peer>& peer) {
+  HistoryRecord r = NewRecord(action, failure ? Outcome::kFailed : Outcome::kSucceeded, identity,
+                              target.tag, peer ? peer->env : "",
+                              peer ? std::optional<uint64_t>(peer->deployment) : std::nullopt);
   r.deployment = deployment;
   r.digest = target.digest;
   if (!target.digest.empty()) r.image = config_.image_repository + "@" + target.digest;
@@ -117,7 +125,7 @@ ActionResult Deployer::Finish(Action action, const std::string& identity, uint64
     log_->Info(std::string(ActionName(action)) + " succeeded",
                {{"deployment", deployment}, {"tag", target.tag}, {"digest", target.digest}});
   }
-  return ActionResult{Refusal::kNone, "", r};
+  return ActionResult{Refusal::kNone, "", r, std::nullopt};
 }
 
 bool Deployer::RunsAlready(const std::optional<ContainerState>& current, const std::string& digest,
@@ -130,17 +138,49 @@ bool Deployer::RunsAlready(const std::optional<ContainerState>& current, const s
 }
 
 ActionResult Deployer::Deploy(const std::string& tag, const std::string& identity) {
+  return DeployImage(Action::kDeploy, tag, "", std::nullopt, identity);
+}
+
+ActionResult Deployer::Promote(const PromotionSource& source, const std::string& identity) {
+  const std::string from = PromotedFrom(config_.env);
+  if (from.empty()) {
+    return Refused(Refusal::kNoPromotionSource,
+                   config_.env + " is the first environment: nothing is promoted into it");
+  }
+  if (source.env != from) {
+    return Refused(Refusal::kNotPromotable, "the source agent serves " + source.env + ", not " +
+                                                from + "; " + config_.env +
+                                                " takes promotions from " + from + " only");
+  }
+  if (!IsImageDigest(source.digest) || source.deployment == 0) {
+    return Refused(Refusal::kNotPromotable,
+                   "the source agent's answer names no deployment with a sha256 digest");
+  }
+  return DeployImage(Action::kPromote, source.tag, source.digest,
+                     Peer{source.env, source.deployment}, identity);
+}
+
+ActionResult Deployer::DeployImage(Action action, const std::string& tag,
+                                   const std::string& expected_digest,
+                                   const std::optional<Peer>& peer, const std::string& identity) {
+  const std::string peer_env = peer ? peer->env : "";
+  const std::optional<uint64_t> peer_deployment =
+      peer ? std::optional<uint64_t>(peer->deployment) : std::nullopt;
   if (Status s = CheckTag(tag, config_.env); !s.ok()) {
-    HistoryRecord refused = NewRecord(Action::kDeploy, Outcome::kRefused, identity, tag);
+    HistoryRecord refused =
+        NewRecord(action, Outcome::kRefused, identity, tag, peer_env, peer_deployment);
+    if (!expected_digest.empty()) refused.digest = expected_digest;
     refused.reason = s.message();
     if (auto seq = Record(refused); !seq.ok()) {
       return Refused(Refusal::kHistoryFailed, seq.status().message());
     }
-    return ActionResult{Refusal::kBadTag, s.message(), refused};
+    return ActionResult{Refusal::kBadTag, s.message(), refused, std::nullopt};
   }
   const int64_t started_ns = clock_->NowUnixNanos();
-  HistoryRecord start = NewRecord(Action::kDeploy, Outcome::kStarted, identity, tag);
+  HistoryRecord start =
+      NewRecord(action, Outcome::kStarted, identity, tag, peer_env, peer_deployment);
   start.image = config_.image_repository + ":" + tag;
+  if (!expected_digest.empty()) start.digest = expected_digest;
   auto started = Record(start);
   if (!started.ok()) return Refused(Refusal::kHistoryFailed, started.status().message());
   const uint64_t deployment = started.value();
@@ -149,10 +189,16 @@ ActionResult Deployer::Deploy(const std::string& tag, const std::string& identit
   std::optional<Failure> failure = Preflight(&env);
   if (!failure) {
     auto image = engine_->Pull(config_.image_repository, tag);
-    if (image.ok()) {
-      target.digest = image.value().digest;
-    } else {
+    if (!image.ok()) {
       failure = Failure{Step::kPull, image.status().message(), {}};
+    } else if (!expected_digest.empty() && image.value().digest != expected_digest) {
+      failure =
+          Failure{Step::kPull,
+                  "tag " + tag + " now names " + image.value().digest + ", not " + expected_digest +
+                      ", which runs in " + peer_env + "; tags must be immutable",
+                  {}};
+    } else {
+      target.digest = image.value().digest;
     }
   }
   std::optional<ContainerState> current;
@@ -165,27 +211,80 @@ ActionResult Deployer::Deploy(const std::string& tag, const std::string& identit
     }
   }
   if (failure) {
-    return Finish(Action::kDeploy, identity, deployment, target, started_ns, failure, false);
+    return Finish(action, identity, deployment, target, started_ns, failure, false, peer);
   }
   if (RunsAlready(current, target.digest, env)) {
-    HistoryRecord noop = NewRecord(Action::kDeploy, Outcome::kNoop, identity, tag);
+    HistoryRecord noop =
+        NewRecord(action, Outcome::kNoop, identity, tag, peer_env, peer_deployment);
     noop.deployment = deployment;
     noop.digest = target.digest;
     noop.reason = "this digest already runs with this env file";
     if (auto seq = Record(noop); !seq.ok()) {
       return Refused(Refusal::kHistoryFailed, seq.status().message());
     }
-    return ActionResult{Refusal::kNone, "", noop};
+    return ActionResult{Refusal::kNone, "", noop, std::nullopt};
   }
   if (!config_.migrations_repository.empty()) {
     failure = RunMigrations(tag, env.database_url, env.database_schema);
     if (failure) {
-      return Finish(Action::kDeploy, identity, deployment, target, started_ns, failure, false);
+      return Finish(action, identity, deployment, target, started_ns, failure, false, peer);
     }
   }
   bool old_stopped = false;
   failure = Cutover(target, deployment, env.variables, env.container_port, &old_stopped);
-  return Finish(Action::kDeploy, identity, deployment, target, started_ns, failure, old_stopped);
+  return Finish(action, identity, deployment, target, started_ns, failure, old_stopped, peer);
+}
+
+Result<Deployment> Deployer::Promotable() {
+  auto current = Owned(config_.container_name());
+  if (!current.ok()) return current.status();
+  std::optional<Deployment> deployment;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (!succeeded_.empty() && !failed_after_stop_) deployment = succeeded_.back();
+  }
+  if (!deployment) {
+    return Status::FailedPrecondition(config_.env + " has no succeeded deployment in service");
+  }
+  const std::optional<ContainerState>& c = current.value();
+  if (!c || !c->running || Label(*c, kDigestLabel) != deployment->digest) {
+    return Status::FailedPrecondition(config_.env + "'s runtime does not run deployment " +
+                                      std::to_string(deployment->id) + " now");
+  }
+  if (!CheckReady(*c)) {
+    return Status::FailedPrecondition(config_.env + "'s runtime is not ready");
+  }
+  return *deployment;
+}
+
+ActionResult Deployer::RecordPromoted(uint64_t source_deployment, const std::string& digest,
+                                      const std::string& to_env, uint64_t to_deployment,
+                                      const std::string& identity) {
+  Deployment source;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    for (const Deployment& d : succeeded_) {
+      if (d.id == source_deployment && d.digest == digest) source = d;
+    }
+  }
+  if (source.id == 0) {
+    return Refused(Refusal::kNotPromotable, "deployment " + std::to_string(source_deployment) +
+                                                " of " + config_.env + " did not succeed with " +
+                                                digest);
+  }
+  HistoryRecord r = NewRecord(Action::kPromoted, Outcome::kSucceeded, identity, source.tag, to_env,
+                              to_deployment);
+  r.deployment = source.id;
+  r.digest = source.digest;
+  r.image = config_.image_repository + "@" + source.digest;
+  if (auto seq = Record(r); !seq.ok()) {
+    return Refused(Refusal::kHistoryFailed, seq.status().message());
+  }
+  log_->Info("promoted", {{"deployment", source.id},
+                          {"digest", source.digest},
+                          {"to_env", to_env},
+                          {"to_deployment", to_deployment}});
+  return ActionResult{Refusal::kNone, "", r, std::nullopt};
 }
 
 std::optional<Deployer::Target> Deployer::RollbackTarget() const {
@@ -238,7 +337,7 @@ ActionResult Deployer::Stop(const std::string& identity) {
   if (auto seq = Record(r); !seq.ok()) {
     return Refused(Refusal::kHistoryFailed, seq.status().message());
   }
-  return ActionResult{Refusal::kNone, "", r};
+  return ActionResult{Refusal::kNone, "", r, std::nullopt};
 }
 
 ActionResult Deployer::Start(const std::string& identity) {
@@ -272,7 +371,7 @@ ActionResult Deployer::Start(const std::string& identity) {
   if (auto seq = Record(r); !seq.ok()) {
     return Refused(Refusal::kHistoryFailed, seq.status().message());
   }
-  return ActionResult{Refusal::kNone, "", r};
+  return ActionResult{Refusal::kNone, "", r, std::nullopt};
 }
 
 Result<AgentStatus> Deployer::CurrentStatus() {

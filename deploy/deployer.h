@@ -59,6 +59,9 @@ enum class Refusal {
   kAlreadyRunning,     // start: it runs
   kEngineError,        // the engine could not be asked
   kHistoryFailed,      // the history could not be written
+  kNoPromotionSource,  // promote: this environment is dev, where nothing is promoted in
+  kSourceUnavailable,  // promote: the source environment's agent could not be asked
+  kNotPromotable,      // promote: the source has no ready deployment, or not one this may take
 };
 
 // What an action did.
@@ -66,6 +69,18 @@ struct ActionResult {
   Refusal refusal = Refusal::kNone;
   std::string message;                  // why it was refused
   std::optional<HistoryRecord> record;  // how it ended: the last record it wrote
+  // promote, when it ran: "recorded" once the source's history holds the promotion, else why
+  // it does not (the promotion itself stands; docs/deploy-agent.md, "Promotion").
+  std::optional<std::string> source_record;
+};
+
+// A succeeded deployment of the environment before this one, as its agent reports it: what a
+// promotion deploys here, by digest.
+struct PromotionSource {
+  std::string env;
+  uint64_t deployment = 0;
+  std::string tag;
+  std::string digest;
 };
 
 // A deployment that succeeded: the sequence of its "started" record, its tag and digest.
@@ -117,6 +132,18 @@ class Deployer {
   Status Load();
 
   ActionResult Deploy(const std::string& tag, const std::string& identity);
+  // A deploy of exactly `source.digest` (pulled by the source's tag, which must still name that
+  // digest and be immutable), recorded as "promote" with the source environment and deployment.
+  ActionResult Promote(const PromotionSource& source, const std::string& identity);
+  // The source's side: records in this history that `to_env` (the next environment) now runs
+  // this environment's succeeded deployment `source_deployment` (which must have `digest`) as
+  // its deployment `to_deployment`. kNotPromotable when no such deployment succeeded here.
+  ActionResult RecordPromoted(uint64_t source_deployment, const std::string& digest,
+                              const std::string& to_env, uint64_t to_deployment,
+                              const std::string& identity);
+  // What this environment offers to the next one: the current succeeded deployment, when the
+  // runtime container runs it and is ready. The error says why there is nothing to promote.
+  Result<Deployment> Promotable();
   // To the previous succeeded deployment (by digest); after a deploy that failed once the old
   // container had stopped, to the deployment that ran before it.
   ActionResult Rollback(const std::string& identity);
@@ -137,6 +164,17 @@ class Deployer {
     std::string tag;
     std::string digest;
   };
+  // The other environment of a promotion, written into each of its records.
+  struct Peer {
+    std::string env;
+    uint64_t deployment = 0;
+  };
+
+  // Deploy and Promote: pull `tag` (which must resolve to `expected_digest` when one is given),
+  // migrations, cutover, readiness.
+  ActionResult DeployImage(Action action, const std::string& tag,
+                           const std::string& expected_digest, const std::optional<Peer>& peer,
+                           const std::string& identity);
 
   // deploy_steps.cc: the steps of an action.
   std::optional<Failure> Preflight(RuntimeEnv* env);
@@ -174,7 +212,8 @@ class Deployer {
   // Records how a deploy or rollback ended, and remembers a success.
   ActionResult Finish(Action action, const std::string& identity, uint64_t deployment,
                       const Target& target, int64_t started_ns,
-                      const std::optional<Failure>& failure, bool old_stopped);
+                      const std::optional<Failure>& failure, bool old_stopped,
+                      const std::optional<Peer>& peer = std::nullopt);
   ActionResult Refused(Refusal refusal, std::string message);
   std::optional<Target> RollbackTarget() const;
   // True when `current` runs `digest` with exactly this environment (a redeploy is a no-op).

@@ -12,16 +12,17 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-constexpr std::array<const char*, 4> kActions = {"deploy", "rollback", "stop", "start"};
+constexpr std::array<const char*, 6> kActions = {"deploy", "rollback", "stop",
+                                                 "start",  "promote",  "promoted"};
 constexpr std::array<const char*, 5> kOutcomes = {"started", "succeeded", "failed", "refused",
                                                   "noop"};
 constexpr std::array<const char*, 11> kSteps = {"env",     "volumes",    "network",  "pull",
                                                 "inspect", "migrations", "stop-old", "rename-old",
                                                 "create",  "start",      "readiness"};
-constexpr std::array<const char*, 15> kFields = {
-    "action", "outcome", "deployment",  "operator",     "tag",
-    "digest", "image",   "exit_code",   "duration_ms",  "step",
-    "reason", "logs",    "old_stopped", "left_running", "trace_id"};
+constexpr std::array<const char*, 17> kFields = {
+    "action",    "outcome",     "deployment",     "operator", "tag",  "digest",      "image",
+    "exit_code", "duration_ms", "step",           "reason",   "logs", "old_stopped", "left_running",
+    "trace_id",  "peer_env",    "peer_deployment"};
 
 // 32 lowercase hex digits, not all zero (a W3C trace id).
 bool IsTraceId(const std::string& s) {
@@ -70,6 +71,8 @@ ordered_json HistoryRecord::ToJson() const {
     j["left_running"] = *old_stopped ? "nothing" : "unchanged";
   }
   if (trace_id) j["trace_id"] = *trace_id;
+  if (peer_env) j["peer_env"] = *peer_env;
+  if (peer_deployment) j["peer_deployment"] = *peer_deployment;
   return j;
 }
 
@@ -120,6 +123,14 @@ Result<HistoryRecord> HistoryRecord::FromJson(std::string_view payload) {
   r.trace_id = OptionalString(root["trace_id"]);
   if (problems.ok() && r.trace_id && !IsTraceId(*r.trace_id)) {
     problems.Add("trace_id: not 32 lowercase hex digits");
+  }
+  r.peer_env = OptionalString(root["peer_env"]);
+  if (root["peer_deployment"].present()) {
+    r.peer_deployment = static_cast<uint64_t>(root["peer_deployment"].Int(0, INT64_MAX));
+  }
+  const bool promotion = r.action == Action::kPromote || r.action == Action::kPromoted;
+  if (problems.ok() && promotion != r.peer_env.has_value()) {
+    problems.Add("peer_env: present exactly on promote and promoted records");
   }
   if (!problems.ok()) return Status::Corruption("history record: " + problems.first());
   return r;

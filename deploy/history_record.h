@@ -8,7 +8,7 @@
 //
 // Fields, always in this order, each only when present:
 //   action, outcome, deployment, operator, tag, digest, image, exit_code, duration_ms, step,
-//   reason, logs, old_stopped, left_running, trace_id
+//   reason, logs, old_stopped, left_running, trace_id, peer_env, peer_deployment
 //
 //   HistoryRecord r{.action = Action::kDeploy, .outcome = Outcome::kStarted, ...};
 //   std::string payload = JsonText(r.ToJson());
@@ -26,7 +26,10 @@
 
 namespace dreichor::deploy {
 
-enum class Action { kDeploy, kRollback, kStop, kStart };
+// kPromote: this environment deployed the digest that ran in the environment before it.
+// kPromoted: the environment after this one deployed this environment's digest (one record, in
+// the source's history, written when the receiving agent reports its success).
+enum class Action { kDeploy, kRollback, kStop, kStart, kPromote, kPromoted };
 enum class Outcome { kStarted, kSucceeded, kFailed, kRefused, kNoop };
 // Where an action failed. Steps before kStopOld leave the running runtime untouched.
 enum class Step {
@@ -43,7 +46,7 @@ enum class Step {
   kReadiness,   // waiting for its healthcheck
 };
 
-const char* ActionName(Action a);    // "deploy", "rollback", "stop", "start"
+const char* ActionName(Action a);    // "deploy", "rollback", "stop", "start", "promote", "promoted"
 const char* OutcomeName(Outcome o);  // "started", "succeeded", "failed", "refused", "noop"
 const char* StepName(Step s);        // "env", "volumes", "pull", ..., "stop-old", "readiness"
 
@@ -62,6 +65,11 @@ struct HistoryRecord {
   std::optional<std::vector<std::string>> logs;  // failed: the container's last log lines
   std::optional<bool> old_stopped;      // failed deploy/rollback: whether what ran before stopped
   std::optional<std::string> trace_id;  // the W3C trace of the request that asked (32 hex digits)
+  // Promotions only: the other environment (promote: where the digest came from; promoted: where
+  // it went) and the deployment there (promote: the source's deployment; promoted: the
+  // receiver's).
+  std::optional<std::string> peer_env;
+  std::optional<uint64_t> peer_deployment;
 
   // "left_running" is derived: "nothing" when old_stopped, else "unchanged".
   nlohmann::ordered_json ToJson() const;

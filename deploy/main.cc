@@ -80,6 +80,11 @@ int Serve() {
     return kExitHistory;
   }
   AgentHandler handler(config.env, &deployer, &verifier, clock, &log, &observed_engine);
+  std::unique_ptr<PromotionLink> upstream;
+  if (!config.promote_from_url.empty()) {
+    upstream = std::make_unique<PromotionLink>(config.promote_from_url, config.promote_from_token);
+  }
+  handler.EnablePromotion(upstream.get(), config.promote_to_token);
   std::unique_ptr<http::OtlpTraceExporter> exporter;
   if (!config.otlp_traces_url.empty()) {
     http::OtlpExporterOptions options;
@@ -114,6 +119,10 @@ int Serve() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return dreichor::config::ServiceMain(argc, argv, dreichor::deploy::AgentSchema(),
-                                       dreichor::deploy::AgentSchemaHeading(), Serve);
+  return dreichor::config::ServiceMain(
+      argc, argv, dreichor::deploy::AgentSchema(), dreichor::deploy::AgentSchemaHeading(),
+      [](const dreichor::config::EnvMap& m) {
+        return dreichor::deploy::LoadAgentConfig(m).status();
+      },
+      Serve);
 }

@@ -57,11 +57,6 @@ constexpr uid_t kRuntimeUid = 10001;  // the runtime image's user (Dockerfile.ru
 constexpr char kSubnet[] = "10.231.3.0/24";
 constexpr char kGateway[] = "10.231.3.1";
 
-std::string CacheDir() {
-  const char* dir = getenv("DREICHOR_E2E_CACHE");
-  return dir != nullptr ? dir : "/var/cache/dreichor-e2e";
-}
-
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
@@ -87,26 +82,7 @@ class ContainersEndToEnd : public ::testing::Test {
     return out;
   }
 
-  // The Debian base, made once with mmdebstrap and cached, imported under both names the
-  // Dockerfiles use.
-  void ImportBase() {
-    const std::string tar = CacheDir() + "/bookworm-slim.tar";
-    if (!fs::exists(tar)) {
-      fs::create_directories(CacheDir());
-      const std::string part = tar + ".part";
-      // Like Debian's official slim image: minbase without documentation, manuals and locales.
-      const std::string cmd =
-          "mmdebstrap --quiet --variant=minbase --format=tar"
-          " --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*'"
-          " --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/doc/*'"
-          " --dpkgopt='path-include=/usr/share/doc/*/copyright' bookworm '" +
-          part + "' > '" + CacheDir() + "/mmdebstrap.log' 2>&1";
-      ASSERT_EQ(std::system(cmd.c_str()), 0) << "mmdebstrap failed; see " << CacheDir();
-      fs::rename(part, tar);
-    }
-    Podman({"import", "--quiet", tar, "docker.io/library/debian:bookworm-slim"});
-    Podman({"tag", "docker.io/library/debian:bookworm-slim", "docker.io/library/debian:bookworm"});
-  }
+  void ImportBase() { ASSERT_EQ(host_->ImportDebianBase(), ""); }
 
   // The images as infra/docker/'s Dockerfiles make them, from this build tree's programs: the
   // run stage of each Dockerfile (its global ARGs, then everything from its last FROM), with every

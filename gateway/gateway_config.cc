@@ -13,7 +13,7 @@ const std::vector<VarSpec>& GatewaySchema() {
        .type = VarType::kEnum,
        .meaning = "The environment this gateway belongs to (its runtime's).",
        .example = "dev",
-       .choices = {"dev", "prod"}},
+       .choices = {"dev", "staging", "prod"}},
       {.name = "DREICHOR_LISTEN",
        .type = VarType::kHostPort,
        .meaning = "IP address and port of the public side: signed REST, the order-entry "
@@ -37,7 +37,7 @@ const std::vector<VarSpec>& GatewaySchema() {
                   "every forwarded order. Required in prod.",
        .example = "change-me-to-another-32-or-more-random-characters",
        .min_length = 32,
-       .required = {"DREICHOR_ENV", "prod"}},
+       .required = {"DREICHOR_ENV", "dev", config::kExcept}},
       {.name = "DREICHOR_RUNTIME_CONNECTIONS",
        .type = VarType::kInteger,
        .meaning = "Persistent, pipelined connections to the runtime; each API key's requests "

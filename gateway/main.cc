@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "config/env_config.h"
+#include "config/service_commands.h"
 #include "gateway/exit_codes.h"
 #include "gateway/gateway_config.h"
 #include "gateway/gateway_handler.h"
@@ -38,6 +39,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Dreichor gateway; configured by DREICHOR_* environment variables"};
   app.fallthrough();
   int code = -1;
+  config::AddServiceCommands(
+      &app, "dreichor-gateway",
+      [](const config::EnvMap& m) { return gateway::LoadGatewayConfig(m).status(); }, &code);
   app.add_subcommand("serve", "Run the gateway (the default)");
   int timeout_ms = 2000;
   auto* check = app.add_subcommand("healthcheck", "Probe /health/ready; exit 0 when ready");

@@ -74,9 +74,13 @@ Result<HttpReply> CurlPerform(const HttpCall& call) {
   if (!call.unix_socket.empty()) {
     curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, call.unix_socket.c_str());
   }
-  if (!call.body.empty() || call.method == "POST") {
-    headers.reset(curl_slist_append(nullptr, "Content-Type: application/json"));
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_slist* list = nullptr;
+  for (const std::string& h : call.headers) list = curl_slist_append(list, h.c_str());
+  const bool with_body = !call.body.empty() || call.method == "POST";
+  if (with_body) list = curl_slist_append(list, "Content-Type: application/json");
+  headers.reset(list);
+  if (list != nullptr) curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  if (with_body) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, call.body.c_str());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(call.body.size()));
   }

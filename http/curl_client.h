@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "util/status.h"
 
@@ -16,8 +17,9 @@ namespace dreichor::http {
 struct HttpCall {
   std::string method = "GET";
   std::string url;
-  std::string body;         // sent as application/json when not empty (or for POST)
-  std::string unix_socket;  // empty: connect by the URL's host
+  std::string body{};                  // sent as application/json when not empty (or for POST)
+  std::string unix_socket{};           // empty: connect by the URL's host
+  std::vector<std::string> headers{};  // "Name: value" lines sent as given
   std::chrono::milliseconds timeout{10'000};
   size_t max_reply_bytes = 4 << 20;
 };

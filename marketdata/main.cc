@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "config/env_config.h"
+#include "config/service_commands.h"
 #include "marketdata/exit_codes.h"
 #include "marketdata/marketdata_config.h"
 #include "marketdata/marketdata_service.h"
@@ -36,6 +37,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Dreichor market-data follower; configured by DREICHOR_* environment variables"};
   app.fallthrough();
   int code = -1;
+  config::AddServiceCommands(
+      &app, "dreichor-marketdata",
+      [](const config::EnvMap& m) { return marketdata::LoadMarketDataConfig(m).status(); }, &code);
   app.add_subcommand("serve", "Run the follower (the default)");
   int timeout_ms = 2000;
   auto* check = app.add_subcommand("healthcheck", "Probe /health/ready; exit 0 when ready");

@@ -11,7 +11,7 @@ const std::vector<VarSpec>& MarketDataSchema() {
        .type = VarType::kEnum,
        .meaning = "The environment this follower belongs to (its leader's).",
        .example = "dev",
-       .choices = {"dev", "prod"}},
+       .choices = {"dev", "staging", "prod"}},
       {.name = "DREICHOR_LISTEN",
        .type = VarType::kHostPort,
        .meaning = "IP address and port of the public side: market-data REST, the market-data "

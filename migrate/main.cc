@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "config/env_check.h"
 #include "migrate/migrator.h"
 
 namespace {
@@ -130,6 +131,7 @@ int RunOne(const std::string& command, Migrator& m, const std::string& target, b
 
 int main(int argc, char** argv) {
   CLI::App app{"Dreichor database migrations (expand/contract), per target schema"};
+  app.set_version_flag("--version", config::VersionLine("dreichor-migrate"));
   app.require_subcommand(1);
   Options o;
   std::string command;

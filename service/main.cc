@@ -11,6 +11,7 @@
 
 #include "config/env_config.h"
 #include "config/env_schema.h"
+#include "config/service_commands.h"
 #include "service/exit_codes.h"
 #include "service/healthcheck.h"
 #include "service/service.h"
@@ -39,6 +40,10 @@ int main(int argc, char** argv) {
   CLI::App app{"Dreichor trading runtime; configured by DREICHOR_* environment variables only"};
   app.fallthrough();
   int code = -1;
+  config::AddServiceCommands(
+      &app, "dreichor-runtime",
+      [](const config::EnvMap& m) { return config::ValidateAll(config::RuntimeSchema(), m); },
+      &code);
 
   app.add_subcommand("serve", "Run the runtime (the default)");
   std::string address;

@@ -73,7 +73,10 @@ inline config::EnvMap LocalAgentEnv(const std::string& env, const std::string& b
           {"DREICHOR_AGENT_ACCESS_ALLOWED", "alice@example.com"},
           {"DREICHOR_AGENT_ACCESS_KEYS", "file:" + jwks_file},
           {"DREICHOR_AGENT_LOG_LEVEL", "info"},
-          {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"}};
+          {"DREICHOR_AGENT_OTLP_TRACES_URL", "none"},
+          {"DREICHOR_AGENT_PROMOTE_FROM", "none"},
+          {"DREICHOR_AGENT_PROMOTE_FROM_TOKEN", "none"},
+          {"DREICHOR_AGENT_PROMOTE_TO_TOKEN", "none"}};
 }
 
 // The port from the agent's "ready" log line, or 0 if it did not log one within 20 s.

@@ -65,6 +65,37 @@ class TestContainerHost {
   const std::string& registry() const { return registry_; }
   const std::string& dir() const { return dir_.path(); }
 
+  // The Debian base the Dockerfiles name (docker.io/library/debian:bookworm-slim, and :bookworm),
+  // made once with mmdebstrap like Debian's official slim image, cached in $DREICHOR_E2E_CACHE
+  // (default /var/cache/dreichor-e2e) across runs, and imported here. "" or what went wrong.
+  std::string ImportDebianBase() const {
+    const char* cache_env = getenv("DREICHOR_E2E_CACHE");
+    const std::string cache = cache_env != nullptr ? cache_env : "/var/cache/dreichor-e2e";
+    const std::string tar = cache + "/bookworm-slim.tar";
+    if (!std::filesystem::exists(tar)) {
+      std::filesystem::create_directories(cache);
+      // A unique part file: two tests may make the base at once.
+      const std::string part = tar + ".part." + std::to_string(getpid());
+      // Minbase without documentation, manuals and locales (copyright files kept).
+      const std::string cmd =
+          "mmdebstrap --quiet --variant=minbase --format=tar"
+          " --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*'"
+          " --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/doc/*'"
+          " --dpkgopt='path-include=/usr/share/doc/*/copyright' bookworm '" +
+          part + "' > '" + cache + "/mmdebstrap.log' 2>&1";
+      if (std::system(cmd.c_str()) != 0) return "mmdebstrap failed; see " + cache;
+      std::filesystem::rename(part, tar);
+    }
+    std::string out;
+    if (Podman({"import", "--quiet", tar, "docker.io/library/debian:bookworm-slim"}, &out) != 0 ||
+        Podman(
+            {"tag", "docker.io/library/debian:bookworm-slim", "docker.io/library/debian:bookworm"},
+            &out) != 0) {
+      return "importing the Debian base failed: " + out;
+    }
+    return "";
+  }
+
   // Runs the podman CLI on this host's storage; returns its exit code, output in *output.
   int Podman(const std::vector<std::string>& args, std::string* output = nullptr) const {
     std::string command = "CONTAINERS_CONF=" + conf_ +

@@ -158,7 +158,7 @@ inline config::EnvMap LocalRuntimeEnv(const std::string& env, const std::string&
                          {"DREICHOR_MAX_CONNECTIONS", "64"},
                          {"DREICHOR_LOG_LEVEL", "info"},
                          {"DREICHOR_OTLP_TRACES_URL", "none"}};
-  if (env == "prod") vars["DREICHOR_TRADING_TOKEN"] = kTestTradingToken;
+  if (env != "dev") vars["DREICHOR_TRADING_TOKEN"] = kTestTradingToken;
   return vars;
 }
 

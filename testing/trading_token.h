@@ -11,7 +11,7 @@ inline constexpr char kTestTradingToken[] = "trading-token-for-tests-0123456789a
 
 // "DREICHOR_TRADING_TOKEN" when `env` is prod, else "" (for env files: the line or nothing).
 inline std::string TradingTokenLine(const std::string& env) {
-  return env == "prod" ? std::string("DREICHOR_TRADING_TOKEN=") + kTestTradingToken + "\n" : "";
+  return env != "dev" ? std::string("DREICHOR_TRADING_TOKEN=") + kTestTradingToken + "\n" : "";
 }
 
 }  // namespace dreichor::testing

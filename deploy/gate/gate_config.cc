@@ -12,7 +12,7 @@ const std::vector<VarSpec>& GateSchema() {
        .meaning = "The environment whose agent this gate serves; it lets through nothing of the "
                   "other one.",
        .example = "dev",
-       .choices = {"dev", "prod"}},
+       .choices = {"dev", "staging", "prod"}},
       {.name = "DREICHOR_GATE_LISTEN_SOCKET",
        .type = VarType::kPath,
        .meaning = "Unix socket the gate serves, mode 0660: the environment's agent uses it as "

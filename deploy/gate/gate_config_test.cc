@@ -42,7 +42,7 @@ TEST(GateConfigTest, EveryProblemIsReportedAtOnce) {
   EXPECT_NE(p.find("its last component must be 'dev'"), std::string::npos) << p;
   EXPECT_NE(p.find("must not be the engine's own socket"), std::string::npos) << p;
   env = DevGate();
-  env["DREICHOR_GATE_ENV"] = "staging";
+  env["DREICHOR_GATE_ENV"] = "qa";
   EXPECT_NE(Problems(env).find("DREICHOR_GATE_ENV"), std::string::npos);
   env = DevGate();
   env["DREICHOR_AGENT_ENV"] = "dev";

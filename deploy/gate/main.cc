@@ -86,6 +86,10 @@ int Serve() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return dreichor::config::ServiceMain(argc, argv, dreichor::deploy::GateSchema(),
-                                       dreichor::deploy::GateSchemaHeading(), Serve);
+  return dreichor::config::ServiceMain(
+      argc, argv, dreichor::deploy::GateSchema(), dreichor::deploy::GateSchemaHeading(),
+      [](const dreichor::config::EnvMap& m) {
+        return dreichor::deploy::LoadGateConfig(m).status();
+      },
+      Serve);
 }
