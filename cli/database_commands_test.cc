@@ -38,6 +38,7 @@ class DatabaseCommandsTest : public ::testing::Test {
       ASSERT_TRUE(file.value()->Append(runtime::RecordsForSequences(s, 500)).ok());
     }
     // The URL as an operator gives it, without the password; libpq reads PGPASSWORD.
+    // secretlint-disable-next-line
     const std::regex password("(postgresql://[^:]+):([^@]+)@");
     std::smatch m;
     ASSERT_TRUE(std::regex_search(env_.runtime_url, m, password));

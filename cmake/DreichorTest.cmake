@@ -1,5 +1,5 @@
 # dreichor_test(NAME SOURCES a_test.cc ... LIBS lib ... LABEL unit|integration|system
-#               [POSTGRES] [ENV VAR=value ...] [DEFINITIONS NAME="value" ...]
+#               [POSTGRES] [NO_CONTAINERS] [ENV VAR=value ...] [DEFINITIONS NAME="value" ...]
 #               [DEPENDS target ...] [COST n] [FIXTURES fixture ...])
 #
 # Registers one GoogleTest executable with CTest. Every test in the tree goes through this
@@ -9,7 +9,9 @@
 #   integration  real processes or a real PostgreSQL (started once per ctest run, see POSTGRES).
 #   system       containers, the registry, the end-to-end run: the Release tree only (sanitizers
 #                would change nothing they check), so they are not even built with sanitizers.
-#                One at a time: their container networks share the host's bridges and firewall.
+#                One at a time: their container networks share the host's bridges and firewall;
+#                NO_CONTAINERS marks one that starts no container (e.g. real Prometheus on
+#                loopback), which runs beside the others.
 #
 # POSTGRES makes every case require the ctest fixture that starts one PostgreSQL server for the
 # whole run (testing/CMakeLists.txt); the case finds its URL through DREICHOR_TEST_POSTGRES_URL_FILE.
@@ -22,7 +24,7 @@ function(dreichor_test name)
   if(NOT DREICHOR_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "POSTGRES" "COST;LABEL" "SOURCES;LIBS;ENV;DEFINITIONS;DEPENDS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(ARG "POSTGRES;NO_CONTAINERS" "COST;LABEL" "SOURCES;LIBS;ENV;DEFINITIONS;DEPENDS;FIXTURES" ${ARGN})
   if(NOT ARG_LABEL MATCHES "^(unit|integration|system)$")
     message(FATAL_ERROR "dreichor_test(${name}): LABEL must be unit, integration or system")
   endif()
@@ -59,7 +61,7 @@ function(dreichor_test name)
     string(REPLACE ";" "\\;" fixtures "${ARG_FIXTURES}")
     list(APPEND properties FIXTURES_REQUIRED "${fixtures}")
   endif()
-  if(ARG_LABEL STREQUAL "system")
+  if(ARG_LABEL STREQUAL "system" AND NOT ARG_NO_CONTAINERS)
     list(APPEND properties RESOURCE_LOCK container_networks)
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${properties})

@@ -73,7 +73,7 @@ struct Validation {
 Validation Validate(const std::vector<VarSpec>& schema, const EnvMap& env);
 
 // The value as it may be shown: secrets become "<redacted>", and a URL keeps everything but its
-// password ("postgres://user:<redacted>@host/db").
+// password, which becomes "<redacted>" in place.
 std::string Redact(const VarSpec& spec, std::string_view value);
 
 // The schema as a Markdown document (infra/env/ENV_SCHEMA.md, infra/deploy/AGENT_ENV_SCHEMA.md).

@@ -343,6 +343,7 @@ TEST_F(RuntimeEnvTest, AnotherEnvironmentsFileIsRefused) {
               {"DREICHOR_AUDIT_DIR", ""},
               {"DREICHOR_AUDIT_SEGMENT_BYTES", ""},
               {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", ""},
+              // secretlint-disable-next-line
               {"DREICHOR_DATABASE_URL", "postgres://rt:hunter2secret@10.0.0.1/dreichor_prod"},
               {"DREICHOR_DATABASE_SCHEMA", "dreichor"},
               {"DREICHOR_DATABASE_EPOCH", "1"}});
@@ -364,6 +365,7 @@ TEST_F(RuntimeEnvTest, TheRuntimeNeverConnectsAsTheMigrationRole) {
                    {"DREICHOR_AUDIT_SEGMENT_BYTES", ""},
                    {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", ""},
                    {"DREICHOR_DATABASE_URL",
+                    // secretlint-disable-next-line
                     "postgres://dreichor_dev_migrator:hunter2secret@10.0.0.1/dreichor_dev"},
                    {"DREICHOR_DATABASE_SCHEMA", "dreichor"},
                    {"DREICHOR_DATABASE_EPOCH", "1"}});
@@ -375,6 +377,7 @@ TEST_F(RuntimeEnvTest, TheRuntimeNeverConnectsAsTheMigrationRole) {
               {"DREICHOR_AUDIT_SEGMENT_BYTES", ""},
               {"DREICHOR_AUDIT_SCRUB_BYTES_PER_SECOND", ""},
               {"DREICHOR_DATABASE_URL",
+               // secretlint-disable-next-line
                "postgres://dreichor_dev_runtime:hunter2secret@10.0.0.1/dreichor_dev"},
               {"DREICHOR_DATABASE_SCHEMA", "dreichor"},
               {"DREICHOR_DATABASE_EPOCH", "1"}});

@@ -467,6 +467,7 @@ TEST_F(AgentIntegrationTest, DeployRollbackStopStartAndFailuresAgainstPodmanAndA
         ASSERT_NE(rules.find("define dev_subnet = 10.89.1.0/24"), std::string::npos);
         rules.replace(rules.find("10.89.1.0/24"), 12, kDevSubnet);
         rules.replace(rules.find("10.89.2.0/24"), 12, kProdSubnet);
+        rules.replace(rules.find("10.89.3.0/24"), 12, kStagingSubnet);
         std::ofstream(host_->dir() + "/firewall.nft") << rules;
         struct Unload {
           ~Unload() { std::system("nft delete table inet dreichor_environments 2>/dev/null"); }

@@ -22,8 +22,10 @@ constexpr char kRepo[] = "registry.test/dreichor/runtime";
 constexpr char kMigrationsRepo[] = "registry.test/dreichor/migrations";
 constexpr char kRuntime[] = "dreichor-runtime-dev";
 constexpr char kPrevious[] = "dreichor-runtime-dev-previous";
+// secretlint-disable-next-line
 constexpr char kRuntimeUrl[] = "postgres://dreichor_dev_runtime:rt-secret@127.0.0.1/dreichor_dev";
 constexpr char kMigratorUrl[] =
+    // secretlint-disable-next-line
     "postgres://dreichor_dev_migrator:mig-secret@127.0.0.1/dreichor_dev";
 
 // The deployer's result as the agent presents it (deploy/agent_answers.h): these tests check
@@ -520,6 +522,108 @@ TEST_F(DeployerTest, StatusReportsContainerDeploymentAndRollbackTarget) {
   EXPECT_EQ(d["total"], 4);
   EXPECT_EQ(d["entries"].size(), 2u);
   EXPECT_EQ(d["entries"][0]["outcome"], "succeeded") << "newest first";
+}
+
+}  // namespace
+}  // namespace dreichor::deploy
+
+namespace dreichor::deploy {
+namespace {
+
+// The receiving side of a promotion, as staging: the source's digest, pulled by its tag, or
+// nothing.
+class PromotionTest : public DeployerTest {
+ protected:
+  PromotionTest() {
+    config_.env = "staging";
+    WriteRuntimeEnv("staging", "");
+    engine_.AddImage(kRepo, "v1.0.0", {kDigest});
+    engine_.AddImage(kRepo, "latest", {kDigest});
+    Reopen();
+  }
+  std::string StagingDigest() {
+    auto c = engine_.ByName();
+    const auto it = c.find("dreichor-runtime-staging");
+    return it == c.end() || !it->second.running ? "" : it->second.labels.at(kDigestLabel);
+  }
+  static inline const std::string kDigest = "sha256:" + std::string(64, 'c');
+  const PromotionSource source_{"dev", 4, "v1.0.0", kDigest};
+};
+
+TEST_F(PromotionTest, DeploysExactlyTheSourcesDigestAndRecordsWhereItCameFrom) {
+  const ActionOutcome o = Present(deployer_->Promote(source_, "alice@example.com"));
+  ASSERT_EQ(o.http_status, 200) << o.body.dump();
+  EXPECT_EQ(o.body["record"]["action"], "promote");
+  EXPECT_EQ(o.body["record"]["digest"], kDigest);
+  EXPECT_EQ(o.body["record"]["peer_env"], "dev");
+  EXPECT_EQ(o.body["record"]["peer_deployment"], 4);
+  EXPECT_EQ(StagingDigest(), kDigest);
+  EXPECT_EQ(Outcomes(), (std::vector<std::string>{"promote:started", "promote:succeeded"}));
+  Reopen();
+  auto status = deployer_->CurrentStatus();
+  ASSERT_TRUE(status.ok());
+  ASSERT_TRUE(status.value().current.has_value()) << "a promotion is a deployment of its own";
+  EXPECT_EQ(status.value().current->digest, kDigest);
+}
+
+TEST_F(PromotionTest, ATagThatNowNamesAnotherDigestTouchesNothing) {
+  DeployOk("sha-aaaaaaa");
+  engine_.AddImage(kRepo, "v1.0.0", {"sha256:" + std::string(64, 'd')});  // moved since
+  const ActionOutcome o = Present(deployer_->Promote(source_, "alice@example.com"));
+  EXPECT_EQ(o.http_status, 502) << o.body.dump();
+  EXPECT_EQ(o.body["record"]["step"], "pull");
+  EXPECT_NE(o.body["record"]["reason"].get<std::string>().find("which runs in dev"),
+            std::string::npos);
+  EXPECT_EQ(o.body["record"]["left_running"], "unchanged");
+  EXPECT_EQ(StagingDigest(), "sha256:aaaa");
+}
+
+TEST_F(PromotionTest, OnlyFromThePreviousEnvironmentAndOnlyTagsThisOneAccepts) {
+  PromotionSource sideways = source_;
+  sideways.env = "prod";
+  ActionOutcome o = Present(deployer_->Promote(sideways, "alice@example.com"));
+  EXPECT_EQ(o.http_status, 409) << o.body.dump();
+  EXPECT_EQ(o.body["error"]["code"], "nothing_to_promote");
+  PromotionSource no_digest = source_;
+  no_digest.digest = "sha256:c";
+  EXPECT_EQ(Present(deployer_->Promote(no_digest, "alice@example.com")).http_status, 409);
+  EXPECT_TRUE(Outcomes().empty()) << "a source that is not dev's leaves no record";
+
+  PromotionSource moving = source_;
+  moving.tag = "latest";
+  o = Present(deployer_->Promote(moving, "alice@example.com"));
+  EXPECT_EQ(o.http_status, 400) << "staging has prod's tag rules: " << o.body.dump();
+  EXPECT_EQ(Outcomes(), (std::vector<std::string>{"promote:refused"}));
+  EXPECT_EQ(StagingDigest(), "");
+
+  config_.env = "dev";
+  WriteRuntimeEnv("dev", "");
+  Reopen();
+  o = Present(deployer_->Promote(source_, "alice@example.com"));
+  EXPECT_EQ(o.body["error"]["code"], "no_promotion_source") << o.body.dump();
+}
+
+TEST_F(DeployerTest, TheSourceRecordsOnlyAPromotionOfWhatItRan) {
+  DeployOk("sha-aaaaaaa");
+  const uint64_t deployment = LastRecord()["deployment"].get<uint64_t>();
+  auto offered = deployer_->Promotable();
+  ASSERT_TRUE(offered.ok()) << offered.status().message();
+  EXPECT_EQ(offered.value().id, deployment);
+  EXPECT_EQ(Present(deployer_->RecordPromoted(deployment, "sha256:bbbb", "staging", 7, "agent"))
+                .http_status,
+            409)
+      << "not the digest of that deployment";
+  EXPECT_EQ(Present(deployer_->RecordPromoted(deployment + 9, "sha256:aaaa", "staging", 7, "a"))
+                .http_status,
+            409);
+  const ActionOutcome o =
+      Present(deployer_->RecordPromoted(deployment, "sha256:aaaa", "staging", 7, "alice"));
+  ASSERT_EQ(o.http_status, 200) << o.body.dump();
+  EXPECT_EQ(o.body["record"]["action"], "promoted");
+  EXPECT_EQ(o.body["record"]["peer_env"], "staging");
+  EXPECT_EQ(o.body["record"]["peer_deployment"], 7);
+  ASSERT_TRUE(deployer_->Stop("alice").record.has_value());
+  EXPECT_FALSE(deployer_->Promotable().ok()) << "a stopped runtime offers nothing";
 }
 
 }  // namespace

@@ -104,3 +104,33 @@ TEST(HistoryRecordTest, ATraceIdIsWrittenLastAndReadBack) {
 
 }  // namespace
 }  // namespace dreichor::deploy
+
+namespace dreichor::deploy {
+namespace {
+
+TEST(HistoryRecordTest, PromotionsCarryTheirPeerAndNothingElseDoes) {
+  HistoryRecord r;
+  r.action = Action::kPromote;
+  r.outcome = Outcome::kSucceeded;
+  r.deployment = 3;
+  r.identity = "alice@example.com";
+  r.tag = "v1.0.0";
+  r.digest = "sha256:" + std::string(64, 'c');
+  r.peer_env = "dev";
+  r.peer_deployment = 12;
+  const std::string text = r.ToJson().dump();
+  EXPECT_NE(text.find(R"("peer_env":"dev","peer_deployment":12})"), std::string::npos) << text;
+  auto back = HistoryRecord::FromJson(text);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back.value().ToJson().dump(), text);
+  EXPECT_FALSE(
+      HistoryRecord::FromJson(
+          R"({"action":"deploy","outcome":"started","operator":"a","tag":"t","peer_env":"dev"})")
+          .ok());
+  EXPECT_FALSE(HistoryRecord::FromJson(
+                   R"({"action":"promoted","outcome":"succeeded","operator":"a","tag":"t"})")
+                   .ok());
+}
+
+}  // namespace
+}  // namespace dreichor::deploy

@@ -229,6 +229,7 @@ TEST_F(MigratorTest, TwoMigratorsNeverInterleave) {
 TEST_F(MigratorTest, TheToolNeverPrintsThePassword) {
   std::string out;
   const std::string cmd =
+      // secretlint-disable-next-line
       "DATABASE_URL='postgresql://postgres:hunter2secret@127.0.0.1:" + std::to_string(pg_->port) +
       "/nosuchdb' " + DREICHOR_MIGRATE_PATH + " status --dir " + dir_.path() + " > " +
       dir_.Sub("o") + " 2>&1";

@@ -4,8 +4,9 @@
 # without an image digest), and the monitoring configuration (promtool: the Prometheus
 # configuration, the alert rules and their unit tests; amtool: Alertmanager's;
 # scripts/check_monitoring.py: runbooks, dashboards, the log shippers, the OpenTelemetry
-# Collector, the monitoring stack's versions), and the OpenAPI documents (Redocly,
-# scripts/lint_openapi.sh). Part of the test command.
+# Collector, the monitoring stack's versions), the OpenAPI documents (Redocly,
+# scripts/lint_openapi.sh), and the CI pipelines, the image policy and a secret scan of the tree
+# (scripts/lint_ci.sh). Part of the test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +22,8 @@ compose() {  # compose FILE: prints the resolved configuration, or fails
 env_file=$(mktemp)
 trap 'rm -f "$env_file"' EXIT
 export DREICHOR_RUNTIME_ENV_FILE=$env_file
-DREICHOR_DEV_DB_PASSWORD=lint DREICHOR_DEV_MIGRATOR_PASSWORD=lint DREICHOR_DEV_RUNTIME_PASSWORD=lint \
-  DREICHOR_DEV_ADMIN_TOKEN=lint compose infra/compose/docker-compose.dev.yml
+compose docker-compose.yml
+COMPOSE_PROFILES=monitoring compose docker-compose.yml
 GRAFANA_ADMIN_PASSWORD_FILE=$env_file compose infra/compose/docker-compose.monitoring.yml
 digest=sha256:$(printf '%064d' 0)
 export DREICHOR_GATEWAY_ENV_FILE=$env_file
@@ -39,7 +40,7 @@ for pin in DREICHOR_RUNTIME_DIGEST DREICHOR_GATEWAY_DIGEST; do
 done
 # Prod runs what was recorded, never what a name points at now: its image is pinned by digest,
 # and no prod file may name `latest`.
-prod_files=(infra/compose/docker-compose.prod.yml infra/deploy/*prod*)
+prod_files=(infra/compose/docker-compose.prod.yml infra/env/prod/* infra/env/staging/*)
 if grep -n -i -w latest "${prod_files[@]}"; then
   echo "lint: a prod file names latest (above)" >&2
   exit 1
@@ -54,6 +55,15 @@ monitoring=infra/monitoring
 promtool check config --lint=all "$monitoring/prometheus/prometheus.yml" >/dev/null
 promtool test rules "$monitoring/prometheus/alert-rules.test.yml" >/dev/null
 amtool check-config "$monitoring/alertmanager/alertmanager.yml" >/dev/null
+# The local stack's Prometheus reads the production rules at their path inside its container.
+local_prometheus=$(mktemp -d)
+trap 'rm -rf "$env_file" "$local_prometheus"' EXIT
+cp "$monitoring/prometheus/alert-rules.yml" "$local_prometheus/"
+sed "s|/etc/dreichor/alert-rules.yml|$local_prometheus/alert-rules.yml|" \
+  infra/compose/local/prometheus.yml > "$local_prometheus/prometheus.yml"
+promtool check config --lint=all "$local_prometheus/prometheus.yml" >/dev/null
+amtool check-config infra/compose/local/alertmanager.yml >/dev/null
 python3 scripts/check_monitoring.py
 ./scripts/lint_openapi.sh >/dev/null
-echo "lint: ${#yaml_files[@]} YAML files, ${#shell_files[@]} shell scripts, 3 compose files, the monitoring configuration, the OpenAPI documents clean"
+./scripts/lint_ci.sh
+echo "lint: ${#yaml_files[@]} YAML files, ${#shell_files[@]} shell scripts, 4 compose configurations, the monitoring configuration, the OpenAPI documents clean"

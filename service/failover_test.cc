@@ -85,6 +85,7 @@ class Load {
 
 std::string WithoutPassword(const std::string& url, std::string* password) {
   std::smatch m;
+  // secretlint-disable-next-line
   const std::regex re("(postgresql://[^:]+):([^@]+)@");
   if (!std::regex_search(url, m, re)) return url;
   *password = m[2];
