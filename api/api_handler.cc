@@ -1,15 +1,13 @@
 #include "api/api_handler.h"
 
-#include <openssl/crypto.h>
-
 #include <chrono>
 
 #include "api/command_response.h"
 #include "api/errors.h"
 #include "command_json/command_json.h"
+#include "http/bearer.h"
 #include "http/reply.h"
 #include "stream/stream_endpoint.h"
-#include "util/sha256.h"
 
 namespace dreichor::api {
 
@@ -187,17 +185,7 @@ Respond ApiHandler::Counted(Respond respond) const {
 }
 
 bool ApiHandler::Authorized(const Request& request, const std::string& token) {
-  // Exactly one header: with two, which one a proxy checked and which one we read could differ.
-  if (request.count(bhttp::field::authorization) != 1) return false;
-  auto it = request.find(bhttp::field::authorization);
-  std::string_view value(it->value().data(), it->value().size());
-  constexpr std::string_view kBearer = "Bearer ";
-  if (value.substr(0, kBearer.size()) != kBearer) return false;
-  value.remove_prefix(kBearer.size());
-  // Hashing both sides first makes the comparison independent of lengths and contents.
-  const Sha256::Digest given = Sha256::Of(value);
-  const Sha256::Digest expected = Sha256::Of(token);
-  return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+  return http::HasBearerToken(request, token);
 }
 
 void ApiHandler::Handle(Request&& request, Respond respond) {

@@ -1,13 +1,11 @@
 #include "deploy/agent_handler.h"
 
-#include <openssl/crypto.h>
-
 #include "deploy/agent_answers.h"
 #include "deploy/agent_errors.h"
+#include "http/bearer.h"
 #include "http/json_fields.h"
 #include "http/reply.h"
 #include "util/parse_number.h"
-#include "util/sha256.h"
 #include "util/trace_context.h"
 
 namespace dreichor::deploy {
@@ -35,20 +33,6 @@ std::optional<size_t> LimitParam(std::string_view query, size_t fallback) {
 bool EmptyBody(const Request& request) { return request.body().empty() || request.body() == "{}"; }
 
 constexpr std::string_view kPromotionPrefix = "/v1/promotion/";
-
-// Whether `request` carries exactly one `Authorization: Bearer <token>`; compared in constant
-// time (both sides hashed first, so neither length nor content leaks).
-bool BearerMatches(const Request& request, const std::string& token) {
-  if (token.empty() || request.count(boost::beast::http::field::authorization) != 1) return false;
-  const auto it = request.find(boost::beast::http::field::authorization);
-  std::string_view value(it->value().data(), it->value().size());
-  constexpr std::string_view kBearer = "Bearer ";
-  if (value.substr(0, kBearer.size()) != kBearer) return false;
-  value.remove_prefix(kBearer.size());
-  const Sha256::Digest given = Sha256::Of(value);
-  const Sha256::Digest expected = Sha256::Of(token);
-  return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
-}
 
 }  // namespace
 
@@ -234,7 +218,7 @@ void AgentHandler::AddPromotionRoutes() {
 }
 
 bool AgentHandler::AuthenticatePeer(const Request& request, Respond& respond) {
-  if (BearerMatches(request, downstream_token_)) return true;
+  if (http::HasBearerToken(request, downstream_token_)) return true;
   const std::string_view target(request.target().data(), request.target().size());
   const char* reason = downstream_token_.empty()
                            ? "nothing is promoted out of this environment"

@@ -12,12 +12,13 @@
 # yamllint, shellcheck and docker-compose for scripts/lint.sh; clang with its libFuzzer runtime for
 # the fuzz targets (scripts/fuzz.sh); Node.js with the `ws` package for the independent clients of
 # the follower's and the gateway's tests, and npm for Redocly's OpenAPI linter
-# (scripts/lint_openapi.sh); Python's `cryptography` and the openssl command for the gateway's
-# example client and its TLS test.
+# (scripts/lint_openapi.sh) and the CI checks (scripts/lint_ci.sh); Python's `cryptography` and the
+# openssl command for the gateway's example client and its TLS test; lintian for the Debian
+# packages, which cpack makes with dpkg-dev's dpkg-shlibdeps and `file`.
 set -euo pipefail
 
 build_packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config dpkg-dev file
   libssl-dev libzstd-dev libcli11-dev libboost-dev nlohmann-json3-dev libpq-dev
   libcurl4-openssl-dev libsimdjson-dev
 )
@@ -27,6 +28,7 @@ test_packages=(
   prometheus prometheus-alertmanager prometheus-node-exporter python3-yaml curl postgresql
   podman runc netavark aardvark-dns iptables nftables catatonit docker-registry
   yamllint shellcheck docker-compose mmdebstrap nodejs node-ws python3-cryptography openssl
+  lintian
 )
 
 case "${1:-}" in
