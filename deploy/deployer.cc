@@ -9,11 +9,13 @@ namespace dreichor::deploy {
 namespace {
 
 HistoryRecord NewRecord(Action action, Outcome outcome, const std::string& identity,
-                        const std::string& tag, const std::string& peer_env = "",
-                        std::optional<uint64_t> peer_deployment = std::nullopt) {
+                        const std::string& tag,
+                        const std::optional<PromotionPeer>& peer = std::nullopt) {
   HistoryRecord r;
-  if (!peer_env.empty()) r.peer_env = peer_env;
-  r.peer_deployment = peer_deployment;
+  if (peer) {
+    r.peer_env = peer->env;
+    r.peer_deployment = peer->deployment;
+  }
   r.action = action;
   r.outcome = outcome;
   r.identity = identity;
@@ -96,10 +98,9 @@ ActionResult Deployer::Refused(Refusal refusal, std::string message) {
 ActionResult Deployer::Finish(Action action, const std::string& identity, uint64_t deployment,
                               const Target& target, int64_t started_ns,
                               const std::optional<Failure>& failure, bool old_stopped,
-                              const std::optional<Peer>& peer) {
+                              const std::optional<PromotionPeer>& peer) {
   HistoryRecord r = NewRecord(action, failure ? Outcome::kFailed : Outcome::kSucceeded, identity,
-                              target.tag, peer ? peer->env : "",
-                              peer ? std::optional<uint64_t>(peer->deployment) : std::nullopt);
+                              target.tag, peer);
   r.deployment = deployment;
   r.digest = target.digest;
   if (!target.digest.empty()) r.image = config_.image_repository + "@" + target.digest;
@@ -157,18 +158,15 @@ ActionResult Deployer::Promote(const PromotionSource& source, const std::string&
                    "the source agent's answer names no deployment with a sha256 digest");
   }
   return DeployImage(Action::kPromote, source.tag, source.digest,
-                     Peer{source.env, source.deployment}, identity);
+                     PromotionPeer{source.env, source.deployment}, identity);
 }
 
 ActionResult Deployer::DeployImage(Action action, const std::string& tag,
                                    const std::string& expected_digest,
-                                   const std::optional<Peer>& peer, const std::string& identity) {
-  const std::string peer_env = peer ? peer->env : "";
-  const std::optional<uint64_t> peer_deployment =
-      peer ? std::optional<uint64_t>(peer->deployment) : std::nullopt;
+                                   const std::optional<PromotionPeer>& peer,
+                                   const std::string& identity) {
   if (Status s = CheckTag(tag, config_.env); !s.ok()) {
-    HistoryRecord refused =
-        NewRecord(action, Outcome::kRefused, identity, tag, peer_env, peer_deployment);
+    HistoryRecord refused = NewRecord(action, Outcome::kRefused, identity, tag, peer);
     if (!expected_digest.empty()) refused.digest = expected_digest;
     refused.reason = s.message();
     if (auto seq = Record(refused); !seq.ok()) {
@@ -177,8 +175,7 @@ ActionResult Deployer::DeployImage(Action action, const std::string& tag,
     return ActionResult{Refusal::kBadTag, s.message(), refused, std::nullopt};
   }
   const int64_t started_ns = clock_->NowUnixNanos();
-  HistoryRecord start =
-      NewRecord(action, Outcome::kStarted, identity, tag, peer_env, peer_deployment);
+  HistoryRecord start = NewRecord(action, Outcome::kStarted, identity, tag, peer);
   start.image = config_.image_repository + ":" + tag;
   if (!expected_digest.empty()) start.digest = expected_digest;
   auto started = Record(start);
@@ -195,7 +192,7 @@ ActionResult Deployer::DeployImage(Action action, const std::string& tag,
       failure =
           Failure{Step::kPull,
                   "tag " + tag + " now names " + image.value().digest + ", not " + expected_digest +
-                      ", which runs in " + peer_env + "; tags must be immutable",
+                      ", which runs in " + peer->env + "; tags must be immutable",
                   {}};
     } else {
       target.digest = image.value().digest;
@@ -214,8 +211,7 @@ ActionResult Deployer::DeployImage(Action action, const std::string& tag,
     return Finish(action, identity, deployment, target, started_ns, failure, false, peer);
   }
   if (RunsAlready(current, target.digest, env)) {
-    HistoryRecord noop =
-        NewRecord(action, Outcome::kNoop, identity, tag, peer_env, peer_deployment);
+    HistoryRecord noop = NewRecord(action, Outcome::kNoop, identity, tag, peer);
     noop.deployment = deployment;
     noop.digest = target.digest;
     noop.reason = "this digest already runs with this env file";
@@ -272,8 +268,8 @@ ActionResult Deployer::RecordPromoted(uint64_t source_deployment, const std::str
                                                 " of " + config_.env + " did not succeed with " +
                                                 digest);
   }
-  HistoryRecord r = NewRecord(Action::kPromoted, Outcome::kSucceeded, identity, source.tag, to_env,
-                              to_deployment);
+  HistoryRecord r = NewRecord(Action::kPromoted, Outcome::kSucceeded, identity, source.tag,
+                              PromotionPeer{to_env, to_deployment});
   r.deployment = source.id;
   r.digest = source.digest;
   r.image = config_.image_repository + "@" + source.digest;

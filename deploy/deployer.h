@@ -74,6 +74,12 @@ struct ActionResult {
   std::optional<std::string> source_record;
 };
 
+// The other environment of a promotion and its deployment, written into each of its records.
+struct PromotionPeer {
+  std::string env;
+  uint64_t deployment = 0;
+};
+
 // A succeeded deployment of the environment before this one, as its agent reports it: what a
 // promotion deploys here, by digest.
 struct PromotionSource {
@@ -164,17 +170,11 @@ class Deployer {
     std::string tag;
     std::string digest;
   };
-  // The other environment of a promotion, written into each of its records.
-  struct Peer {
-    std::string env;
-    uint64_t deployment = 0;
-  };
-
   // Deploy and Promote: pull `tag` (which must resolve to `expected_digest` when one is given),
   // migrations, cutover, readiness.
   ActionResult DeployImage(Action action, const std::string& tag,
-                           const std::string& expected_digest, const std::optional<Peer>& peer,
-                           const std::string& identity);
+                           const std::string& expected_digest,
+                           const std::optional<PromotionPeer>& peer, const std::string& identity);
 
   // deploy_steps.cc: the steps of an action.
   std::optional<Failure> Preflight(RuntimeEnv* env);
@@ -213,7 +213,7 @@ class Deployer {
   ActionResult Finish(Action action, const std::string& identity, uint64_t deployment,
                       const Target& target, int64_t started_ns,
                       const std::optional<Failure>& failure, bool old_stopped,
-                      const std::optional<Peer>& peer = std::nullopt);
+                      const std::optional<PromotionPeer>& peer = std::nullopt);
   ActionResult Refused(Refusal refusal, std::string message);
   std::optional<Target> RollbackTarget() const;
   // True when `current` runs `digest` with exactly this environment (a redeploy is a no-op).

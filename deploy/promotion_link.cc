@@ -40,31 +40,29 @@ Status SourceRefusal(const std::string& what, const http::HttpReply& reply) {
 PromotionLink::PromotionLink(std::string base_url, std::string token)
     : base_url_(std::move(base_url)), token_(std::move(token)) {}
 
-Result<PromotionSource> PromotionLink::Source() const {
-  http::HttpCall call{.method = "GET",
-                      .url = base_url_ + "/v1/promotion/source",
-                      .headers = {"Authorization: Bearer " + token_},
-                      .timeout = kPromotionCallTimeout,
-                      .max_reply_bytes = kMaxAnswerBytes};
-  auto reply = http::CurlPerform(call);
+Result<std::string> PromotionLink::Call(const std::string& method, const std::string& path,
+                                        const std::string& body) const {
+  auto reply = http::CurlPerform({.method = method,
+                                  .url = base_url_ + path,
+                                  .body = body,
+                                  .headers = {"Authorization: Bearer " + token_},
+                                  .timeout = kPromotionCallTimeout,
+                                  .max_reply_bytes = kMaxAnswerBytes});
   if (!reply.ok()) return reply.status();
   if (reply.value().status != 200) return SourceRefusal("the source agent", reply.value());
-  auto source = ParsePromotionSource(reply.value().body);
+  return std::move(reply.value().body);
+}
+
+Result<PromotionSource> PromotionLink::Source() const {
+  auto body = Call("GET", "/v1/promotion/source", "");
+  if (!body.ok()) return body.status();
+  auto source = ParsePromotionSource(body.value());
   if (!source.ok()) return Status::IoError("the source agent: " + source.status().message());
   return source;
 }
 
 Status PromotionLink::Report(const PromotionReport& report) const {
-  http::HttpCall call{.method = "POST",
-                      .url = base_url_ + "/v1/promotion/record",
-                      .body = PromotionReportJson(report),
-                      .headers = {"Authorization: Bearer " + token_},
-                      .timeout = kPromotionCallTimeout,
-                      .max_reply_bytes = kMaxAnswerBytes};
-  auto reply = http::CurlPerform(call);
-  if (!reply.ok()) return reply.status();
-  if (reply.value().status != 200) return SourceRefusal("the source agent", reply.value());
-  return Status::Ok();
+  return Call("POST", "/v1/promotion/record", PromotionReportJson(report)).status();
 }
 
 std::string PromotionSourceJson(const std::string& env, const Deployment& d) {

@@ -37,6 +37,10 @@ class PromotionLink {
   Status Report(const PromotionReport& report) const;
 
  private:
+  // One call with the link's token; the answer's body when it is 200, else the error.
+  Result<std::string> Call(const std::string& method, const std::string& path,
+                           const std::string& body) const;
+
   const std::string base_url_;
   const std::string token_;
 };

@@ -49,13 +49,9 @@ class LocalStackTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    for (const char* tool : {"/usr/bin/mmdebstrap", "/usr/bin/docker-compose"}) {
-      if (why.empty() && access(tool, X_OK) != 0) why = std::string(tool) + " is not installed";
-    }
-    if (why.empty()) host_ = TestContainerHost::Start(&why);
+    host_ = TestContainerHost::Start(&why, {"/usr/bin/mmdebstrap", "/usr/bin/docker-compose"});
     if (!host_) {
-      const char* ci = getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") FAIL() << "containers cannot run: " << why;
+      if (TestContainerHost::Required()) FAIL() << "containers cannot run: " << why;
       GTEST_SKIP() << "containers cannot run on this machine: " << why;
     }
     ASSERT_EQ(host_->ImportDebianBase(), "");

@@ -33,11 +33,9 @@ class DebianPackagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (access("/usr/bin/mmdebstrap", X_OK) != 0) why = "mmdebstrap is not installed";
-    if (why.empty()) host_ = TestContainerHost::Start(&why);
+    host_ = TestContainerHost::Start(&why, {"/usr/bin/mmdebstrap"});
     if (!host_) {
-      const char* ci = getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") FAIL() << "containers cannot run: " << why;
+      if (TestContainerHost::Required()) FAIL() << "containers cannot run: " << why;
       GTEST_SKIP() << "containers cannot run on this machine: " << why;
     }
     ASSERT_EQ(host_->ImportDebianBase(), "");

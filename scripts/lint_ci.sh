@@ -8,19 +8,11 @@
 #     `latest`, bases by build argument so that releases pin them by digest);
 #   - a secret-hygiene scan of every file in the repository (secretlint, its recommended rules,
 #     .secretlintrc.json).
-# The npm tools are pinned by tools/ci/package-lock.json and installed under build/tools/ci
-# (never committed) by npm ci when the lock file changes.
+# The npm tools are pinned by tools/ci/package-lock.json (installed by scripts/npm_tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tools=build/tools/ci
-mkdir -p "$tools"
-if ! cmp -s tools/ci/package-lock.json "$tools/package-lock.json" ||
-   [ ! -x "$tools/node_modules/.bin/secretlint" ]; then
-  cp tools/ci/package.json tools/ci/package-lock.json "$tools/"
-  (cd "$tools" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-fi
-bin=$tools/node_modules/.bin
+bin=$(scripts/npm_tools.sh ci secretlint)
 
 mapfile -t workflows < <(git ls-files '.github/workflows/*.yml')
 for workflow in "${workflows[@]}"; do
